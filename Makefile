@@ -1,0 +1,44 @@
+# Two commands: `make run` (the portal with demo data and its jobs) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DEMO_PASSWORD ?= demo-pass-2026
+
+.PHONY: run test install translations messages system-deps bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+# Compiled with Babel so that a fresh machine needs no gettext tools.
+translations: install
+	$(BIN)/pybabel compile --domain django --directory locale --statistics
+
+# Re-extract the strings to translate (needs gettext's xgettext: `make system-deps`).
+messages: install
+	$(BIN)/python manage.py makemessages --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages --locale en --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*'
+
+run: install translations
+	mkdir -p var/celery/out var/celery/processed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	BIN=$(BIN) ./bin/run-dev
+
+test: install translations
+	$(BIN)/python -m pytest
+
+# Debian packages the browser tests and `make messages` need (run as root).
+system-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei gettext
+
+bench: install
+	$(BIN)/python bench/run.py --scale $(or $(SCALE),S)
+
+clean:
+	rm -rf var .pytest_cache

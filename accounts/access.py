@@ -1,0 +1,106 @@
+"""Who may see and change what: the one place that decides (DESIGN.md "Who sees what").
+
+Pages, the API, exports, file downloads and the admin all scope their querysets and check their writes
+through these functions; nothing else filters by role.
+
+- Anonymous public: public pages only (they never use these querysets).
+- Use-unit staff: their own elevators.
+- Maintenance-firm staff: elevators they maintain.
+- Inspection-agency staff: inspections assigned to their agency (and so no registry list of their own).
+- Department staff: complaints routed to their department (and so no registry list of their own).
+- District regulators: everything in their district. City regulators (and superusers): everything.
+"""
+
+from django.db.models import Q, QuerySet
+
+from registry.models import Elevator, ImportJob, Organization, Person
+
+from .choices import Role
+
+REGULATOR_ROLES = (Role.CITY_REGULATOR, Role.DISTRICT_REGULATOR)
+
+
+def is_city_wide(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role == Role.CITY_REGULATOR)
+
+
+def is_regulator(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in REGULATOR_ROLES)
+
+
+def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The elevators a user may see."""
+    qs = Elevator.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if is_city_wide(user):
+        return qs
+    if user.role == Role.DISTRICT_REGULATOR:
+        return qs.filter(district_id=user.district_id)
+    if user.role == Role.USE_UNIT:
+        return qs.filter(use_unit_id=user.organization_id)
+    if user.role == Role.MAINTENANCE:
+        return qs.filter(maintenance_firm_id=user.organization_id)
+    return qs.none()
+
+
+def can_view_registry(user) -> bool:
+    """Whether the registry pages (elevator list, organisation list) are for this user at all."""
+    return user.is_authenticated and (is_regulator(user) or user.role in (Role.USE_UNIT, Role.MAINTENANCE))
+
+
+def can_change_elevator(user, elevator: Elevator | None = None) -> bool:
+    """Regulators keep the registry (特种设备使用登记); a district regulator only within the district."""
+    if is_city_wide(user):
+        return True
+    if user.is_authenticated and user.role == Role.DISTRICT_REGULATOR:
+        return elevator is None or elevator.district_id == user.district_id
+    return False
+
+
+def organizations_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Organisations are public business information (plan §2(11) 信息公示) for every signed-in user."""
+    qs = Organization.objects.all() if queryset is None else queryset
+    return qs if user.is_authenticated else qs.none()
+
+
+def can_change_organization(user, organization: Organization | None = None) -> bool:
+    if is_city_wide(user):
+        return True
+    if user.is_authenticated and user.role == Role.DISTRICT_REGULATOR:
+        return organization is None or organization.district_id == user.district_id
+    return False
+
+
+def people_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Certified people carry personal data: regulators in scope, and each organisation its own staff."""
+    qs = Person.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if is_city_wide(user):
+        return qs
+    if user.role == Role.DISTRICT_REGULATOR:
+        return qs.filter(Q(organization__district_id=user.district_id))
+    if user.organization_id:
+        return qs.filter(organization_id=user.organization_id)
+    return qs.none()
+
+
+def can_import(user) -> bool:
+    """Bulk imports write the registry, so they are for those who may change it."""
+    return can_change_elevator(user)
+
+
+def import_jobs_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """An import job and its report are seen by whoever started it, and by city-wide staff."""
+    qs = ImportJob.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if is_city_wide(user):
+        return qs
+    return qs.filter(created_by=user)
+
+
+def can_use_admin_for(user, model) -> bool:
+    """The admin is a regulator's tool; everyone else works through the pages and the API."""
+    return user.is_active and user.is_staff and (user.is_superuser or is_regulator(user))

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from registry import views as registry_views
+
+from .health import healthz
+
+admin.site.site_header = "攀枝花市电梯安全监管平台"
+admin.site.site_title = "电梯安全监管平台"
+
+urlpatterns = [
+    path("", registry_views.home, name="home"),
+    path("e/<str:code>/", registry_views.public_elevator, name="public_elevator"),
+    path("e/<str:code>/qr.svg", registry_views.elevator_qr, name="elevator_qr"),
+    path("e/<str:code>/sign/", registry_views.elevator_sign, name="elevator_sign"),
+    path("registry/", include("registry.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", include("registry.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

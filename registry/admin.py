@@ -1,0 +1,93 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts import access
+
+from .models import District, Elevator, ImportJob, Organization, Person
+
+
+class AccessScopedAdmin(SimpleHistoryAdmin):
+    """Admin pages see and change only what accounts.access allows the signed-in user."""
+
+    scope = None  # a function of accounts.access returning the visible queryset
+    can_change = None  # a function of accounts.access deciding a write
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return type(self).scope(request.user, qs) if type(self).scope else qs
+
+    def has_module_permission(self, request):
+        return access.can_use_admin_for(request.user, self.model)
+
+    def has_view_permission(self, request, obj=None):
+        return access.can_use_admin_for(request.user, self.model)
+
+    def has_add_permission(self, request):
+        return access.can_use_admin_for(request.user, self.model) and (
+            type(self).can_change is None or type(self).can_change(request.user)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if not access.can_use_admin_for(request.user, self.model):
+            return False
+        return type(self).can_change is None or type(self).can_change(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # The registry keeps its history: elevators are scrapped, not deleted.
+        return request.user.is_superuser
+
+
+@admin.register(District)
+class DistrictAdmin(AccessScopedAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    search_fields = ["code", "name"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Organization)
+class OrganizationAdmin(AccessScopedAdmin):
+    scope = staticmethod(access.organizations_for)
+    can_change = staticmethod(access.can_change_organization)
+    list_display = ["name", "kind", "district", "licence_no", "licence_valid_until", "is_active"]
+    list_filter = ["kind", "district", "is_active"]
+    list_select_related = ["district"]
+    search_fields = ["name", "credit_code", "licence_no"]
+
+
+@admin.register(Person)
+class PersonAdmin(AccessScopedAdmin):
+    scope = staticmethod(access.people_for)
+    can_change = staticmethod(lambda user, obj=None: access.is_regulator(user))
+    list_display = ["name", "kind", "organization", "certificate_no", "certificate_valid_until"]
+    list_filter = ["kind"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "certificate_no", "organization__name"]
+    autocomplete_fields = ["organization"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Elevator)
+class ElevatorAdmin(AccessScopedAdmin):
+    scope = staticmethod(access.elevators_for)
+    can_change = staticmethod(access.can_change_elevator)
+    list_display = ["registration_code", "rescue_code", "elevator_type", "district", "address", "use_unit", "status",
+                    "inspection_valid_until"]
+    list_filter = ["district", "elevator_type", "status", "building_kind"]
+    list_select_related = ["district", "use_unit"]
+    search_fields = ["registration_code", "rescue_code", "address", "building_name"]
+    autocomplete_fields = ["use_unit", "maintenance_firm", "manufacturer", "installer"]
+    readonly_fields = ["inspection_valid_until", "last_maintenance_on"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(AccessScopedAdmin):
+    scope = staticmethod(access.import_jobs_for)
+    can_change = staticmethod(lambda user, obj=None: False)
+    list_display = ["id", "kind", "original_name", "status", "total_rows", "created_rows", "created_by", "created_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["created_by"]

@@ -1,0 +1,80 @@
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import BuildingKind, ElevatorStatus, ElevatorType, InspectionStatus, OrganizationKind
+from .models import INSPECTION_EXPIRING_DAYS, District, Elevator, Organization
+from .selectors import elevator_search_q
+
+
+class ElevatorFilterSet(django_filters.FilterSet):
+    """Filters shared by the elevator list page, the API and exports (NetBox-style names)."""
+
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+    district = django_filters.ModelMultipleChoiceFilter(
+        field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
+    )
+    district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))
+    elevator_type = django_filters.MultipleChoiceFilter(choices=ElevatorType.choices, label=_("电梯类型"))
+    status = django_filters.MultipleChoiceFilter(choices=ElevatorStatus.choices, label=_("状态"))
+    building_kind = django_filters.MultipleChoiceFilter(choices=BuildingKind.choices, label=_("场所类型"))
+    use_unit_id = django_filters.NumberFilter(field_name="use_unit_id", label=_("使用单位ID"))
+    maintenance_firm_id = django_filters.NumberFilter(field_name="maintenance_firm_id", label=_("维保单位ID"))
+    commissioned_after = django_filters.DateFilter(field_name="commission_date", lookup_expr="gte",
+                                                   label=_("投入使用不早于"))
+    commissioned_before = django_filters.DateFilter(field_name="commission_date", lookup_expr="lte",
+                                                    label=_("投入使用不晚于"))
+    inspection_status = django_filters.ChoiceFilter(choices=InspectionStatus.choices, method="filter_inspection",
+                                                     label=_("检验状态"))
+
+    class Meta:
+        model = Elevator
+        fields = ["q", "district", "district_id", "elevator_type", "status", "building_kind", "use_unit_id",
+                  "maintenance_firm_id", "commissioned_after", "commissioned_before", "inspection_status"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(elevator_search_q(value))
+
+    def filter_inspection(self, queryset, name, value):
+        today = timezone.localdate()
+        soon = today + timedelta(days=INSPECTION_EXPIRING_DAYS)
+        if value == InspectionStatus.UNKNOWN:
+            return queryset.filter(inspection_valid_until__isnull=True)
+        if value == InspectionStatus.EXPIRED:
+            return queryset.filter(inspection_valid_until__lt=today)
+        if value == InspectionStatus.EXPIRING:
+            return queryset.filter(inspection_valid_until__gte=today, inspection_valid_until__lte=soon)
+        return queryset.filter(inspection_valid_until__gt=soon)
+
+
+class OrganizationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+    kind = django_filters.MultipleChoiceFilter(choices=OrganizationKind.choices, label=_("单位类型"))
+    district = django_filters.ModelMultipleChoiceFilter(
+        field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
+    )
+    district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))
+    licence_expires_before = django_filters.DateFilter(field_name="licence_valid_until", lookup_expr="lte",
+                                                       label=_("许可证有效期不晚于"))
+
+    class Meta:
+        model = Organization
+        fields = ["q", "kind", "district", "district_id", "licence_expires_before"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(credit_code=value) | Q(licence_no=value))
+
+
+class DistrictFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+
+    class Meta:
+        model = District
+        fields = ["q", "level"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(code=value.strip()))

@@ -1,0 +1,267 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    BuildingKind,
+    DistrictLevel,
+    ElevatorStatus,
+    ElevatorType,
+    ImportKind,
+    ImportStatus,
+    InspectionStatus,
+    MaintenanceFund,
+    OrganizationKind,
+    PersonKind,
+)
+from .validators import registration_code_errors, rescue_code_error
+
+# Plan §2(7): the use unit applies one month before the inspection validity ends.
+INSPECTION_EXPIRING_DAYS = 30
+
+
+class District(models.Model):
+    """Panzhihua city or one of its five districts/counties, by GB/T 2260 division code."""
+
+    code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    name_en = models.CharField(_("英文名称"), max_length=50, blank=True)
+    level = models.CharField(_("级别"), max_length=10, choices=DistrictLevel.choices)
+    parent = models.ForeignKey("self", verbose_name=_("上级"), on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("区县")
+        verbose_name_plural = _("区县")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organization(models.Model):
+    """A company or public body: use unit, maintenance firm, inspection agency, regulator, department..."""
+
+    name = models.CharField(_("单位名称"), max_length=200, unique=True)
+    kind = models.CharField(_("单位类型"), max_length=20, choices=OrganizationKind.choices, db_index=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    licence_no = models.CharField(_("许可证编号"), max_length=64, blank=True)
+    licence_valid_until = models.DateField(_("许可证有效期至"), null=True, blank=True)
+    district = models.ForeignKey(District, verbose_name=_("所在区县"), on_delete=models.PROTECT, null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    contact_phone = models.CharField(_("单位电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["credit_code"], condition=~Q(credit_code=""),
+                                    name="organization_credit_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def kind_label_for(kind: str) -> str:
+        return str(OrganizationKind(kind).label)
+
+    @property
+    def licence_expired(self) -> bool:
+        return self.licence_valid_until is not None and self.licence_valid_until < timezone.localdate()
+
+
+class Person(models.Model):
+    """A certified person (safety manager, maintenance worker, inspector) with their certificate."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    kind = models.CharField(_("人员类别"), max_length=24, choices=PersonKind.choices)
+    organization = models.ForeignKey(Organization, verbose_name=_("所属单位"), on_delete=models.PROTECT,
+                                     related_name="people")
+    certificate_no = models.CharField(_("证书编号"), max_length=64, unique=True)
+    certificate_valid_until = models.DateField(_("证书有效期至"))
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), on_delete=models.SET_NULL,
+                                null=True, blank=True, related_name="person")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("持证人员")
+        verbose_name_plural = _("持证人员")
+        ordering = ["organization__name", "name"]
+
+    def __str__(self):
+        return f"{self.name}（{self.certificate_no}）"
+
+    def certificate_valid_on(self, day) -> bool:
+        return self.certificate_valid_until >= day
+
+
+class Elevator(models.Model):
+    """One registered elevator, escalator or moving walk (DESIGN.md "Identification")."""
+
+    registration_code = models.CharField(_("注册代码"), max_length=20, unique=True)
+    rescue_code = models.CharField(_("应急救援识别码"), max_length=6, null=True, blank=True, unique=True)
+    use_certificate_no = models.CharField(_("使用登记证编号"), max_length=64, blank=True)
+    elevator_type = models.CharField(_("电梯类型"), max_length=4, choices=ElevatorType.choices)
+    district = models.ForeignKey(District, verbose_name=_("所在区县"), on_delete=models.PROTECT,
+                                 related_name="elevators")
+    address = models.CharField(_("安装地址"), max_length=255)
+    building_name = models.CharField(_("楼宇/小区名称"), max_length=100, blank=True)
+    building_kind = models.CharField(_("场所类型"), max_length=16, choices=BuildingKind.choices,
+                                     default=BuildingKind.RESIDENTIAL)
+    use_unit = models.ForeignKey(Organization, verbose_name=_("使用单位"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="used_elevators",
+                                 limit_choices_to={"kind": OrganizationKind.USE_UNIT})
+    maintenance_firm = models.ForeignKey(Organization, verbose_name=_("维保单位"), on_delete=models.PROTECT,
+                                         null=True, blank=True, related_name="maintained_elevators",
+                                         limit_choices_to={"kind": OrganizationKind.MAINTENANCE})
+    manufacturer = models.ForeignKey(Organization, verbose_name=_("制造单位"), on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="manufactured_elevators",
+                                     limit_choices_to={"kind": OrganizationKind.MANUFACTURER})
+    installer = models.ForeignKey(Organization, verbose_name=_("安装单位"), on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="installed_elevators",
+                                  limit_choices_to={"kind": OrganizationKind.INSTALLER})
+    manufacture_date = models.DateField(_("制造日期"), null=True, blank=True)
+    commission_date = models.DateField(_("投入使用日期"), null=True, blank=True)
+    rated_load_kg = models.PositiveIntegerField(_("额定载重量(kg)"), null=True, blank=True)
+    rated_speed_ms = models.DecimalField(_("额定速度(m/s)"), max_digits=4, decimal_places=2, null=True, blank=True)
+    floors = models.PositiveSmallIntegerField(_("层站数"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ElevatorStatus.choices, default=ElevatorStatus.IN_USE)
+    maintenance_fund = models.CharField(_("专项维修资金"), max_length=16, choices=MaintenanceFund.choices,
+                                        default=MaintenanceFund.NOT_APPLICABLE)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Kept current by the inspections and maintenance services, so lists and the public page need no joins.
+    inspection_valid_until = models.DateField(_("检验有效期至"), null=True, blank=True, db_index=True)
+    last_maintenance_on = models.DateField(_("最近维保日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("电梯")
+        verbose_name_plural = _("电梯")
+        ordering = ["registration_code"]
+        indexes = [
+            models.Index(fields=["district", "registration_code"], name="elevator_district_code_idx"),
+            models.Index(fields=["use_unit", "registration_code"], name="elevator_use_unit_code_idx"),
+            models.Index(fields=["maintenance_firm", "registration_code"], name="elevator_firm_code_idx"),
+            models.Index(fields=["commission_date"], name="elevator_commission_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(registration_code__regex=r"^[0-9]{20}$"),
+                                   name="elevator_registration_code_20_digits"),
+            models.CheckConstraint(condition=Q(rescue_code__isnull=True) | Q(rescue_code__regex=r"^[0-9]{5,6}$"),
+                                   name="elevator_rescue_code_5_or_6_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.registration_code} {self.address}"
+
+    def get_absolute_url(self):
+        return reverse("registry:elevator_detail", args=[self.pk])
+
+    def get_public_url(self):
+        return reverse("public_elevator", args=[self.registration_code])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        district_code = self.district.code if self.district_id else None
+        code_errors = registration_code_errors(self.registration_code, elevator_type=self.elevator_type or None,
+                                               district_code=district_code)
+        if code_errors:
+            errors["registration_code"] = code_errors
+        if self.rescue_code == "":
+            self.rescue_code = None
+        if self.rescue_code is not None and (msg := rescue_code_error(self.rescue_code)):
+            errors["rescue_code"] = msg
+        if self.manufacture_date and self.commission_date and self.commission_date < self.manufacture_date:
+            errors["commission_date"] = _("投入使用日期不能早于制造日期。")
+        if self.commission_date and self.commission_date > timezone.localdate():
+            errors["commission_date"] = _("投入使用日期不能晚于今天。")
+        for field, kind in (("use_unit", OrganizationKind.USE_UNIT), ("maintenance_firm", OrganizationKind.MAINTENANCE),
+                            ("manufacturer", OrganizationKind.MANUFACTURER), ("installer", OrganizationKind.INSTALLER)):
+            org = getattr(self, field)
+            if org is not None and org.kind != kind:
+                errors[field] = _("“%(org)s”不是%(kind)s。") % {"org": org.name, "kind": kind.label}
+        if errors:
+            raise ValidationError(errors)
+
+    def inspection_status(self, today=None) -> str:
+        """Valid, expiring within 30 days, expired, or unknown (特种设备安全法 §40; plan §2(7))."""
+        return inspection_status_for(self.inspection_valid_until, today or timezone.localdate())
+
+    def get_inspection_status_display(self):
+        return InspectionStatus(self.inspection_status()).label
+
+    @property
+    def must_not_be_used(self) -> bool:
+        """An elevator whose inspection has expired must not be used (特种设备安全法 §40)."""
+        return self.status == ElevatorStatus.IN_USE and self.inspection_status() == InspectionStatus.EXPIRED
+
+    def years_in_use(self, today=None) -> int | None:
+        if not self.commission_date:
+            return None
+        today = today or timezone.localdate()
+        years = today.year - self.commission_date.year
+        if (today.month, today.day) < (self.commission_date.month, self.commission_date.day):
+            years -= 1
+        return years
+
+
+def inspection_status_for(valid_until, today) -> str:
+    if valid_until is None:
+        return InspectionStatus.UNKNOWN
+    if valid_until < today:
+        return InspectionStatus.EXPIRED
+    if valid_until <= today + timedelta(days=INSPECTION_EXPIRING_DAYS):
+        return InspectionStatus.EXPIRING
+    return InspectionStatus.VALID
+
+
+class ImportJob(models.Model):
+    """One uploaded CSV/XLSX file of organisations or elevators, imported all-or-nothing."""
+
+    kind = models.CharField(_("导入内容"), max_length=16, choices=ImportKind.choices)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已检查行数"), default=0)
+    created_rows = models.PositiveIntegerField(_("已导入行数"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT,
+                                   related_name="import_jobs")
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
+    @property
+    def progress_percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
