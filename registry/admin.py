@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import access
 
-from .models import District, Elevator, ImportJob, Organization, Person
+from .models import ELEVATOR_ORGANIZATION_KINDS, District, Elevator, ImportJob, Organization, Person
 
 
 class AccessScopedAdmin(SimpleHistoryAdmin):
@@ -82,6 +82,11 @@ class ElevatorAdmin(AccessScopedAdmin):
     search_fields = ["registration_code", "rescue_code", "address", "building_name"]
     autocomplete_fields = ["use_unit", "maintenance_firm", "manufacturer", "installer"]
     readonly_fields = ["inspection_valid_until", "last_maintenance_on"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ELEVATOR_ORGANIZATION_KINDS:
+            kwargs["queryset"] = Organization.objects.filter(kind=ELEVATOR_ORGANIZATION_KINDS[db_field.name])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ImportJob)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from elevator_portal.forms import BootstrapFormMixin
 
 from .choices import ImportKind
-from .models import Elevator, Organization
+from .models import ELEVATOR_ORGANIZATION_KINDS, Elevator, Organization
 
 
 class LookupForm(BootstrapFormMixin, forms.Form):
@@ -30,6 +30,8 @@ class ElevatorForm(BootstrapFormMixin, forms.ModelForm):
         if district_choices is not None:
             self.fields["district"].queryset = district_choices
         self.fields["district"].queryset = self.fields["district"].queryset.filter(level__in=["district", "county"])
+        for field, kind in ELEVATOR_ORGANIZATION_KINDS.items():
+            self.fields[field].queryset = Organization.objects.filter(kind=kind)
 
 
 class OrganizationForm(BootstrapFormMixin, forms.ModelForm):

@@ -108,6 +108,15 @@ class Person(models.Model):
         return self.certificate_valid_until >= day
 
 
+# Which kind of organisation each of an elevator's organisation fields must point at.
+ELEVATOR_ORGANIZATION_KINDS = {
+    "use_unit": OrganizationKind.USE_UNIT,
+    "maintenance_firm": OrganizationKind.MAINTENANCE,
+    "manufacturer": OrganizationKind.MANUFACTURER,
+    "installer": OrganizationKind.INSTALLER,
+}
+
+
 class Elevator(models.Model):
     """One registered elevator, escalator or moving walk (DESIGN.md "Identification")."""
 
@@ -122,17 +131,13 @@ class Elevator(models.Model):
     building_kind = models.CharField(_("场所类型"), max_length=16, choices=BuildingKind.choices,
                                      default=BuildingKind.RESIDENTIAL)
     use_unit = models.ForeignKey(Organization, verbose_name=_("使用单位"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="used_elevators",
-                                 limit_choices_to={"kind": OrganizationKind.USE_UNIT})
+                                 blank=True, related_name="used_elevators")
     maintenance_firm = models.ForeignKey(Organization, verbose_name=_("维保单位"), on_delete=models.PROTECT,
-                                         null=True, blank=True, related_name="maintained_elevators",
-                                         limit_choices_to={"kind": OrganizationKind.MAINTENANCE})
+                                         null=True, blank=True, related_name="maintained_elevators")
     manufacturer = models.ForeignKey(Organization, verbose_name=_("制造单位"), on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="manufactured_elevators",
-                                     limit_choices_to={"kind": OrganizationKind.MANUFACTURER})
+                                     blank=True, related_name="manufactured_elevators")
     installer = models.ForeignKey(Organization, verbose_name=_("安装单位"), on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="installed_elevators",
-                                  limit_choices_to={"kind": OrganizationKind.INSTALLER})
+                                  blank=True, related_name="installed_elevators")
     manufacture_date = models.DateField(_("制造日期"), null=True, blank=True)
     commission_date = models.DateField(_("投入使用日期"), null=True, blank=True)
     rated_load_kg = models.PositiveIntegerField(_("额定载重量(kg)"), null=True, blank=True)
@@ -192,8 +197,7 @@ class Elevator(models.Model):
             errors["commission_date"] = _("投入使用日期不能早于制造日期。")
         if self.commission_date and self.commission_date > timezone.localdate():
             errors["commission_date"] = _("投入使用日期不能晚于今天。")
-        for field, kind in (("use_unit", OrganizationKind.USE_UNIT), ("maintenance_firm", OrganizationKind.MAINTENANCE),
-                            ("manufacturer", OrganizationKind.MANUFACTURER), ("installer", OrganizationKind.INSTALLER)):
+        for field, kind in ELEVATOR_ORGANIZATION_KINDS.items():
             org = getattr(self, field)
             if org is not None and org.kind != kind:
                 errors[field] = _("“%(org)s”不是%(kind)s。") % {"org": org.name, "kind": kind.label}

@@ -12,3 +12,4 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="elevator-portal-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 LANGUAGE_CODE = "zh-hans"
+STATIC_ROOT = tempfile.mkdtemp(prefix="elevator-portal-static-")

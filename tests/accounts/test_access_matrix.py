@@ -1,0 +1,198 @@
+"""Who sees what (DESIGN.md), as a matrix: each role against pages, API list/detail/write, exports, admin."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+ROLES = ["anonymous", "city", "district", "use_unit", "maintenance", "inspection", "department"]
+
+
+def client_for(client, world, role):
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
+
+
+def csv_codes(response) -> set[str]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return {row[0] for row in list(csv.reader(io.StringIO(body)))[1:]}
+
+
+# Elevator A is in 东区, used by the use unit's organisation and maintained by the firm's; B is in 西区.
+VISIBLE = {
+    "city": {"a", "b"}, "district": {"a"}, "use_unit": {"a"}, "maintenance": {"a"},
+    "inspection": set(), "department": set(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_elevator_list_page(client, world, role):
+    response = client_for(client, world, role).get(reverse("registry:elevator_list"))
+    if role == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif not VISIBLE[role]:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        shown = {key for key in ("a", "b") if world[key].registration_code in response.content.decode()}
+        assert shown == VISIBLE[role]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_elevator_detail_page(client, world, role, key):
+    response = client_for(client, world, role).get(reverse("registry:elevator_detail", args=[world[key].pk]))
+    if role == "anonymous":
+        expected = 302
+    elif not VISIBLE[role]:
+        expected = 403
+    else:
+        expected = 200 if key in VISIBLE[role] else 404
+    assert response.status_code == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, expected", [("anonymous", 302), ("city", 200), ("district", 200), ("use_unit", 403),
+                                            ("maintenance", 403), ("inspection", 404), ("department", 404)])
+def test_elevator_edit_page(client, world, role, expected):
+    response = client_for(client, world, role).get(reverse("registry:elevator_edit", args=[world["a"].pk]))
+    assert response.status_code == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_api_elevator_list(client, world, role):
+    response = client_for(client, world, role).get("/api/v1/elevators/")
+    if role == "anonymous":
+        assert response.status_code in (401, 403)
+        return
+    assert response.status_code == 200
+    codes = {item["registration_code"] for item in response.json()["results"]}
+    assert codes == {world[key].registration_code for key in VISIBLE[role]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_api_elevator_detail_out_of_scope_is_not_found(client, world, role):
+    response = client_for(client, world, role).get(f"/api/v1/elevators/{world['b'].pk}/")
+    if role == "anonymous":
+        assert response.status_code in (401, 403)
+    else:
+        assert response.status_code == (200 if "b" in VISIBLE[role] else 404)
+
+
+def new_elevator_payload(world, district_code="510402"):
+    from registry.models import District
+
+    district = District.objects.get(code=district_code)
+    return {"registration_code": f"3110{district_code}2015030042", "rescue_code": "88888", "elevator_type": "3110",
+            "district": district.pk, "address": "新地址1号", "use_unit": world["use_a"].pk}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, district_code, expected", [
+    ("anonymous", "510402", 403), ("city", "510402", 201), ("city", "510403", 201), ("district", "510402", 201),
+    ("district", "510403", 403), ("use_unit", "510402", 403), ("maintenance", "510402", 403),
+    ("inspection", "510402", 403), ("department", "510402", 403),
+])
+def test_api_elevator_create(client, world, role, district_code, expected):
+    response = client_for(client, world, role).post("/api/v1/elevators/", new_elevator_payload(world, district_code),
+                                                    content_type="application/json")
+    assert response.status_code == expected, response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, key, expected", [
+    ("city", "b", 200), ("district", "a", 200), ("district", "b", 404), ("use_unit", "a", 403),
+    ("maintenance", "a", 403), ("inspection", "a", 404), ("department", "a", 404), ("anonymous", "a", 403),
+])
+def test_api_elevator_update(client, world, role, key, expected):
+    response = client_for(client, world, role).patch(f"/api/v1/elevators/{world[key].pk}/", {"address": "改后地址"},
+                                                     content_type="application/json")
+    assert response.status_code == expected, response.content
+
+
+@pytest.mark.django_db
+def test_district_regulator_cannot_move_an_elevator_out_of_the_district(client, world, xiqu):
+    client.force_login(world["users"]["district"])
+    response = client.patch(f"/api/v1/elevators/{world['a'].pk}/", {"district": xiqu.pk},
+                            content_type="application/json")
+    assert response.status_code == 403
+    world["a"].refresh_from_db()
+    assert world["a"].district.code == "510402"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_elevator_export_is_scoped(client, world, role):
+    response = client_for(client, world, role).get(reverse("registry:elevator_list"), {"export": "csv"})
+    if role == "anonymous":
+        assert response.status_code == 302
+    elif not VISIBLE[role]:
+        assert response.status_code == 403
+    else:
+        assert csv_codes(response) == {world[key].registration_code for key in VISIBLE[role]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, can_write", [("city", True), ("district", True), ("use_unit", False),
+                                             ("maintenance", False), ("inspection", False), ("department", False)])
+def test_api_organizations_read_for_all_signed_in_write_for_regulators(client, world, role, can_write):
+    c = client_for(client, world, role)
+    assert c.get("/api/v1/organizations/").status_code == 200
+    response = c.post("/api/v1/organizations/", {"name": f"新单位{role}", "kind": "use_unit",
+                                                 "district": world["a"].district_id}, content_type="application/json")
+    assert response.status_code == (201 if can_write else 403), response.content
+
+
+@pytest.mark.django_db
+def test_anonymous_cannot_list_organizations(client, world):
+    assert client.get("/api/v1/organizations/").status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, expected", [("anonymous", 302), ("city", 200), ("district", 200), ("use_unit", 403),
+                                            ("maintenance", 403), ("inspection", 403), ("department", 403)])
+def test_import_page(client, world, role, expected):
+    assert client_for(client, world, role).get(reverse("registry:import_upload")).status_code == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, expected", [("city", {"a", "b"}), ("district", {"a"})])
+def test_admin_elevator_changelist_is_scoped(client, world, role, expected):
+    user = world["users"][role]
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    body = client.get("/admin/registry/elevator/").content.decode()
+    assert {key for key in ("a", "b") if world[key].registration_code in body} == expected
+    other = "b" if role == "district" else None
+    if other:
+        assert client.get(f"/admin/registry/elevator/{world[other].pk}/change/").status_code in (302, 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["use_unit", "maintenance", "inspection", "department"])
+def test_admin_is_closed_to_non_regulators_even_if_staff(client, world, role):
+    user = world["users"][role]
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    assert client.get("/admin/registry/elevator/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_import_report_is_only_for_its_owner_and_city_staff(client, world):
+    from registry.models import ImportJob
+
+    job = ImportJob.objects.create(kind="elevators", original_name="x.csv", created_by=world["users"]["district"],
+                                   errors=[{"row": 2, "field": "注册代码", "message": "坏"}], status="failed")
+    url = reverse("registry:import_report", args=[job.pk])
+    for role, expected in [("district", 200), ("city", 200), ("use_unit", 404), ("maintenance", 404)]:
+        client.logout()
+        client.force_login(world["users"][role])
+        assert client.get(url).status_code == expected, role

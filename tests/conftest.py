@@ -1,0 +1,47 @@
+import pytest
+
+from accounts.choices import Role
+from registry.choices import OrganizationKind
+
+from .factories import ElevatorFactory, OrganizationFactory, district, user_with_role
+
+
+@pytest.fixture
+def districts(db):
+    from registry.demo import ensure_districts
+
+    return ensure_districts()
+
+
+@pytest.fixture
+def dongqu(districts):
+    return districts["510402"]
+
+
+@pytest.fixture
+def xiqu(districts):
+    return districts["510403"]
+
+
+@pytest.fixture
+def world(districts):
+    """Two use units and two firms, one elevator for each pair, in two districts, and one user per role."""
+    use_a = OrganizationFactory(name="甲物业", kind=OrganizationKind.USE_UNIT, district=districts["510402"])
+    use_b = OrganizationFactory(name="乙物业", kind=OrganizationKind.USE_UNIT, district=districts["510403"])
+    firm_a = OrganizationFactory(name="甲维保", kind=OrganizationKind.MAINTENANCE, district=districts["510402"])
+    firm_b = OrganizationFactory(name="乙维保", kind=OrganizationKind.MAINTENANCE, district=districts["510403"])
+    elevator_a = ElevatorFactory(district=districts["510402"], use_unit=use_a, maintenance_firm=firm_a)
+    elevator_b = ElevatorFactory(district=districts["510403"], use_unit=use_b, maintenance_firm=firm_b)
+    users = {
+        "city": user_with_role(Role.CITY_REGULATOR),
+        "district": user_with_role(Role.DISTRICT_REGULATOR),  # 东区
+        "use_unit": user_with_role(Role.USE_UNIT, organization=use_a),
+        "maintenance": user_with_role(Role.MAINTENANCE, organization=firm_a),
+        "inspection": user_with_role(Role.INSPECTION),
+        "department": user_with_role(Role.DEPARTMENT),
+    }
+    return {"use_a": use_a, "use_b": use_b, "firm_a": firm_a, "firm_b": firm_b, "a": elevator_a, "b": elevator_b,
+            "users": users}
+
+
+__all__ = ["district"]
