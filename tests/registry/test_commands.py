@@ -1,0 +1,49 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.choices import Role
+from accounts.models import User
+from registry.choices import OrganizationKind
+from registry.models import District, Elevator, Organization
+from registry.validators import registration_code_errors
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_complete(settings):
+    settings.DEMO_PASSWORD = "secret-demo"
+    call_command("seed_demo")
+    counts = (Elevator.objects.count(), Organization.objects.count(), User.objects.count())
+    call_command("seed_demo")
+    assert (Elevator.objects.count(), Organization.objects.count(), User.objects.count()) == counts
+
+    assert District.objects.count() == 6
+    assert Elevator.objects.count() >= 2000
+    assert Organization.objects.filter(kind=OrganizationKind.USE_UNIT).count() == 30
+    assert Organization.objects.filter(kind=OrganizationKind.MAINTENANCE).count() == 8
+    assert Organization.objects.filter(kind=OrganizationKind.INSPECTION).count() == 2
+    assert Organization.objects.filter(name="攀枝花市住房和城乡建设局").exists()
+    for role in Role.values:
+        user = User.objects.get(role=role)
+        assert user.check_password("secret-demo")
+        user.full_clean(exclude=["password"])
+    assert User.objects.get(username="admin").is_superuser
+
+    years = {d.year for d in Elevator.objects.values_list("commission_date", flat=True)}
+    assert max(years) - min(years) >= 24  # spread over 25 years
+    for elevator in Elevator.objects.select_related("district")[:500]:
+        assert registration_code_errors(elevator.registration_code, elevator_type=elevator.elevator_type,
+                                        district_code=elevator.district.code) == []
+
+
+@pytest.mark.django_db
+def test_generate_scale_data_makes_valid_unique_elevators_and_keeps_demo_data():
+    call_command("seed_demo")
+    demo = Elevator.objects.count()
+    call_command("generate_scale_data", elevators=12000)
+    assert Elevator.objects.count() == demo + 12000
+    call_command("generate_scale_data", elevators=3000)
+    assert Elevator.objects.count() == demo + 3000
+    sample = Elevator.objects.select_related("district").order_by("?")[:300]
+    for elevator in sample:
+        assert registration_code_errors(elevator.registration_code, elevator_type=elevator.elevator_type,
+                                        district_code=elevator.district.code) == []

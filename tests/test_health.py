@@ -1,0 +1,39 @@
+import os
+from unittest import mock
+
+import pytest
+
+from elevator_portal import health
+
+
+@pytest.mark.django_db
+def test_healthy(client):
+    with mock.patch.object(health, "check_broker", return_value=None):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok", "problems": []}
+
+
+@pytest.mark.django_db
+def test_broker_down_is_503_with_the_reason(client):
+    with mock.patch.object(health.celery_app, "connection_for_write") as conn:
+        conn.return_value.__enter__.return_value.ensure_connection.side_effect = ConnectionRefusedError("refused")
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["broker: ConnectionRefusedError: refused"]
+
+
+@pytest.mark.django_db
+def test_database_down_is_503_with_the_reason(client):
+    with mock.patch.object(health, "check_broker", return_value=None), \
+            mock.patch.object(health.connection, "cursor", side_effect=RuntimeError("no database")):
+        response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["problems"] == ["database: RuntimeError: no database"]
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.getenv("TEST_REDIS_URL"), reason="set TEST_REDIS_URL to check a real Redis broker")
+def test_real_redis_broker_is_reachable():
+    from elevator_portal.celery import app
+
+    with app.connection_for_write(os.environ["TEST_REDIS_URL"]) as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
