@@ -24,7 +24,7 @@ messages: install
 	$(BIN)/python manage.py makemessages --locale en --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*'
 
 run: install translations
-	mkdir -p var/celery/out var/celery/processed
+	mkdir -p var/celery/out var/celery/processed var/celery/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	BIN=$(BIN) ./bin/run-dev
