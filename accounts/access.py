@@ -104,3 +104,64 @@ def import_jobs_for(user, queryset: QuerySet | None = None) -> QuerySet:
 def can_use_admin_for(user, model) -> bool:
     """The admin is a regulator's tool; everyone else works through the pages and the API."""
     return user.is_active and user.is_staff and (user.is_superuser or is_regulator(user))
+
+
+# ---------------------------------------------------------------- inspections (特种设备安全法 §40; plan §2(3), §2(7))
+
+def _by_elevator_scope(user, qs: QuerySet, elevator_path: str, agency_path: str | None) -> QuerySet:
+    """Scope rows that hang off an elevator (and, for agency staff, off their agency)."""
+    if not user.is_authenticated:
+        return qs.none()
+    if is_city_wide(user):
+        return qs
+    if user.role == Role.DISTRICT_REGULATOR:
+        return qs.filter(**{f"{elevator_path}__district_id": user.district_id})
+    if user.role == Role.USE_UNIT:
+        return qs.filter(**{f"{elevator_path}__use_unit_id": user.organization_id})
+    if user.role == Role.MAINTENANCE:
+        return qs.filter(**{f"{elevator_path}__maintenance_firm_id": user.organization_id})
+    if user.role == Role.INSPECTION and agency_path:
+        return qs.filter(**{f"{agency_path}_id": user.organization_id})
+    return qs.none()
+
+
+def inspection_applications_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    from inspections.models import InspectionApplication
+
+    qs = InspectionApplication.objects.all() if queryset is None else queryset
+    return _by_elevator_scope(user, qs, "elevator", "agency")
+
+
+def inspections_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Inspections, and so their report files: agency staff see those of their agency."""
+    from inspections.models import Inspection
+
+    qs = Inspection.objects.all() if queryset is None else queryset
+    return _by_elevator_scope(user, qs, "elevator", "agency")
+
+
+def defects_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    from inspections.models import Defect
+
+    qs = Defect.objects.all() if queryset is None else queryset
+    return _by_elevator_scope(user, qs, "inspection__elevator", "inspection__agency")
+
+
+def can_apply_for_inspection(user, elevator: Elevator) -> bool:
+    """The use unit applies for its own elevators (plan §2(7))."""
+    return user.is_authenticated and user.role == Role.USE_UNIT and elevator.use_unit_id == user.organization_id
+
+
+def can_handle_application(user, application) -> bool:
+    """Only the agency an application was filed with accepts, rejects, schedules and records it."""
+    return user.is_authenticated and user.role == Role.INSPECTION and application.agency_id == user.organization_id
+
+
+def can_record_inspection(user, agency_id: int) -> bool:
+    return user.is_authenticated and user.role == Role.INSPECTION and agency_id == user.organization_id
+
+
+def can_rectify_defect(user, defect) -> bool:
+    """The use unit records the rectification of defects on its elevators."""
+    return (user.is_authenticated and user.role == Role.USE_UNIT
+            and defect.inspection.elevator.use_unit_id == user.organization_id)

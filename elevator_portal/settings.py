@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "simple_history",
     "accounts",
     "registry",
+    "inspections",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "registry.context_processors.portal",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -171,7 +175,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # Slow, registry-wide jobs go to their own queue so that imports and notifications are not stuck behind them.
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {"registry.tasks.import_run_task": {"queue": "slow"}}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "inspection-reminders": {
+        "task": "inspections.tasks.send_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -198,6 +207,14 @@ SPECTACULAR_SETTINGS = {
 # Domain settings (DESIGN.md "Rules").
 EMERGENCY_HOTLINE = os.getenv("EMERGENCY_HOTLINE", "96333")
 INSPECTION_INTERVAL_MONTHS = envint("INSPECTION_INTERVAL_MONTHS", 12)
+# "inspections.validity.tsg_t7001_2023" turns on the multi-year cycle.
+INSPECTION_VALIDITY_FUNCTION = os.getenv("INSPECTION_VALIDITY_FUNCTION", "inspections.validity.fixed_interval")
+INSPECTION_REPORT_MAX_BYTES = envint("INSPECTION_REPORT_MAX_BYTES", 10 * 1024 * 1024)
+EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Plan §2(7): apply one month before the validity ends; the maintenance firm is told too at 15 days.
+REMINDER_USE_UNIT_DAYS = envint("REMINDER_USE_UNIT_DAYS", 30)
+REMINDER_MAINTENANCE_DAYS = envint("REMINDER_MAINTENANCE_DAYS", 15)
+REMINDER_LICENCE_DAYS = envint("REMINDER_LICENCE_DAYS", 30)
 IMPORT_SYNC_MAX_ROWS = envint("IMPORT_SYNC_MAX_ROWS", 500)
 IMPORT_MAX_FILE_BYTES = envint("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")

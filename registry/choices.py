@@ -75,6 +75,7 @@ class InspectionStatus(models.TextChoices):
     VALID = "valid", _("有效")
     EXPIRING = "expiring", _("即将到期")
     EXPIRED = "expired", _("已超期")
+    FAILED = "failed", _("检验不合格")
     UNKNOWN = "unknown", _("无检验记录")
 
 

@@ -1,6 +1,20 @@
 from django.conf import settings
 
+from accounts import access
+from accounts.choices import Role
+
 
 def portal(request):
-    """Values every page shows: the emergency hotline (DESIGN.md "Hotline")."""
-    return {"EMERGENCY_HOTLINE": settings.EMERGENCY_HOTLINE}
+    """Values every page shows: the emergency hotline (DESIGN.md "Hotline") and the menu for the user's role."""
+    user = getattr(request, "user", None)
+    menu = {}
+    if user is not None and user.is_authenticated:
+        regulator = access.is_regulator(user)
+        menu = {
+            "registry": access.can_view_registry(user),
+            "my_elevators": user.role in (Role.USE_UNIT, Role.MAINTENANCE),
+            "applications": regulator or user.role in (Role.USE_UNIT, Role.INSPECTION),
+            "calendar": regulator or user.role == Role.INSPECTION,
+            "inspection_overview": regulator,
+        }
+    return {"EMERGENCY_HOTLINE": settings.EMERGENCY_HOTLINE, "menu": menu}

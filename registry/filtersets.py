@@ -41,6 +41,9 @@ class ElevatorFilterSet(django_filters.FilterSet):
     def filter_inspection(self, queryset, name, value):
         today = timezone.localdate()
         soon = today + timedelta(days=INSPECTION_EXPIRING_DAYS)
+        if value == InspectionStatus.FAILED:
+            return queryset.filter(inspection_failed=True)
+        queryset = queryset.filter(inspection_failed=False)
         if value == InspectionStatus.UNKNOWN:
             return queryset.filter(inspection_valid_until__isnull=True)
         if value == InspectionStatus.EXPIRED:

@@ -151,6 +151,8 @@ class Elevator(models.Model):
     # Kept current by the inspections and maintenance services, so lists and the public page need no joins.
     inspection_valid_until = models.DateField(_("检验有效期至"), null=True, blank=True, db_index=True)
     last_maintenance_on = models.DateField(_("最近维保日期"), null=True, blank=True)
+    # True after a 不合格/复检不合格 result until a later inspection passes (特种设备安全法 §40: must not be used).
+    inspection_failed = models.BooleanField(_("检验不合格"), default=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -205,7 +207,9 @@ class Elevator(models.Model):
             raise ValidationError(errors)
 
     def inspection_status(self, today=None) -> str:
-        """Valid, expiring within 30 days, expired, or unknown (特种设备安全法 §40; plan §2(7))."""
+        """Failed, or by date: valid, expiring within 30 days, expired, unknown (特种设备安全法 §40; plan §2(7))."""
+        if self.inspection_failed:
+            return InspectionStatus.FAILED
         return inspection_status_for(self.inspection_valid_until, today or timezone.localdate())
 
     def get_inspection_status_display(self):
@@ -213,8 +217,9 @@ class Elevator(models.Model):
 
     @property
     def must_not_be_used(self) -> bool:
-        """An elevator whose inspection has expired must not be used (特种设备安全法 §40)."""
-        return self.status == ElevatorStatus.IN_USE and self.inspection_status() == InspectionStatus.EXPIRED
+        """An elevator that failed inspection or whose inspection expired must not be used (特种设备安全法 §40)."""
+        return self.status == ElevatorStatus.IN_USE and self.inspection_status() in (InspectionStatus.EXPIRED,
+                                                                                      InspectionStatus.FAILED)
 
     def years_in_use(self, today=None) -> int | None:
         if not self.commission_date:

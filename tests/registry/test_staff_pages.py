@@ -15,8 +15,9 @@ def city_client(client, db):
 
 def test_elevator_list_query_count_does_not_grow_with_rows(city_client, django_assert_num_queries):
     ElevatorFactory.create_batch(3)
-    # session, user, count, districts for the filter, one page of elevators joined to district and organisations
-    with django_assert_num_queries(5) as small:
+    # session, user, count, districts for the filter, one page of elevators joined to district and organisations,
+    # unread notifications in the menu
+    with django_assert_num_queries(6) as small:
         city_client.get(reverse("registry:elevator_list"))
     ElevatorFactory.create_batch(30)
     with django_assert_num_queries(len(small.captured_queries)):
@@ -70,7 +71,7 @@ def test_detail_page_shows_the_audit_trail(city_client):
 
 
 def test_organization_list_query_count(city_client, django_assert_max_num_queries, world):
-    # session, user, count, page with district
+    # session, user, count, page with district, unread notifications in the menu
     with django_assert_max_num_queries(5):
         response = city_client.get(reverse("registry:organization_list"))
     assert response.status_code == 200 and "甲物业" in response.content.decode()
