@@ -16,9 +16,12 @@ _rescue = itertools.count(20000)
 
 
 def district(code: str = "510402") -> District:
-    from registry.demo import ensure_districts
+    found = District.objects.filter(code=code).first()
+    if found is None:
+        from registry.demo import ensure_districts
 
-    return ensure_districts()[code]
+        found = ensure_districts()[code]
+    return found
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -94,3 +97,15 @@ def user_with_role(role: str, organization: Organization | None = None, **extra)
     user = UserFactory(role=role, organization=organization, **extra)
     user.full_clean(exclude=["password"])
     return user
+
+
+def inspector(agency: Organization, **extra) -> Person:
+    return PersonFactory(organization=agency, kind=PersonKind.INSPECTOR, **extra)
+
+
+def bulk_elevators(n: int, **fields) -> list[Elevator]:
+    """Many elevators in one insert, for query-count and scale tests (organisations must be given)."""
+    fields.setdefault("use_unit", None)
+    fields.setdefault("maintenance_firm", None)
+    fields.setdefault("district", district())
+    return Elevator.objects.bulk_create([ElevatorFactory.build(**fields) for _ in range(n)])
