@@ -17,6 +17,7 @@ class InspectionApplicationSerializer(serializers.ModelSerializer):
                   "site_contact", "site_phone", "note", "status", "reject_reason", "scheduled_on", "inspectors",
                   "created_at", "updated_at"]
         read_only_fields = ["status", "reject_reason", "scheduled_on", "created_at", "updated_at"]
+        validators = []  # the service refuses a second open application, with the plan's wording
 
 
 class RejectSerializer(serializers.Serializer):
