@@ -29,6 +29,7 @@ run: install translations
 	mkdir -p var/celery/out var/celery/processed var/celery/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py send_reminders
 	BIN=$(BIN) ./bin/run-dev
 
 test: install translations

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from inspections.demo import seed_inspections
 from registry.choices import PersonKind
 from registry.demo import build_elevators, ensure_districts, ensure_organizations
 from registry.models import Elevator, Person
@@ -48,9 +49,15 @@ class Command(BaseCommand):
             Elevator.objects.bulk_create(elevators, batch_size=1000)
             created = len(elevators)
         self._users(orgs)
+        users = {u.username: u for u in User.objects.select_related("organization")}
+        inspections = seed_inspections(orgs=orgs, users=users, today=today, rng=rng)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Elevator.objects.count()} elevators ({created} new), "
-            f"{len(demo_users(orgs)) + 1} demo logins."))
+            f"{inspections} new inspections, {len(demo_users(orgs)) + 1} demo logins."))
+        self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
+        self.stdout.write("  admin    系统管理员 (superuser)")
+        for username, name, role, org, _ in demo_users(orgs):
+            self.stdout.write(f"  {username:8} {Role(role).label} · {org.name}")
 
     def _people(self, orgs, today):
         n = 0
