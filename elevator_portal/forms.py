@@ -7,6 +7,7 @@ class BootstrapFormMixin:
     """Give every widget Bootstrap's classes, and mark fields with errors as invalid."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget

@@ -1,0 +1,96 @@
+"""User journeys in a real browser: a resident's lookup, and an inspection from application to public page."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.choices import Role
+from registry.choices import OrganizationKind
+
+from ..factories import ElevatorFactory, OrganizationFactory, PersonFactory, inspector, user_with_role
+from .conftest import PHONE, login, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def elevator(districts):
+    use_unit = OrganizationFactory(name="攀枝花市金江物业管理有限公司", kind=OrganizationKind.USE_UNIT,
+                                   district=districts["510402"])
+    firm = OrganizationFactory(name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE,
+                               district=districts["510402"])
+    PersonFactory(organization=use_unit, name="张三", phone="13900001111")
+    return ElevatorFactory(registration_code="31105104022012070003", rescue_code="12345", district=districts["510402"],
+                           address="东区炳草岗大街1号阳光花园3栋1单元", building_name="阳光花园", use_unit=use_unit,
+                           maintenance_firm=firm, inspection_valid_until=TODAY + timedelta(days=20),
+                           last_maintenance_on=TODAY - timedelta(days=3))
+
+
+def test_resident_looks_up_by_rescue_code_and_switches_language(live_server, page_factory, elevator):
+    page = page_factory(PHONE)
+    page.goto(live_server.url + "/")
+    shot(page, "journey1-home-phone")
+    page.fill("input[name=q]", "12345")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(f"**/e/{elevator.registration_code}/")
+    text = page.inner_text("body")
+    for shown in (elevator.address, elevator.use_unit.name, elevator.maintenance_firm.name, "96333",
+                  elevator.inspection_valid_until.isoformat()):
+        assert shown in text
+    assert "张三" not in text and "13900001111" not in text
+    shot(page, "journey1-public-phone")
+
+    page.click(".navbar-toggler")
+    page.click("#language-form button[value=en]")
+    page.wait_for_selector("html[lang=en]")
+    assert "Inspection valid until" in page.inner_text("body")
+    assert elevator.registration_code in page.inner_text("body")
+    shot(page, "journey1-public-english-phone")
+    page.click(".navbar-toggler")
+    page.click("#language-form button[value=zh-hans]")
+    page.wait_for_selector("html[lang=zh-CN]")
+
+
+def test_use_unit_applies_agency_schedules_and_passes_public_page_shows_new_validity(live_server, page_factory,
+                                                                                       elevator):
+    agency = OrganizationFactory(name="攀枝花市特种设备监督检验所", kind=OrganizationKind.INSPECTION)
+    person = inspector(agency, name="李检验")
+    user_with_role(Role.USE_UNIT, organization=elevator.use_unit, username="wuye")
+    user_with_role(Role.INSPECTION, organization=agency, username="jianyan")
+
+    page = page_factory(PHONE)
+    login(page, live_server.url, "wuye")
+    page.goto(live_server.url + "/inspections/my-elevators/")
+    page.click("text=申报检验")
+    page.fill("#id_site_contact", "王经理")
+    page.fill("#id_site_phone", "13800000000")
+    shot(page, "journey3-apply-phone")
+    page.click("button:has-text('提交申报')")
+    page.wait_for_selector("text=已向攀枝花市特种设备监督检验所提交检验申报")
+
+    page = page_factory()
+    login(page, live_server.url, "jianyan")
+    page.goto(live_server.url + "/inspections/applications/")
+    page.click(f"text={elevator.address[:10]}")
+    page.click("button:has-text('受理')")
+    page.wait_for_selector("#application-status:has-text('已受理')")
+    page.fill("#id_scheduled_on", TODAY.isoformat())
+    page.check(f"text={person.name}")
+    page.click("button:has-text('确定排期')")
+    page.wait_for_selector("#application-status:has-text('已排期')")
+    page.click("text=录入检验结果")
+    page.select_option("#id_result", "passed")
+    page.fill("#id_report_no", "PZH-2026-0001")
+    shot(page, "journey3-result-desktop")
+    page.click("button:has-text('保存检验结果')")
+    page.wait_for_selector("text=检验结果已录入：合格")
+
+    new_validity = TODAY.replace(year=TODAY.year + 1) if not (TODAY.month == 2 and TODAY.day == 29) else None
+    public = page_factory(PHONE)
+    public.goto(f"{live_server.url}/e/{elevator.registration_code}/")
+    text = public.inner_text("body")
+    assert new_validity is None or new_validity.isoformat() in text
+    assert "有效" in text
+    shot(public, "journey3-public-after-pass-phone")
