@@ -13,7 +13,6 @@ from registry.models import Elevator, Organization, Person
 from registry.choices import OrganizationKind, PersonKind
 
 from .choices import (
-    OPEN_APPLICATION_STATUSES,
     PASSING_RESULTS,
     ApplicationStatus,
     DefectStatus,

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
 from accounts.choices import Role
+from elevator_portal.pages import paginate
 from registry.filtersets import ElevatorFilterSet
 from registry.selectors import elevator_list_queryset
 
@@ -23,9 +23,6 @@ from .choices import ApplicationStatus
 from .forms import ApplicationForm, DefectFormSet, RectifyForm, RejectForm, ResultForm, ScheduleForm
 from .selectors import application_list, inspection_overview_by_district, my_elevators, scheduled_between
 
-PAGE_SIZE = 50
-
-
 def _form_errors(form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has one, else on top."""
     if hasattr(exc, "error_dict"):
@@ -33,12 +30,6 @@ def _form_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def _page(request, queryset):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
 
 
 @login_required
@@ -50,7 +41,7 @@ def my_elevators_view(request):
     status = request.GET.get("status")
     if status:
         qs = ElevatorFilterSet({"inspection_status": status}, queryset=qs).qs
-    page, querystring = _page(request, qs)
+    page, querystring = paginate(request, qs)
     return render(request, "inspections/my_elevators.html", {
         "page": page, "querystring": querystring, "status": status,
         "can_apply": request.user.role == Role.USE_UNIT})
@@ -91,7 +82,7 @@ def applications(request):
     if q:
         qs = qs.filter(elevator__registration_code__startswith=q) if q.isdigit() else qs.filter(
             elevator__address__icontains=q)
-    page, querystring = _page(request, qs)
+    page, querystring = paginate(request, qs)
     return render(request, "inspections/applications.html", {
         "page": page, "querystring": querystring, "status": status, "q": q,
         "statuses": ApplicationStatus.choices})

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from elevator_portal.pages import paginate
 
 from .models import Notification
 from .services import notification_mark_read
@@ -12,8 +13,8 @@ from .services import notification_mark_read
 @login_required
 def inbox(request):
     """The signed-in user's notifications, newest first."""
-    page = Paginator(Notification.objects.filter(recipient=request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page, "querystring": ""})
+    page, querystring = paginate(request, Notification.objects.filter(recipient=request.user), per_page=20)
+    return render(request, "notifications/inbox.html", {"page": page, "querystring": querystring})
 
 
 @login_required

@@ -6,7 +6,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,19 +13,17 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
+from elevator_portal.pages import paginate
 
 from .choices import ImportKind
 from .exports import ELEVATOR_EXPORT, ORGANIZATION_EXPORT, export_response
 from .filtersets import ElevatorFilterSet, OrganizationFilterSet
 from .forms import ElevatorForm, ImportForm, LookupForm, OrganizationForm
 from .imports import import_job_start, template_header
-from .models import District, Elevator, ImportJob
+from .models import District, Elevator
 from .selectors import elevator_by_public_code, elevator_list_queryset, elevator_public_lookup
 from .services import elevator_save, organization_save
 from .tabular import csv_stream
-
-PAGE_SIZE = 50
-
 
 # ---------------------------------------------------------------- public pages (no account, no personal data)
 
@@ -81,6 +78,14 @@ def elevator_sign(request, code):
 
 # ---------------------------------------------------------------- staff registry pages
 
+def _filtered_list(request, filterset, *, columns, basename: str, template: str, **context):
+    """A filtered, paginated list page whose `?export=csv|xlsx` downloads the same filtered rows."""
+    if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
+        return export_response(queryset=filterset.qs, columns=columns, fmt=request.GET["export"], basename=basename)
+    page, querystring = paginate(request, filterset.qs)
+    return render(request, template, {"filter": filterset, "page": page, "querystring": querystring, **context})
+
+
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(_("您没有权限访问此页面。"))
@@ -89,18 +94,11 @@ def _require(allowed: bool) -> None:
 @login_required
 def elevator_list(request):
     _require(access.can_view_registry(request.user))
-    filterset = ElevatorFilterSet(request.GET or None, queryset=elevator_list_queryset(user=request.user))
-    if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
-        return export_response(queryset=filterset.qs, columns=ELEVATOR_EXPORT, fmt=request.GET["export"],
-                               basename="elevators")
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "registry/elevator_list.html", {
-        "filter": filterset, "page": page, "querystring": query.urlencode(),
-        "can_create": access.can_change_elevator(request.user),
-        "can_import": access.can_import(request.user),
-    })
+    return _filtered_list(request, ElevatorFilterSet(request.GET or None,
+                                                     queryset=elevator_list_queryset(user=request.user)),
+                          columns=ELEVATOR_EXPORT, basename="elevators", template="registry/elevator_list.html",
+                          can_create=access.can_change_elevator(request.user),
+                          can_import=access.can_import(request.user))
 
 
 @login_required
@@ -150,16 +148,9 @@ def organization_list(request):
     _require(access.can_view_registry(request.user))
     filterset = OrganizationFilterSet(request.GET or None,
                                       queryset=access.organizations_for(request.user).select_related("district"))
-    if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
-        return export_response(queryset=filterset.qs, columns=ORGANIZATION_EXPORT, fmt=request.GET["export"],
-                               basename="organizations")
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "registry/organization_list.html", {
-        "filter": filterset, "page": page, "querystring": query.urlencode(),
-        "can_create": access.can_change_organization(request.user),
-    })
+    return _filtered_list(request, filterset, columns=ORGANIZATION_EXPORT, basename="organizations",
+                          template="registry/organization_list.html",
+                          can_create=access.can_change_organization(request.user))
 
 
 @login_required

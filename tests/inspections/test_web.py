@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inspections import services
-from inspections.choices import ApplicationStatus, InspectionKind, InspectionResult
+from inspections.choices import ApplicationStatus
 from inspections.models import InspectionApplication
 
-from .test_services import PDF, record, scheduled, submit
+from .test_services import PDF, record, submit
 
 TODAY = timezone.localdate()
 
