@@ -206,3 +206,18 @@ def test_pages_have_constant_query_counts(client, parties, django_assert_num_que
     # session, user, count, page of applications joined to elevator, district, use unit and agency, unread count
     with django_assert_num_queries(5):
         c.get(reverse("inspections:applications"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who, sees", [("city", True), ("regulator", True)])
+def test_admin_lists_inspections_in_scope_and_refuses_changes(client, parties, who, sees):
+    inspection = record(parties)
+    user = parties[who]
+    user.is_staff = True
+    user.save()
+    c = login(client, user)
+    assert (inspection.report_no in c.get("/admin/inspections/inspection/").content.decode()) is sees
+    response = c.post(f"/admin/inspections/inspection/{inspection.pk}/change/", {"result": "failed"})
+    assert response.status_code in (200, 403)
+    inspection.refresh_from_db()
+    assert inspection.result == "passed"
