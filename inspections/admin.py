@@ -3,7 +3,7 @@ from django.contrib import admin
 from accounts import access
 from registry.admin import AccessScopedAdmin
 
-from .models import Defect, Inspection, InspectionApplication, Reminder
+from .models import Defect, Inspection, InspectionApplication
 
 
 def _read_only(user, obj=None) -> bool:
@@ -39,17 +39,3 @@ class InspectionAdmin(AccessScopedAdmin):
     list_select_related = ["elevator", "agency"]
     search_fields = ["report_no", "elevator__registration_code"]
     inlines = [DefectInline]
-
-
-@admin.register(Reminder)
-class ReminderAdmin(AccessScopedAdmin):
-    can_change = staticmethod(_read_only)
-    list_display = ["kind", "subject_key", "cycle", "created_at"]
-    list_filter = ["kind"]
-    search_fields = ["subject_key"]
-
-    def has_module_permission(self, request):
-        return request.user.is_staff and access.is_city_wide(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)

@@ -41,13 +41,3 @@ class DefectStatus(models.TextChoices):
     OPEN = "open", _("待整改")
     RECTIFIED = "rectified", _("已整改待复检")
     CLOSED = "closed", _("已关闭")
-
-
-class ReminderKind(models.TextChoices):
-    """The stages of the expiry reminder job (plan §2(7); design card)."""
-
-    INSPECTION_30 = "inspection_30", _("检验到期前30天提醒")
-    INSPECTION_15 = "inspection_15", _("检验到期前15天提醒")
-    INSPECTION_EXPIRED = "inspection_expired", _("检验超期告警")
-    LICENCE_30 = "licence_30", _("许可证到期前30天提醒")
-    CERTIFICATE_30 = "certificate_30", _("证书到期前30天提醒")

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import ApplicationStatus, DefectStatus, InspectionKind, InspectionResult, ReminderKind
+from .choices import ApplicationStatus, DefectStatus, InspectionKind, InspectionResult
 
 
 class InspectionApplication(models.Model):
@@ -128,29 +128,3 @@ class Defect(models.Model):
 
     def __str__(self):
         return self.description[:40]
-
-
-class Reminder(models.Model):
-    """A reminder sent once per subject, stage and cycle; the unique key makes a second send impossible."""
-
-    kind = models.CharField(_("提醒类型"), max_length=24, choices=ReminderKind.choices)
-    # "elevator:<id>", "organization:<id>" or "person:<id>"
-    subject_key = models.CharField(_("对象"), max_length=40)
-    # The validity end date the reminder is about: a new inspection or licence starts a new cycle.
-    cycle = models.DateField(_("有效期至"))
-    elevator = models.ForeignKey("registry.Elevator", on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="+")
-    organization = models.ForeignKey("registry.Organization", on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="+")
-    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    run_id = models.UUIDField(_("任务批次"), db_index=True)
-    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("到期提醒")
-        verbose_name_plural = _("到期提醒")
-        ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["kind", "subject_key", "cycle"], name="reminder_once_per_cycle")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.subject_key} {self.cycle}"

@@ -17,21 +17,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, UUIDField, Value
-from django.db.models.functions import Cast, Concat
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.models import User
-from notifications.services import DigestLine, notifications_send_digests
+from notifications.choices import ReminderKind
+from notifications.models import Reminder
+from notifications.services import DigestLine, notifications_send_digests, reminders_insert_from
 from registry.choices import ElevatorStatus
 from registry.models import Elevator, Organization, Person
 
-from .choices import OPEN_APPLICATION_STATUSES, InspectionKind, ReminderKind
-from .models import InspectionApplication, Reminder
+from .choices import OPEN_APPLICATION_STATUSES, InspectionKind
+from .models import InspectionApplication
 
 
 @dataclass
@@ -48,23 +47,6 @@ def _without_application():
         status__in=OPEN_APPLICATION_STATUSES))
 
 
-def _insert_from(kind: str, queryset, *, subject: str, cycle_field: str, run_id: uuid.UUID) -> None:
-    """INSERT INTO reminder SELECT ... ON CONFLICT DO NOTHING: one statement whatever the number of rows."""
-    select = queryset.order_by().annotate(
-        r_kind=Value(kind, output_field=CharField()),
-        r_subject=Concat(Value(f"{subject}:"), Cast("pk", CharField()), output_field=CharField()),
-        r_cycle=F(cycle_field),
-        r_subject_id=F("pk"),
-        r_run=Value(run_id, output_field=UUIDField()),
-        r_created=Value(timezone.now(), output_field=DateTimeField()),
-    ).values("r_kind", "r_subject", "r_cycle", "r_subject_id", "r_run", "r_created")
-    sql, params = select.query.sql_with_params()
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(c) for c in ["kind", "subject_key", "cycle", f"{subject}_id", "run_id", "created_at"])
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(Reminder._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
-
-
 def reminders_run(*, today: date) -> ReminderRun:
     """Insert every reminder due today that was not sent before, then send one digest per recipient."""
     run_id = uuid.uuid4()
@@ -73,15 +55,15 @@ def reminders_run(*, today: date) -> ReminderRun:
     for kind, days in [(ReminderKind.INSPECTION_30, settings.REMINDER_USE_UNIT_DAYS),
                        (ReminderKind.INSPECTION_15, settings.REMINDER_MAINTENANCE_DAYS)]:
         due = in_use.filter(inspection_valid_until__gte=today, inspection_valid_until__lte=today + timedelta(days=days))
-        _insert_from(kind, due.filter(_without_application()), subject="elevator",
+        reminders_insert_from(kind, due.filter(_without_application()), subject="elevator",
                      cycle_field="inspection_valid_until", run_id=run_id)
-    _insert_from(ReminderKind.INSPECTION_EXPIRED, in_use.filter(inspection_valid_until__lt=today),
+    reminders_insert_from(ReminderKind.INSPECTION_EXPIRED, in_use.filter(inspection_valid_until__lt=today),
                  subject="elevator", cycle_field="inspection_valid_until", run_id=run_id)
     horizon = today + timedelta(days=settings.REMINDER_LICENCE_DAYS)
-    _insert_from(ReminderKind.LICENCE_30, Organization.objects.filter(
+    reminders_insert_from(ReminderKind.LICENCE_30, Organization.objects.filter(
         is_active=True, licence_valid_until__gte=today, licence_valid_until__lte=horizon),
         subject="organization", cycle_field="licence_valid_until", run_id=run_id)
-    _insert_from(ReminderKind.CERTIFICATE_30, Person.objects.filter(
+    reminders_insert_from(ReminderKind.CERTIFICATE_30, Person.objects.filter(
         certificate_valid_until__gte=today, certificate_valid_until__lte=horizon),
         subject="person", cycle_field="certificate_valid_until", run_id=run_id)
 

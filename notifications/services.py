@@ -1,14 +1,18 @@
 """Sending notifications: the in-portal inbox plus one e-mail digest per recipient."""
 
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import connection
+from django.db.models import CharField, DateTimeField, F, UUIDField, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Notification
+from .models import Notification, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +54,25 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+def reminders_insert_from(kind: str, queryset, *, subject: str, cycle_field: str, run_id: uuid.UUID) -> None:
+    """Insert a reminder for every row of `queryset` not reminded before in this cycle.
+
+    One `INSERT INTO reminder SELECT ... ON CONFLICT DO NOTHING` whatever the number of rows: the unique key
+    (kind, subject, cycle) makes a second send impossible, even from two workers at once. `subject` names the
+    foreign key the reminder gets ("elevator", "organization" or "person").
+    """
+    select = queryset.order_by().annotate(
+        r_kind=Value(kind, output_field=CharField()),
+        r_subject=Concat(Value(f"{subject}:"), Cast("pk", CharField()), output_field=CharField()),
+        r_cycle=F(cycle_field),
+        r_subject_id=F("pk"),
+        r_run=Value(run_id, output_field=UUIDField()),
+        r_created=Value(timezone.now(), output_field=DateTimeField()),
+    ).values("r_kind", "r_subject", "r_cycle", "r_subject_id", "r_run", "r_created")
+    sql, params = select.query.sql_with_params()
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in ["kind", "subject_key", "cycle", f"{subject}_id", "run_id", "created_at"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(Reminder._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params)

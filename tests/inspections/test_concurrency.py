@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inspections.choices import ReminderKind
-from inspections.models import Reminder
+from notifications.choices import ReminderKind
+from notifications.models import Reminder
 from notifications.models import Notification
 
 from ..factories import ElevatorFactory

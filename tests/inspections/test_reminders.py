@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from inspections.choices import ReminderKind
-from inspections.models import InspectionApplication, Reminder
+from notifications.choices import ReminderKind
+from inspections.models import InspectionApplication
+from notifications.models import Reminder
 from inspections.reminders import reminders_run
 from notifications.models import Notification
 
