@@ -165,3 +165,68 @@ def can_rectify_defect(user, defect) -> bool:
     """The use unit records the rectification of defects on its elevators."""
     return (user.is_authenticated and user.role == Role.USE_UNIT
             and defect.inspection.elevator.use_unit_id == user.organization_id)
+
+
+# ---------------------------------------------------------------- maintenance (条例 §31; TSG T5002-2017; plan §2(2))
+
+def maintenance_records_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Records, and so their attachments: a firm sees the records it wrote, others by their elevators."""
+    from maintenance.models import MaintenanceRecord
+
+    qs = MaintenanceRecord.objects.all() if queryset is None else queryset
+    if user.is_authenticated and user.role == Role.MAINTENANCE:
+        return qs.filter(firm_id=user.organization_id)
+    return _by_elevator_scope(user, qs, "elevator", None)
+
+
+def contracts_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    from maintenance.models import MaintenanceContract
+
+    qs = MaintenanceContract.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if is_city_wide(user):
+        return qs
+    if user.role == Role.DISTRICT_REGULATOR:
+        return qs.filter(use_unit__district_id=user.district_id)
+    if user.role == Role.USE_UNIT:
+        return qs.filter(use_unit_id=user.organization_id)
+    if user.role == Role.MAINTENANCE:
+        return qs.filter(firm_id=user.organization_id)
+    return qs.none()
+
+
+def faults_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    from maintenance.models import Fault
+
+    qs = Fault.objects.all() if queryset is None else queryset
+    if user.is_authenticated and user.role == Role.MAINTENANCE:
+        return qs.filter(Q(firm_id=user.organization_id) | Q(elevator__maintenance_firm_id=user.organization_id))
+    return _by_elevator_scope(user, qs, "elevator", None)
+
+
+def can_write_maintenance_for(user, elevator: Elevator) -> bool:
+    """A firm writes records only for elevators under its active contract (the elevator's current firm)."""
+    return (user.is_authenticated and user.role == Role.MAINTENANCE and user.organization_id is not None
+            and elevator.maintenance_firm_id == user.organization_id)
+
+
+def can_confirm_record(user, record) -> bool:
+    """The use unit's safety manager confirms records of its elevators (TSG T5002-2017)."""
+    return (user.is_authenticated and user.role == Role.USE_UNIT
+            and record.elevator.use_unit_id == user.organization_id)
+
+
+def can_manage_contracts(user, use_unit_id: int | None = None) -> bool:
+    """Contracts are registered by the use unit (its own) or by regulators."""
+    if is_regulator(user):
+        return True
+    return user.is_authenticated and user.role == Role.USE_UNIT and (
+        use_unit_id is None or use_unit_id == user.organization_id)
+
+
+def can_record_fault(user, elevator: Elevator) -> bool:
+    """Faults come from the elevator's firm, its use unit, or regulators (96333 platform operators)."""
+    return is_regulator(user) and elevators_for(user).filter(pk=elevator.pk).exists() or (
+        user.is_authenticated and user.role in (Role.MAINTENANCE, Role.USE_UNIT)
+        and user.organization_id in (elevator.maintenance_firm_id, elevator.use_unit_id))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "registry",
     "inspections",
+    "maintenance",
     "notifications",
 ]
 
@@ -173,11 +174,26 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 # Slow, registry-wide jobs go to their own queue so that imports and notifications are not stuck behind them.
 CELERY_TASK_DEFAULT_QUEUE = "fast"
-CELERY_TASK_ROUTES = {"registry.tasks.import_run_task": {"queue": "slow"}}
+CELERY_TASK_ROUTES = {
+    "registry.tasks.import_run_task": {"queue": "slow"},
+    "maintenance.tasks.credit_evaluate_task": {"queue": "slow"},
+}
 CELERY_BEAT_SCHEDULE = {
     "inspection-reminders": {
         "task": "inspections.tasks.send_reminders_task",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "maintenance-overdue": {
+        "task": "maintenance.tasks.maintenance_overdue_task",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "maintenance-contracts": {
+        "task": "maintenance.tasks.contracts_roll_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    "credit-evaluation": {
+        "task": "maintenance.tasks.credit_evaluate_task",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 
@@ -214,6 +230,17 @@ EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 REMINDER_USE_UNIT_DAYS = envint("REMINDER_USE_UNIT_DAYS", 30)
 REMINDER_MAINTENANCE_DAYS = envint("REMINDER_MAINTENANCE_DAYS", 15)
 REMINDER_LICENCE_DAYS = envint("REMINDER_LICENCE_DAYS", 30)
+# 特种设备安全监察条例 §31: maintenance at least every 15 days.
+MAINTENANCE_INTERVAL_DAYS = envint("MAINTENANCE_INTERVAL_DAYS", 15)
+# Integrity check: a routine visit shorter than this is suspicious (minutes).
+MAINTENANCE_MIN_VISIT_MINUTES = envint("MAINTENANCE_MIN_VISIT_MINUTES", 30)
+ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024)
+BULK_UPLOAD_MAX_RECORDS = envint("BULK_UPLOAD_MAX_RECORDS", 500)
+# TSG T5002 §5 and city rules: rescue arrival limit in minutes, per district division code.
+RESCUE_ARRIVAL_MINUTES = {"510402": 30, "510403": 30, "510411": 30, "510421": 60, "510422": 60}
+RESCUE_ARRIVAL_DEFAULT_MINUTES = 60
+# 条例 §64: trapped this long or longer counts as an accident.
+ENTRAPMENT_ACCIDENT_MINUTES = 120
 IMPORT_SYNC_MAX_ROWS = envint("IMPORT_SYNC_MAX_ROWS", 500)
 IMPORT_MAX_FILE_BYTES = envint("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")
