@@ -221,8 +221,9 @@ def calendar_view(request):
     weeks = [[{"day": d, "items": by_day.get(d, []), "in_month": d.month == first.month} for d in week]
              for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)]
     previous = (first - timedelta(days=1)).replace(day=1)
+    weekdays = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
     return render(request, "inspections/calendar.html", {
-        "weeks": weeks, "first": first, "previous": f"{previous:%Y-%m}", "next": f"{end:%Y-%m}",
+        "weeks": weeks, "weekdays": weekdays, "first": first, "previous": f"{previous:%Y-%m}", "next": f"{end:%Y-%m}",
         "today": today, "count": sum(len(v) for v in by_day.values())})
 
 
