@@ -27,17 +27,20 @@ from .tabular import csv_stream
 
 # ---------------------------------------------------------------- public pages (no account, no personal data)
 
+LOOKUP_LIMIT = 20
+
+
 def home(request):
     """Public home: look an elevator up by registration code, rescue code or address."""
     form = LookupForm(request.GET or None)
-    results = None
+    results, more = None, False
     if form.is_valid() and form.cleaned_data["q"]:
         text = form.cleaned_data["q"].strip()
-        found = list(elevator_public_lookup(text=text)[:21])
+        found = list(elevator_public_lookup(text=text)[:LOOKUP_LIMIT + 1])
         if len(found) == 1:
             return redirect(found[0].get_public_url())
-        results = found
-    return render(request, "registry/home.html", {"form": form, "results": results})
+        results, more = found[:LOOKUP_LIMIT], len(found) > LOOKUP_LIMIT
+    return render(request, "registry/home.html", {"form": form, "results": results, "more": more})
 
 
 def _public_elevator_or_404(code: str) -> Elevator:

@@ -1,5 +1,6 @@
 """Test settings: the project's settings with a fast hasher, in-process Celery, and private files in a temp dir."""
 
+import os
 import tempfile
 
 from elevator_portal.settings import *  # noqa: F403
@@ -16,4 +17,5 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="elevator-portal-static-")
 
 # A file, not memory, for SQLite: the tests that start real worker processes must share the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
+    # One file per test run, so that two runs at once (two developers, CI and a developer) never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405

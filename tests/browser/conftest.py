@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 # Playwright's sync API runs an event loop in this thread; Django's async guard would refuse ORM calls in it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -28,31 +28,6 @@ def elevator(districts):
                            last_maintenance_on=TODAY - timedelta(days=3))
 
 
-def test_resident_looks_up_by_rescue_code_and_switches_language(live_server, page_factory, elevator):
-    page = page_factory(PHONE)
-    page.goto(live_server.url + "/")
-    shot(page, "journey1-home-phone")
-    page.fill("input[name=q]", "12345")
-    page.press("input[name=q]", "Enter")
-    page.wait_for_url(f"**/e/{elevator.registration_code}/")
-    text = page.inner_text("body")
-    for shown in (elevator.address, elevator.use_unit.name, elevator.maintenance_firm.name, "96333",
-                  elevator.inspection_valid_until.isoformat()):
-        assert shown in text
-    assert "张三" not in text and "13900001111" not in text
-    shot(page, "journey1-public-phone")
-
-    page.click(".navbar-toggler")
-    page.click("#language-form button[value=en]")
-    page.wait_for_selector("html[lang=en]")
-    assert "Inspection valid until" in page.inner_text("body")
-    assert elevator.registration_code in page.inner_text("body")
-    shot(page, "journey1-public-english-phone")
-    page.click(".navbar-toggler")
-    page.click("#language-form button[value=zh-hans]")
-    page.wait_for_selector("html[lang=zh-CN]")
-
-
 def test_use_unit_applies_agency_schedules_and_passes_public_page_shows_new_validity(live_server, page_factory,
                                                                                        elevator):
     agency = OrganizationFactory(name="攀枝花市特种设备监督检验所", kind=OrganizationKind.INSPECTION)

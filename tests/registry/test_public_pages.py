@@ -105,3 +105,11 @@ def test_english_is_available(client, elevator):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = client.get(f"/e/{elevator.registration_code}/").content.decode()
     assert '<html lang="en">' in body
+
+
+def test_lookup_with_many_matches_says_only_the_first_twenty_are_shown(client, db):
+    from ..factories import bulk_elevators
+
+    bulk_elevators(25, address="东区人民街1号")
+    body = client.get("/", {"q": "人民街"}).content.decode()
+    assert "匹配的电梯超过20部，仅显示前20部" in body and body.count("list-group-item-action") == 20
