@@ -21,11 +21,17 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
 from accounts.models import User
 from notifications.choices import ReminderKind
 from notifications.models import Reminder
-from notifications.services import DigestLine, notifications_send_digests, reminders_insert_from
+from notifications.services import (
+    DigestLine,
+    digests_for_district_regulators,
+    digests_for_organizations,
+    merge_digests,
+    notifications_send_digests,
+    reminders_insert_from,
+)
 from registry.choices import ElevatorStatus
 from registry.models import Elevator, Organization, Person
 
@@ -106,14 +112,4 @@ def _digests(reminders: list[Reminder]) -> dict[User, list[DigestLine]]:
             by_org[r.person.organization_id].append(DigestLine(_("%(name)s的证书（%(no)s）将于%(day)s到期，请及时复审。")
                                                                % {"name": r.person.name, "no": r.person.certificate_no,
                                                                   "day": r.cycle}))
-    digests: dict[User, list[DigestLine]] = defaultdict(list)
-    if by_org:
-        for user in User.objects.filter(is_active=True, organization_id__in=by_org.keys()):
-            digests[user].extend(by_org[user.organization_id])
-    if by_district:
-        regulators = User.objects.filter(is_active=True, role=Role.DISTRICT_REGULATOR,
-                                         organization__district_id__in=by_district.keys()).select_related("organization")
-        for user in regulators:
-            digests[user].extend(by_district[user.organization.district_id])
-    # An elevator first seen inside 15 days is due at both stages: say it once.
-    return {user: list(dict.fromkeys(lines)) for user, lines in digests.items()}
+    return merge_digests(digests_for_organizations(by_org), digests_for_district_regulators(by_district))

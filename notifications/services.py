@@ -48,6 +48,37 @@ def notifications_send_digests(*, digests: dict, title: str, link: str = "") -> 
     return notes
 
 
+def digests_for_organizations(by_org: dict[int, list[DigestLine]]) -> dict:
+    """Every active user of each organisation gets that organisation's lines (one query)."""
+    from accounts.models import User
+
+    if not by_org:
+        return {}
+    return {user: list(by_org[user.organization_id])
+            for user in User.objects.filter(is_active=True, organization_id__in=by_org.keys())}
+
+
+def digests_for_district_regulators(by_district: dict[int, list[DigestLine]]) -> dict:
+    """Each district regulator gets the lines of their district (one query)."""
+    from accounts.choices import Role
+    from accounts.models import User
+
+    if not by_district:
+        return {}
+    regulators = User.objects.filter(is_active=True, role=Role.DISTRICT_REGULATOR,
+                                     organization__district_id__in=by_district.keys()).select_related("organization")
+    return {user: list(by_district[user.organization.district_id]) for user in regulators}
+
+
+def merge_digests(*parts: dict) -> dict:
+    """One digest per recipient, each line once (an elevator due at two stages is said once)."""
+    merged: dict = {}
+    for part in parts:
+        for user, lines in part.items():
+            merged.setdefault(user, []).extend(lines)
+    return {user: list(dict.fromkeys(lines)) for user, lines in merged.items()}
+
+
 def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     """Mark one (or all) of a user's notifications read."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
