@@ -16,5 +16,9 @@ def portal(request):
             "applications": regulator or user.role in (Role.USE_UNIT, Role.INSPECTION),
             "calendar": regulator or user.role == Role.INSPECTION,
             "inspection_overview": regulator,
+            "maintenance": regulator or user.role in (Role.USE_UNIT, Role.MAINTENANCE),
+            "contracts": regulator or user.role in (Role.USE_UNIT, Role.MAINTENANCE),
+            "faults": regulator or user.role in (Role.USE_UNIT, Role.MAINTENANCE),
+            "regulator": regulator,
         }
     return {"EMERGENCY_HOTLINE": settings.EMERGENCY_HOTLINE, "menu": menu}

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import django_filters
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,14 +30,22 @@ class ElevatorFilterSet(django_filters.FilterSet):
                                                     label=_("投入使用不晚于"))
     inspection_status = django_filters.ChoiceFilter(choices=InspectionStatus.choices, method="filter_inspection",
                                                      label=_("检验状态"))
+    maintenance_overdue = django_filters.BooleanFilter(method="filter_maintenance_overdue", label=_("维保超期"))
 
     class Meta:
         model = Elevator
         fields = ["q", "district", "district_id", "elevator_type", "status", "building_kind", "use_unit_id",
-                  "maintenance_firm_id", "commissioned_after", "commissioned_before", "inspection_status"]
+                  "maintenance_firm_id", "commissioned_after", "commissioned_before", "inspection_status",
+                  "maintenance_overdue"]
 
     def search(self, queryset, name, value):
         return queryset.filter(elevator_search_q(value))
+
+    def filter_maintenance_overdue(self, queryset, name, value):
+        # 条例 §31: more than MAINTENANCE_INTERVAL_DAYS (15) since the last confirmed routine maintenance.
+        cutoff = timezone.localdate() - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
+        overdue = Q(status="in_use", last_maintenance_on__lt=cutoff)
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_inspection(self, queryset, name, value):
         today = timezone.localdate()

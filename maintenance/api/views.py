@@ -1,0 +1,100 @@
+import base64
+import binascii
+import json
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts import access
+from inspections.api.views import call_service
+from maintenance import services
+from maintenance.filtersets import MaintenanceRecordFilterSet
+from maintenance.selectors import contract_list
+
+from .serializers import ContractSerializer, MaintenanceRecordSerializer, RecordInputSerializer
+
+
+def record_kwargs(data, files=()) -> dict:
+    """Turn one validated input item into record_create's keyword arguments."""
+    attachments = []
+    for f in data.get("attachments", []):
+        try:
+            attachments.append(services.UploadedFile(name=f["name"], data=base64.b64decode(f["content_base64"],
+                                                                                           validate=True)))
+        except (binascii.Error, ValueError):
+            raise DjangoValidationError({"attachments": f"附件“{f['name']}”不是有效的base64编码。"}) from None
+    attachments += [services.UploadedFile(name=f.name, data=f.read()) for f in files]
+    return {"elevator": data["elevator"], "tier": data["tier"], "started_at": data["started_at"],
+            "ended_at": data["ended_at"], "workers": list(data["workers"]), "signed_by": data["signed_by"],
+            "items": {i["item"]: (i["result"], i.get("note", "")) for i in data.get("items", [])},
+            "note": data.get("note", ""), "corrects": data.get("corrects"), "attachments": attachments}
+
+
+class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Paperless maintenance records: a firm sees and writes only its own, for elevators under its contracts."""
+
+    serializer_class = MaintenanceRecordSerializer
+    filterset_class = MaintenanceRecordFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return access.maintenance_records_for(self.request.user).select_related("elevator").prefetch_related(
+            "workers", "items__item", "attachments").order_by("-started_at", "-id")
+
+    def get_serializer_class(self):
+        return RecordInputSerializer if self.action == "create" else MaintenanceRecordSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = request.data
+        if hasattr(data, "getlist"):  # multipart: lists are repeated keys, items a JSON string
+            data = {k: data.get(k) for k in data.keys() if k not in ("workers", "items", "attachments")} | {
+                "workers": data.getlist("workers"), "items": json.loads(data.get("items") or "[]")}
+        body = RecordInputSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        kwargs = record_kwargs(body.validated_data, files=request.FILES.getlist("attachments"))
+        record = call_service(services.record_create, user=request.user, **kwargs)
+        return Response(MaintenanceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        call_service(services.record_delete, user=self.request.user, record=instance)
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        record = self.get_object()
+        record = call_service(services.record_confirm, user=request.user, record=record)
+        return Response(MaintenanceRecordSerializer(record).data)
+
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """All-or-nothing batch from a firm's own system; send an Idempotency-Key header (retries are safe)."""
+
+        def parse(index, item):
+            body = RecordInputSerializer(data=item)
+            if not body.is_valid():
+                raise DjangoValidationError({field: [str(e) for e in errs] for field, errs in body.errors.items()})
+            return record_kwargs(body.validated_data)
+
+        try:
+            code, payload = services.bulk_upload(user=request.user, key=request.headers.get("Idempotency-Key", ""),
+                                                 payload=request.data, parse_item=parse)
+        except DjangoPermissionDenied as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+        return Response(payload, status=code)
+
+
+class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ContractSerializer
+
+    def get_queryset(self):
+        return contract_list(user=self.request.user).prefetch_related("coverage")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        if not access.can_manage_contracts(self.request.user, data["use_unit"].pk):
+            raise ValidationError({"use_unit": ["只能为本单位登记维保合同。"]})
+        serializer.instance = call_service(services.contract_create, user=self.request.user, **data)
