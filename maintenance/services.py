@@ -60,7 +60,7 @@ def contract_create(*, user, number: str, use_unit: Organization, firm: Organiza
     errors = {}
     if firm.kind != OrganizationKind.MAINTENANCE:
         errors["firm"] = _("“%(name)s”不是维保单位。") % {"name": firm.name}
-    elif firm.licence_valid_until is not None and firm.licence_valid_until < starts_on:
+    elif firm.licence_valid_until is not None and firm.licence_valid_until < max(starts_on, today):
         errors["firm"] = _("维保单位“%(name)s”的许可证已于%(day)s到期，不能签订维保合同。") % {
             "name": firm.name, "day": firm.licence_valid_until}
     if ends_on < starts_on:
