@@ -178,6 +178,6 @@ def build_elevators(*, count: int, districts, orgs, rng: random.Random, today: d
                                                                               MaintenanceFund.NONE])
                               if kind == BuildingKind.RESIDENTIAL else MaintenanceFund.NOT_APPLICABLE),
             inspection_valid_until=valid_until,
-            last_maintenance_on=today - timedelta(days=rng.randint(0, 20)),
+            last_maintenance_on=today - timedelta(days=rng.randint(0, 14)),
         ))
     return elevators

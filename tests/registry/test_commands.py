@@ -28,6 +28,14 @@ def test_seed_demo_is_idempotent_and_complete(settings):
         user.full_clean(exclude=["password"])
     assert User.objects.get(username="admin").is_superuser
 
+    from maintenance.models import Fault, MaintenanceContract, MaintenanceRecord
+
+    assert MaintenanceContract.objects.count() > 30 and MaintenanceRecord.objects.filter(status="submitted").exists()
+    assert Fault.objects.filter(kind="entrapment").exists()
+    # every elevator with a firm is covered by that firm's active contract
+    assert not Elevator.objects.filter(maintenance_firm__isnull=False).exclude(
+        contract_coverage__active=True).exists()
+
     years = {d.year for d in Elevator.objects.values_list("commission_date", flat=True)}
     assert max(years) - min(years) >= 24  # spread over 25 years
     for elevator in Elevator.objects.select_related("district")[:500]:

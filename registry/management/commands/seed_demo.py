@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from inspections.demo import seed_inspections
+from maintenance.demo import seed_maintenance
 from registry.choices import PersonKind
 from registry.demo import build_elevators, ensure_districts, ensure_organizations
 from registry.models import Elevator, Person
@@ -51,9 +52,11 @@ class Command(BaseCommand):
         self._users(orgs)
         users = {u.username: u for u in User.objects.select_related("organization")}
         inspections = seed_inspections(orgs=orgs, users=users, today=today, rng=rng)
+        maintenance = seed_maintenance(users=users, today=today, rng=rng)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Elevator.objects.count()} elevators ({created} new), "
-            f"{inspections} new inspections, {len(demo_users(orgs)) + 1} demo logins."))
+            f"{inspections} new inspections, {maintenance.get('records', 0)} new maintenance records, "
+            f"{maintenance.get('faults', 0)} new faults, {len(demo_users(orgs)) + 1} demo logins."))
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         self.stdout.write("  admin    系统管理员 (superuser)")
         for username, name, role, org, _ in demo_users(orgs):
