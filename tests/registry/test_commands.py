@@ -32,8 +32,8 @@ def test_seed_demo_is_idempotent_and_complete(settings):
 
     assert MaintenanceContract.objects.count() > 30 and MaintenanceRecord.objects.filter(status="submitted").exists()
     assert Fault.objects.filter(kind="entrapment").exists()
-    # every elevator with a firm is covered by that firm's active contract
-    assert not Elevator.objects.filter(maintenance_firm__isnull=False).exclude(
+    # every elevator with a use unit and a firm is covered by an active contract
+    assert not Elevator.objects.filter(maintenance_firm__isnull=False, use_unit__isnull=False).exclude(
         contract_coverage__active=True).exists()
 
     years = {d.year for d in Elevator.objects.values_list("commission_date", flat=True)}

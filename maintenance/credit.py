@@ -1,0 +1,343 @@
+"""Maintenance-firm credit evaluation (plan §2(2) 维保质量诚信评价制度; DESIGN.md "Maintenance-firm credit").
+
+Per maintenance firm, over the 12 months ending on the evaluation day, per 100 elevators it maintains now:
+accident rate, failure rate, complaint rate, and the first-time inspection pass rate (一次性检验合格率), combined
+into a score of 0–100 and a grade A–D. The formula, each number and the events behind it are public on the firm's
+page (plan §2(2) 维保企业信息网上公开, §2(11) 信息公示), so the events carry no personal data.
+
+Score (each part uses the rounded rates stored on the evaluation, so anyone can recompute it from the page):
+
+    40 × first-time pass rate (as a share; 1 when the firm had no first inspections in the window)
+  + 30 × max(0, 1 − failure rate / 50)       failures per 100 elevators; 50 or more scores 0
+  + 20 × max(0, 1 − complaint rate / 20)     valid complaints per 100 elevators; 20 or more scores 0
+  + 10 × (no accident in the window)
+
+Grade: A ≥ 90, B ≥ 75, C ≥ 60, else D. Veto: an expired licence or any accident caps the grade at D.
+
+A firm without first inspections in the window is not penalised for the inspections it did not have (the use
+unit, not the firm, applies for them: 特种设备安全法 §40), hence the share 1. A firm maintaining no elevator gets
+rates 0 (never a division by zero) and is graded on its licence, accidents and inspections alone.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce, Rank
+from django.utils import timezone, translation
+
+from inspections.choices import PASSING_RESULTS, InspectionKind
+from inspections.models import Inspection
+from inspections.selectors import first_pass_rates
+from registry.choices import ElevatorStatus, OrganizationKind
+from registry.models import Elevator, Organization
+
+from .choices import FaultCause, FaultKind, Grade
+from .models import CreditEvaluation, Fault
+
+
+def _accident_trapped() -> timedelta:
+    """特种设备安全监察条例 §64: people trapped in the car 2 hours or more is an accident (一般事故)."""
+    return timedelta(minutes=getattr(settings, "ENTRAPMENT_ACCIDENT_MINUTES", 120))
+
+
+WEIGHT_FIRST_PASS = Decimal(40)
+WEIGHT_FAILURES = Decimal(30)
+WEIGHT_COMPLAINTS = Decimal(20)
+WEIGHT_NO_ACCIDENT = Decimal(10)
+FAILURE_RATE_AT_ZERO = Decimal(50)  # failures per 100 elevators a year at which the failure part is 0
+COMPLAINT_RATE_AT_ZERO = Decimal(20)  # valid complaints per 100 elevators a year at which the complaint part is 0
+GRADE_THRESHOLDS = ((Decimal(90), Grade.A), (Decimal(75), Grade.B), (Decimal(60), Grade.C))
+
+CENT = Decimal("0.01")
+RATE_MAX = Decimal("999999.99")  # CreditEvaluation's rate columns: 8 digits, 2 decimals
+
+EVENT_ACCIDENT = "accident"
+EVENT_FAILURE = "failure"
+EVENT_FIRST_INSPECTION_FAILED = "first_inspection_failed"
+
+
+# ---------------------------------------------------------------- the formula (pure functions)
+
+def _quantize(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def per_hundred(count: int, elevators: int) -> Decimal:
+    """A count per 100 elevators; 0 when the firm maintains none (never a division by zero)."""
+    if elevators <= 0:
+        return Decimal("0.00")
+    return min(_quantize(Decimal(count * 100) / Decimal(elevators)), RATE_MAX)
+
+
+def pass_rate_percent(*, first_inspections: int, first_passes: int) -> Decimal | None:
+    """一次性检验合格率 in per cent, or None when there were no first inspections."""
+    if not first_inspections:
+        return None
+    return _quantize(Decimal(first_passes * 100) / Decimal(first_inspections))
+
+
+def credit_score_parts(*, first_pass_rate: Decimal | None, failure_rate: Decimal, complaint_rate: Decimal,
+                       accidents: int) -> dict[str, Decimal]:
+    """The four parts of the score (see the module docstring), unrounded."""
+    share = Decimal(1) if first_pass_rate is None else Decimal(first_pass_rate) / 100
+    return {
+        "first_pass": WEIGHT_FIRST_PASS * share,
+        "failures": WEIGHT_FAILURES * max(Decimal(0), 1 - Decimal(failure_rate) / FAILURE_RATE_AT_ZERO),
+        "complaints": WEIGHT_COMPLAINTS * max(Decimal(0), 1 - Decimal(complaint_rate) / COMPLAINT_RATE_AT_ZERO),
+        "no_accident": WEIGHT_NO_ACCIDENT if accidents == 0 else Decimal(0),
+    }
+
+
+def credit_score(**parts_kwargs) -> Decimal:
+    """The score 0–100, rounded to cents."""
+    return _quantize(sum(credit_score_parts(**parts_kwargs).values(), Decimal(0)))
+
+
+def credit_grade(score: Decimal) -> str:
+    """A ≥ 90, B ≥ 75, C ≥ 60, else D (before the vetoes)."""
+    for threshold, grade in GRADE_THRESHOLDS:
+        if score >= threshold:
+            return grade
+    return Grade.D
+
+
+def credit_veto_reasons(*, licence_valid_until: date | None, accidents: int, today: date) -> list[str]:
+    """Why the grade is capped at D (plan §2(2)); stored in Chinese on the evaluation."""
+    reasons = []
+    if licence_valid_until is not None and licence_valid_until < today:
+        reasons.append(f"维保许可证已于{licence_valid_until:%Y-%m-%d}过期")
+    if accidents:
+        reasons.append(f"统计期内发生{accidents}起事故（电梯困人2小时以上，特种设备安全监察条例第六十四条）")
+    return reasons
+
+
+# ---------------------------------------------------------------- the counted events
+
+def _window(today: date) -> tuple[date, date]:
+    """The 12 months ending on `today`, both days included (2025-06-15 → 2024-06-16 … 2025-06-15)."""
+    try:
+        year_before = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_before = date(today.year - 1, 2, 28)
+    return year_before + timedelta(days=1), today
+
+
+def _aware_range(since: date, until: date) -> tuple[datetime, datetime]:
+    """[since 00:00, the day after `until` 00:00) in the portal's time zone."""
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(since, time.min, tzinfo=tz),
+            datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
+
+
+def _faults_in(*, since: date, until: date) -> QuerySet:
+    """Faults reported in the window, charged to the firm recorded on the fault (the elevator's firm at the time)."""
+    start, end = _aware_range(since, until)
+    return Fault.objects.filter(firm__isnull=False, reported_at__gte=start, reported_at__lt=end)
+
+
+# A failure is a fault the firm could have prevented: its cause is not outside the firm's control.
+_FAILURE = ~Q(cause=FaultCause.EXTERNAL)
+
+
+def _accidents_by_firm(*, since: date, until: date) -> dict[int, list[Fault]]:
+    """Entrapments released 2 hours or more after they were reported (条例 §64); to fold into maintenance.faults.
+
+    An entrapment without a release time is not counted until its release is recorded.
+    """
+    rows = (_faults_in(since=since, until=until)
+            .filter(kind=FaultKind.ENTRAPMENT, released_at__gte=F("reported_at") + Value(_accident_trapped()))
+            .select_related("elevator").only("firm", "reported_at", "released_at", "elevator__registration_code")
+            .order_by("reported_at"))
+    found: dict[int, list[Fault]] = defaultdict(list)
+    for fault in rows:
+        found[fault.firm_id].append(fault)
+    return found
+
+
+def _failures_by_firm(*, since: date, until: date) -> dict[int, int]:
+    """Faults whose cause is not external, counted per firm; to fold into maintenance.faults."""
+    rows = (_faults_in(since=since, until=until).filter(_FAILURE).values("firm_id")
+            .annotate(n=Count("id")).order_by().values_list("firm_id", "n"))
+    return dict(rows)
+
+
+def _failure_events_by_firm(*, since: date, until: date) -> dict[int, list[dict]]:
+    """The failures behind `_failures_by_firm`, for the public list of counted events (same filter)."""
+    rows = (_faults_in(since=since, until=until).filter(_FAILURE)
+            .values("firm_id", "reported_at", "kind", "cause", "elevator__registration_code")
+            .order_by("reported_at", "id"))
+    kinds, causes = dict(FaultKind.choices), dict(FaultCause.choices)
+    found: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        found[row["firm_id"]].append({
+            "kind": EVENT_FAILURE, "date": timezone.localdate(row["reported_at"]).isoformat(),
+            "registration_code": row["elevator__registration_code"],
+            "reason": f"{kinds.get(row['kind'], row['kind'])}（{causes.get(row['cause'], row['cause'])}）"})
+    return found
+
+
+def complaint_counts_by_firm(*, since: date, until: date) -> dict[int, int]:
+    """Valid complaints per firm from the complaints app (plan §2(10)); none while that app is not installed."""
+    if not apps.is_installed("complaints"):
+        return {}
+    from complaints.selectors import complaint_counts_by_firm as counts
+
+    return dict(counts(since=since, until=until))
+
+
+def _failed_first_inspections_by_firm(*, since: date, until: date) -> dict[int, list[dict]]:
+    """First (periodic) inspections that did not pass: the events behind a first-pass rate under 100 %."""
+    rows = (Inspection.objects.filter(kind=InspectionKind.PERIODIC, inspected_on__gte=since, inspected_on__lte=until,
+                                      maintenance_firm__isnull=False)
+            .exclude(result__in=PASSING_RESULTS)
+            .values("maintenance_firm_id", "inspected_on", "elevator__registration_code")
+            .order_by("inspected_on", "id"))
+    found: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        found[row["maintenance_firm_id"]].append({
+            "kind": EVENT_FIRST_INSPECTION_FAILED, "date": row["inspected_on"].isoformat(),
+            "registration_code": row["elevator__registration_code"], "reason": "定期检验首次检验不合格"})
+    return found
+
+
+def _accident_event(fault: Fault) -> dict:
+    minutes = int((fault.released_at - fault.reported_at).total_seconds() // 60)
+    return {"kind": EVENT_ACCIDENT, "date": timezone.localdate(fault.reported_at).isoformat(),
+            "registration_code": fault.elevator.registration_code, "reason": f"困人{minutes}分钟"}
+
+
+# ---------------------------------------------------------------- the job
+
+@dataclass(frozen=True)
+class _Counts:
+    elevators: dict
+    accidents: dict
+    failures: dict
+    failure_events: dict
+    complaints: dict
+    first_passes: dict
+    failed_first: dict
+
+
+def _counts(*, since: date, until: date) -> _Counts:
+    """Everything the evaluation counts, for all firms at once: a fixed number of aggregate queries."""
+    elevators = dict(Elevator.objects.filter(maintenance_firm__isnull=False)
+                     .exclude(status=ElevatorStatus.SCRAPPED)
+                     .values("maintenance_firm_id").annotate(n=Count("id"))
+                     .values_list("maintenance_firm_id", "n"))
+    return _Counts(
+        elevators=elevators,
+        accidents=_accidents_by_firm(since=since, until=until),
+        failures=_failures_by_firm(since=since, until=until),
+        failure_events=_failure_events_by_firm(since=since, until=until),
+        complaints=complaint_counts_by_firm(since=since, until=until),
+        first_passes=first_pass_rates(group_by="maintenance_firm", since=since, until=until),
+        failed_first=_failed_first_inspections_by_firm(since=since, until=until),
+    )
+
+
+def _evaluate_firm(*, firm: Organization, counts: _Counts, today: date, period: date, since: date) -> CreditEvaluation:
+    n = counts.elevators.get(firm.pk, 0)
+    accident_faults = counts.accidents.get(firm.pk, [])
+    accidents = len(accident_faults)
+    failures = counts.failures.get(firm.pk, 0)
+    complaints = counts.complaints.get(firm.pk, 0)
+    first = counts.first_passes.get(firm.pk, {"total": 0, "passed": 0})
+    rates = {"accident_rate": per_hundred(accidents, n), "failure_rate": per_hundred(failures, n),
+             "complaint_rate": per_hundred(complaints, n),
+             "first_pass_rate": pass_rate_percent(first_inspections=first["total"], first_passes=first["passed"])}
+    score = credit_score(first_pass_rate=rates["first_pass_rate"], failure_rate=rates["failure_rate"],
+                         complaint_rate=rates["complaint_rate"], accidents=accidents)
+    reasons = credit_veto_reasons(licence_valid_until=firm.licence_valid_until, accidents=accidents, today=today)
+    events = ([_accident_event(f) for f in accident_faults] + counts.failure_events.get(firm.pk, [])
+              + counts.failed_first.get(firm.pk, []))
+    events.sort(key=lambda e: (e["date"], e["kind"], e["registration_code"]))
+    return CreditEvaluation(
+        firm=firm, period=period, window_start=since, window_end=today, elevators=n, accidents=accidents,
+        failures=failures, complaints=complaints, first_inspections=first["total"], first_passes=first["passed"],
+        score=score, grade=Grade.D if reasons else credit_grade(score), capped_reason="；".join(reasons)[:200],
+        events=events, **rates)
+
+
+_UPDATED_FIELDS = ["window_start", "window_end", "elevators", "accidents", "failures", "complaints",
+                   "first_inspections", "first_passes", "accident_rate", "failure_rate", "complaint_rate",
+                   "first_pass_rate", "score", "grade", "capped_reason", "events", "computed_at"]
+
+
+def credit_evaluate(*, today: date) -> list[CreditEvaluation]:
+    """Evaluate every active maintenance firm for the month of `today` (plan §2(2)); safe to run again.
+
+    One snapshot per firm and month (constraint credit_once_per_firm_month): a re-run the same month updates it,
+    earlier months are kept. The queries are the same few whatever the number of firms and elevators.
+    """
+    since, until = _window(today)
+    period = today.replace(day=1)
+    firms = list(Organization.objects.filter(kind=OrganizationKind.MAINTENANCE, is_active=True).order_by("pk"))
+    with translation.override("zh-hans"):  # the stored reasons are Chinese, whoever runs the job
+        counts = _counts(since=since, until=until)
+        evaluations = [_evaluate_firm(firm=firm, counts=counts, today=today, period=period, since=since)
+                       for firm in firms]
+    if evaluations:
+        # An upsert on (firm, period): idempotent, and safe against a concurrent run of the same job.
+        with transaction.atomic():
+            CreditEvaluation.objects.bulk_create(evaluations, update_conflicts=True,
+                                                 unique_fields=["firm", "period"], update_fields=_UPDATED_FIELDS)
+    return evaluations
+
+
+# ---------------------------------------------------------------- selectors
+
+def credit_current(*, firm: Organization) -> CreditEvaluation | None:
+    """The firm's latest evaluation, or None before its first one."""
+    return firm.credit_evaluations.order_by("-period").first()
+
+
+def credit_history(*, firm: Organization, months: int = 12) -> list[CreditEvaluation]:
+    """The firm's monthly snapshots, newest first."""
+    return list(firm.credit_evaluations.order_by("-period")[:months])
+
+
+def credit_latest_per_firm() -> QuerySet:
+    """Each firm's latest evaluation (the public grades, API `firm-grades`)."""
+    latest = CreditEvaluation.objects.filter(firm=OuterRef("firm")).order_by("-period").values("period")[:1]
+    return (CreditEvaluation.objects.filter(period=Subquery(latest)).select_related("firm")
+            .order_by("-score", "firm__name"))
+
+
+def credit_periods() -> list[date]:
+    """The months that have evaluations, newest first."""
+    return list(CreditEvaluation.objects.order_by("-period").values_list("period", flat=True).distinct())
+
+
+def credit_ranking(*, period: date | None = None) -> QuerySet:
+    """All firms' evaluations of one month (default: the latest evaluated), ranked by score (ties share a rank)."""
+    month = period if period is not None else Subquery(
+        CreditEvaluation.objects.order_by("-period").values("period")[:1])
+    return (CreditEvaluation.objects.filter(period=month).select_related("firm", "firm__district")
+            .annotate(rank=Window(Rank(), order_by=F("score").desc()))
+            .order_by("-score", "firm__name"))
+
+
+def credit_directory(*, q: str = "") -> QuerySet:
+    """Active maintenance firms with their elevators maintained now and latest grade (one query a page)."""
+    elevator_count = (Elevator.objects.filter(maintenance_firm=OuterRef("pk"))
+                      .exclude(status=ElevatorStatus.SCRAPPED)
+                      .order_by().values("maintenance_firm").annotate(n=Count("id")).values("n"))
+    latest = CreditEvaluation.objects.filter(firm=OuterRef("pk")).order_by("-period")
+    qs = (Organization.objects.filter(kind=OrganizationKind.MAINTENANCE, is_active=True)
+          .select_related("district")
+          .annotate(elevator_count=Coalesce(Subquery(elevator_count), 0),
+                    credit_grade=Subquery(latest.values("grade")[:1]),
+                    credit_score=Subquery(latest.values("score")[:1]),
+                    credit_period=Subquery(latest.values("period")[:1]))
+          .order_by("name"))
+    q = q.strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs
