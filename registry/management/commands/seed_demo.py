@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from inspections.demo import seed_inspections
+from maintenance.credit import credit_evaluate
 from maintenance.demo import seed_maintenance
 from registry.choices import PersonKind
 from registry.demo import build_elevators, ensure_districts, ensure_organizations
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         users = {u.username: u for u in User.objects.select_related("organization")}
         inspections = seed_inspections(orgs=orgs, users=users, today=today, rng=rng)
         maintenance = seed_maintenance(users=users, today=today, rng=rng)
+        credit_evaluate(today=today)  # this month's grades (idempotent)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Elevator.objects.count()} elevators ({created} new), "
             f"{inspections} new inspections, {maintenance.get('records', 0)} new maintenance records, "
