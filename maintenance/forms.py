@@ -61,7 +61,9 @@ class RecordForm(BootstrapFormMixin, forms.Form):
             self.fields[f"item_{item.pk}"] = forms.ChoiceField(
                 label=f"{item.code}. {item.title}", help_text=item.requirement, choices=ItemResult.choices,
                 initial=ItemResult.OK, widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-            self.fields[f"itemnote_{item.pk}"] = forms.CharField(label=_("备注"), required=False, max_length=255)
+            self.fields[f"itemnote_{item.pk}"] = forms.CharField(
+                label=_("备注"), required=False, max_length=255,
+                widget=forms.TextInput(attrs={"class": "form-control-sm mt-1", "placeholder": _("备注（可不填）")}))
 
     def clean_elevator_code(self):
         code = self.cleaned_data["elevator_code"].strip()

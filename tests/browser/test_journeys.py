@@ -69,3 +69,43 @@ def test_use_unit_applies_agency_schedules_and_passes_public_page_shows_new_vali
     assert new_validity is None or new_validity.isoformat() in text
     assert "有效" in text
     shot(public, "journey3-public-after-pass-phone")
+
+
+def test_worker_records_a_visit_with_a_photo_on_a_phone_and_the_safety_manager_confirms(live_server, page_factory,
+                                                                                          elevator, tmp_path):
+    from datetime import timedelta as td
+
+    from registry.choices import PersonKind
+
+    worker = PersonFactory(organization=elevator.maintenance_firm, kind=PersonKind.MAINTENANCE_WORKER, name="王师傅")
+    worker.user = user_with_role(Role.MAINTENANCE, organization=elevator.maintenance_firm, username="weibao")
+    worker.save()
+    user_with_role(Role.USE_UNIT, organization=elevator.use_unit, username="wuye")
+    elevator.last_maintenance_on = TODAY - td(days=14)
+    elevator.save()
+    photo = tmp_path / "car.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"0" * 200)
+
+    page = page_factory(PHONE)
+    login(page, live_server.url, "weibao")
+    page.goto(f"{live_server.url}/maintenance/records/new/?elevator={elevator.rescue_code}")
+    page.wait_for_selector("text=层门地坎")
+    page.set_input_files("input[name=attachments]", str(photo))
+    page.check("input[name=sign_off]")
+    shot(page, "journey2-record-phone")
+    page.click("button:has-text('提交维保记录')")
+    page.wait_for_selector("text=维保记录已上传，等待使用单位确认")
+    assert page.locator("img[alt='car.jpg']").count() == 1
+
+    manager = page_factory(PHONE)
+    login(manager, live_server.url, "wuye")
+    manager.goto(f"{live_server.url}/maintenance/records/")
+    manager.click(f"text={elevator.address[:12]}")
+    manager.once("dialog", lambda dialog: dialog.accept())
+    manager.click("button:has-text('确认维保记录')")
+    manager.wait_for_selector("#record-status:has-text('已确认')")
+    shot(manager, "journey2-confirmed-phone")
+
+    public = page_factory(PHONE)
+    public.goto(f"{live_server.url}/e/{elevator.registration_code}/")
+    assert TODAY.isoformat() in public.inner_text("body")
