@@ -7,6 +7,16 @@ from .factories import ElevatorFactory, OrganizationFactory, district, user_with
 
 
 @pytest.fixture
+def checklists(db):
+    """The checklist items of the data migration (a transactional test's flush removes them)."""
+    from maintenance.checklists import load_checklists
+    from maintenance.models import ChecklistItem
+
+    if not ChecklistItem.objects.exists():
+        load_checklists(ChecklistItem)
+
+
+@pytest.fixture
 def districts(db):
     from registry.demo import ensure_districts
 

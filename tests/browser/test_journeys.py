@@ -72,7 +72,8 @@ def test_use_unit_applies_agency_schedules_and_passes_public_page_shows_new_vali
 
 
 def test_worker_records_a_visit_with_a_photo_on_a_phone_and_the_safety_manager_confirms(live_server, page_factory,
-                                                                                          elevator, tmp_path):
+                                                                                          elevator, tmp_path,
+                                                                                          checklists):
     from datetime import timedelta as td
 
     from registry.choices import PersonKind

@@ -7,7 +7,7 @@ from ..factories import ElevatorFactory, OrganizationFactory, PersonFactory, use
 
 
 @pytest.fixture
-def firms(districts):
+def firms(districts, checklists):
     """Two firms (A in 东区, B in 米易县), a use unit per district, elevators, workers, and users per role.
 
     Elevator `a` is maintained by firm A for use unit A (东区); elevator `b` by firm B for use unit B (米易县).
