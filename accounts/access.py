@@ -230,3 +230,51 @@ def can_record_fault(user, elevator: Elevator) -> bool:
     return is_regulator(user) and elevators_for(user).filter(pk=elevator.pk).exists() or (
         user.is_authenticated and user.role in (Role.MAINTENANCE, Role.USE_UNIT)
         and user.organization_id in (elevator.maintenance_firm_id, elevator.use_unit_id))
+
+
+# ---------------------------------------------------------------- complaints (plan §2(8), §2(10), §2(11))
+
+def complaints_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """A department sees what is routed to it (lead or co-responsible), a district what is in its district,
+    the use unit and the firm complaints about their elevators."""
+    from complaints.models import Complaint
+
+    qs = Complaint.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if is_city_wide(user):
+        return qs
+    if user.role == Role.DISTRICT_REGULATOR:
+        return qs.filter(district_id=user.district_id)
+    if user.role == Role.DEPARTMENT:
+        mine = Q(department__organization_id=user.organization_id) | Q(
+            co_departments__organization_id=user.organization_id)
+        return qs.filter(pk__in=qs.model.objects.filter(mine).values("pk"))
+    if user.role == Role.USE_UNIT:
+        return qs.filter(elevator__use_unit_id=user.organization_id)
+    if user.role == Role.MAINTENANCE:
+        return qs.filter(elevator__maintenance_firm_id=user.organization_id)
+    return qs.none()
+
+
+def can_handle_complaint(user, complaint) -> bool:
+    """The lead department (or a regulator in scope, as 市场监管 staff) moves a complaint through its states."""
+    if not user.is_authenticated:
+        return False
+    if is_city_wide(user):
+        return True
+    if user.role == Role.DISTRICT_REGULATOR:
+        return complaint.district_id == user.district_id
+    return user.role == Role.DEPARTMENT and complaint.department.organization_id == user.organization_id
+
+
+def can_respond_to_complaint(user, complaint) -> bool:
+    """The use unit, the maintenance firm and co-responsible departments add responses."""
+    if not user.is_authenticated or not user.organization_id:
+        return False
+    if can_handle_complaint(user, complaint):
+        return True
+    if user.role in (Role.USE_UNIT, Role.MAINTENANCE) and complaint.elevator_id:
+        return user.organization_id in (complaint.elevator.use_unit_id, complaint.elevator.maintenance_firm_id)
+    return user.role == Role.DEPARTMENT and complaint.co_departments.filter(
+        organization_id=user.organization_id).exists()

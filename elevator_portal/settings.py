@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "registry",
     "inspections",
     "maintenance",
+    "departments",
+    "complaints",
     "notifications",
 ]
 
@@ -241,6 +243,17 @@ RESCUE_ARRIVAL_MINUTES = {"510402": 30, "510403": 30, "510411": 30, "510421": 60
 RESCUE_ARRIVAL_DEFAULT_MINUTES = 60
 # 条例 §64: trapped this long or longer counts as an accident.
 ENTRAPMENT_ACCIDENT_MINUTES = 120
+# Complaint handling deadlines (DESIGN.md "Complaint handling"): accept within 1 working day, resolve in 7 days.
+COMPLAINT_ACCEPT_WORKING_DAYS = envint("COMPLAINT_ACCEPT_WORKING_DAYS", 1)
+COMPLAINT_RESOLVE_DAYS = envint("COMPLAINT_RESOLVE_DAYS", 7)
+# A new complaint on the same elevator and category within this many days joins the open one.
+COMPLAINT_DUPLICATE_DAYS = envint("COMPLAINT_DUPLICATE_DAYS", 3)
+COMPLAINT_MAX_PHOTOS = 3
+COMPLAINT_PHOTO_MAX_BYTES = envint("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+COMPLAINT_RATE_PER_IP = os.getenv("COMPLAINT_RATE_PER_IP", "10/h")
+COMPLAINT_RATE_PER_PHONE = os.getenv("COMPLAINT_RATE_PER_PHONE", "5/d")
+# Pluggable SMS: a dotted path to a class with send(phone, text); the default only logs.
+SMS_BACKEND = os.getenv("SMS_BACKEND", "notifications.sms.LogBackend")
 IMPORT_SYNC_MAX_ROWS = envint("IMPORT_SYNC_MAX_ROWS", 500)
 IMPORT_MAX_FILE_BYTES = envint("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")

@@ -55,3 +55,11 @@ def world(districts):
 
 
 __all__ = ["district"]
+
+
+@pytest.fixture
+def plan(districts):
+    """The departments, routing table and tasks of the plan, as `seed_departments` loads them."""
+    from departments.plan import ensure_plan
+
+    return ensure_plan()

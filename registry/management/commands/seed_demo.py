@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from departments.plan import ensure_plan
 from inspections.demo import seed_inspections
 from maintenance.credit import credit_evaluate
 from maintenance.demo import seed_maintenance
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         districts = ensure_districts()
         orgs = ensure_organizations(districts, rng)
+        ensure_plan()  # departments, duties, the 14 tasks and the complaint routing table
         self._people(orgs, today)
         created = 0
         if not Elevator.objects.filter(use_unit__in=orgs["use_unit"]).exists():

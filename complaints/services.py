@@ -1,0 +1,264 @@
+"""Complaints: routing by the plan's division of duties, intake with abuse limits, handling with deadlines.
+
+Rules: DESIGN.md "Complaint routing" (plan §2(8)) and "Complaint handling"; plan §2(10) for entrapments
+(96333 first; the maintenance firm is sent an urgent entrapment fault).
+"""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import access
+from departments.models import Department, RoutingRule, SectorRule
+from notifications.sms import send_sms
+from registry.models import District, Elevator
+
+from .choices import OPEN_STATUSES, Category, EventKind, Source, Status
+from .models import Complaint, ComplaintEvent, ComplaintPhoto
+
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+@dataclass(frozen=True)
+class Routing:
+    department: Department
+    co_departments: list[Department]
+
+
+def complaint_route(*, category: str, district: District, building_kind: str | None) -> Routing:
+    """Who handles a complaint: the department of its category; the district government is always
+    co-responsible (属地); schools, hospitals, stations, malls and tourist sites also notify their sector."""
+    rule = RoutingRule.objects.select_related("department").filter(category=category).first()
+    if rule is None:
+        raise ValidationError({"category": _("投诉类别“%(c)s”没有分派规则，请联系管理员。") % {"c": category}})
+    co = list(Department.objects.filter(district=district))
+    if building_kind:
+        sector = SectorRule.objects.select_related("department").filter(building_kind=building_kind).first()
+        if sector is not None:
+            co.append(sector.department)
+    return Routing(department=rule.department, co_departments=[d for d in co if d.pk != rule.department_id])
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """`days` working days later (Monday–Friday; public holidays are not modelled)."""
+    moment = start
+    while days > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def new_tracking_no(now: datetime) -> str:
+    return f"TS{timezone.localtime(now):%Y%m%d}{secrets.randbelow(10**6):06d}"
+
+
+def submitter_hash(ip: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
+
+
+def _event(complaint, *, kind, text="", public=False, actor=None, status=""):
+    return ComplaintEvent.objects.create(complaint=complaint, kind=kind, text=text, public=public, actor=actor,
+                                         organization_id=getattr(actor, "organization_id", None), status=status)
+
+
+@transaction.atomic
+def complaint_submit(*, elevator: Elevator | None, address: str = "", district: District | None = None,
+                     category: str, description: str, trapped_now: bool = False, contact_name: str = "",
+                     contact_phone: str = "", contact_email: str = "", photos: list[tuple[str, bytes]] = (),
+                     source: str = Source.WEB, partner: str = "", ip: str = "") -> Complaint:
+    """File a complaint (no account needed). Validation happens here so the form and Open311 agree."""
+    errors: dict[str, list[str]] = {}
+    if category not in Category.values:
+        errors["category"] = [_("请选择投诉类别。")]
+    if not description.strip() and not trapped_now:
+        errors["description"] = [_("请描述遇到的问题。")]
+    if len(description) > 2000:
+        errors["description"] = [_("问题描述不能超过2000字。")]
+    if elevator is None and not (address.strip() and district):
+        errors["elevator"] = [_("请填写电梯注册代码或救援识别码，或填写地址并选择区县。")]
+    if trapped_now and elevator is None:
+        errors["elevator"] = [_("有人被困时，请填写轿厢内标牌上的救援识别码，以便通知维保单位。")]
+    if contact_phone and not (contact_phone.isdigit() and len(contact_phone) == 11 and contact_phone[0] == "1"):
+        errors["contact_phone"] = [_("请填写11位手机号码，或留空。")]
+    if len(photos) > settings.COMPLAINT_MAX_PHOTOS:
+        errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": settings.COMPLAINT_MAX_PHOTOS}]
+    for name, data in photos:
+        if len(data) > settings.COMPLAINT_PHOTO_MAX_BYTES:
+            errors.setdefault("photos", []).append(_("照片“%(name)s”过大，最大%(mb)dMB。") % {
+                "name": name, "mb": settings.COMPLAINT_PHOTO_MAX_BYTES // 2**20})
+        elif not data.startswith(IMAGE_MAGIC):
+            errors.setdefault("photos", []).append(_("“%(name)s”不是JPEG或PNG照片。") % {"name": name})
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    if elevator is not None:
+        district, address = elevator.district, elevator.address
+    if trapped_now:
+        category = Category.ENTRAPMENT
+    routing = complaint_route(category=category, district=district,
+                              building_kind=elevator.building_kind if elevator else None)
+    duplicate_of = None
+    if elevator is not None:
+        duplicate_of = (Complaint.objects.select_for_update()
+                        .filter(elevator=elevator, category=category, status__in=OPEN_STATUSES,
+                                duplicate_of__isnull=True,
+                                created_at__gte=now - timedelta(days=settings.COMPLAINT_DUPLICATE_DAYS))
+                        .order_by("created_at").first())
+    complaint = Complaint.objects.create(
+        tracking_no=new_tracking_no(now), elevator=elevator, district=district, address=address[:255],
+        category=category, description=description.strip(), trapped_now=trapped_now,
+        contact_name=contact_name.strip()[:50], contact_phone=contact_phone, contact_email=contact_email,
+        source=source, partner=partner, department=routing.department,
+        status=Status.MERGED if duplicate_of else Status.SUBMITTED, duplicate_of=duplicate_of,
+        accept_deadline=add_working_days(now, settings.COMPLAINT_ACCEPT_WORKING_DAYS),
+        resolve_deadline=now + timedelta(days=settings.COMPLAINT_RESOLVE_DAYS),
+        submitter_hash=submitter_hash(ip) if ip else "")
+    complaint.co_departments.set(routing.co_departments)
+    for name, data in photos:
+        photo = ComplaintPhoto(complaint=complaint, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+        photo.file.save(f"{complaint.tracking_no}-{name[-40:]}", ContentFile(data), save=False)
+        photo.save()
+    if duplicate_of:
+        _event(complaint, kind=EventKind.STATUS, status=Status.MERGED, public=True,
+               text=_("同一电梯的同类问题已在处理中（查询编号%(no)s），本投诉已合并办理。") % {"no": duplicate_of.tracking_no})
+    else:
+        _event(complaint, kind=EventKind.STATUS, status=Status.SUBMITTED, public=True, text=_("投诉已提交。"))
+    if trapped_now:
+        transaction.on_commit(lambda: complaint_open_entrapment_fault(complaint_id=complaint.pk))
+    transaction.on_commit(lambda: _tell_resident(complaint, _("您的电梯投诉已收到，查询编号%(no)s。") % {
+        "no": complaint.tracking_no}))
+    return complaint
+
+
+def complaint_open_entrapment_fault(*, complaint_id: int):
+    """Plan §2(10): someone is trapped now, so the maintenance firm gets an urgent entrapment fault, once."""
+    from maintenance.choices import FaultKind, FaultSource
+    from maintenance.models import Fault
+
+    complaint = Complaint.objects.select_related("elevator").get(pk=complaint_id)
+    if not complaint.elevator_id:
+        return None
+    fault, _created = Fault.objects.get_or_create(
+        source=FaultSource.COMPLAINT, external_ref=complaint.tracking_no, elevator=complaint.elevator,
+        defaults={"firm_id": complaint.elevator.maintenance_firm_id, "kind": FaultKind.ENTRAPMENT,
+                  "reported_at": complaint.created_at, "trapped_people": 1,
+                  "description": _("群众投诉：有人被困（%(no)s）") % {"no": complaint.tracking_no}})
+    return fault
+
+
+def _tell_resident(complaint: Complaint, text: str) -> None:
+    """SMS and e-mail to a resident who left a number or an address (plan §2(11) 信息公示)."""
+    link = f"{settings.SITE_URL}{reverse('complaints:track', args=[complaint.tracking_no])}"
+    send_sms(complaint.contact_phone, f"{text} {link}")
+    if complaint.contact_email:
+        send_mail(subject=_("电梯投诉 %(no)s") % {"no": complaint.tracking_no}, message=f"{text}\n{link}",
+                  from_email=None, recipient_list=[complaint.contact_email], fail_silently=True)
+
+
+TRANSITIONS = {
+    "accept": ((Status.SUBMITTED,), Status.ACCEPTED),
+    "start": ((Status.SUBMITTED, Status.ACCEPTED), Status.IN_PROGRESS),
+    "resolve": ((Status.ACCEPTED, Status.IN_PROGRESS), Status.RESOLVED),
+    "reject": ((Status.SUBMITTED, Status.ACCEPTED), Status.REJECTED),
+}
+
+
+@transaction.atomic
+def complaint_transition(*, user, complaint: Complaint, action: str, text: str = "") -> Complaint:
+    """Move a complaint: accept → in progress → resolved (with a written answer), or reject with a reason."""
+    if action not in TRANSITIONS:
+        raise ValidationError(_("未知的操作。"))
+    if not access.can_handle_complaint(user, complaint):
+        raise PermissionDenied(_("只有牵头部门可以办理该投诉。"))
+    allowed, target = TRANSITIONS[action]
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.status not in allowed:
+        raise ValidationError(_("投诉当前状态为“%(s)s”，不能执行该操作。") % {"s": locked.get_status_display()})
+    text = text.strip()
+    now = timezone.now()
+    if action == "resolve":
+        if not text:
+            raise ValidationError({"answer": _("请填写答复内容。")})
+        locked.answer, locked.resolved_at = text, now
+    if action == "reject":
+        if not text:
+            raise ValidationError({"reject_reason": _("请填写不予受理的原因。")})
+        locked.reject_reason = text
+    if action in ("accept", "start") and locked.accepted_at is None:
+        locked.accepted_at = now
+    locked.status = target
+    locked.save()
+    public_text = {"accept": _("投诉已受理。"), "start": _("正在处理。"), "resolve": text, "reject": text}[action]
+    _event(locked, kind=EventKind.STATUS, status=target, text=public_text, public=True, actor=user)
+    if action in ("resolve", "reject"):
+        transaction.on_commit(lambda: _tell_resident(locked, _("您的电梯投诉%(no)s已有答复。") % {
+            "no": locked.tracking_no}))
+    complaint.refresh_from_db()
+    return complaint
+
+
+@transaction.atomic
+def complaint_respond(*, user, complaint: Complaint, text: str, public: bool = True) -> ComplaintEvent:
+    """The use unit, the maintenance firm or a co-responsible department adds a response."""
+    if not access.can_respond_to_complaint(user, complaint):
+        raise PermissionDenied(_("您的单位不能回复该投诉。"))
+    if not text.strip():
+        raise ValidationError({"text": _("请填写回复内容。")})
+    return _event(complaint, kind=EventKind.RESPONSE, text=text.strip(), public=public, actor=user)
+
+
+@transaction.atomic
+def complaint_close(*, tracking_no: str, rating: int | None) -> Complaint:
+    """The resident closes an answered complaint and may rate it (1–5)."""
+    complaint = Complaint.objects.select_for_update().get(tracking_no=tracking_no)
+    if complaint.status != Status.RESOLVED:
+        raise ValidationError(_("只有已答复的投诉可以评价办结。"))
+    if rating is not None and not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("评价应为1至5星。")})
+    complaint.status, complaint.rating, complaint.closed_at = Status.CLOSED, rating, timezone.now()
+    complaint.save()
+    _event(complaint, kind=EventKind.STATUS, status=Status.CLOSED, public=True, text=_("群众已评价，投诉办结。"))
+    return complaint
+
+
+def complaints_escalate(*, now: datetime) -> int:
+    """Overdue complaints (not accepted in time, or not answered in time) go to the department's supervisor,
+    once each (a conditional UPDATE claims them, so two workers never escalate one twice)."""
+    from django.db.models import Q
+
+    from notifications.services import DigestLine, notifications_send_digests
+
+    overdue = Complaint.objects.filter(escalated_at__isnull=True).filter(
+        Q(status=Status.SUBMITTED, accept_deadline__lt=now)
+        | Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], resolve_deadline__lt=now))
+    ids = list(overdue.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    run_id = uuid.uuid4()
+    claimed = Complaint.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now,
+                                                                                     escalation_run=run_id)
+    rows = list(Complaint.objects.filter(escalation_run=run_id).select_related("department__supervisor"))
+    ComplaintEvent.objects.bulk_create([ComplaintEvent(complaint=c, kind=EventKind.ESCALATION,
+                                                       text=_("超过办理期限，已提交督办。")) for c in rows])
+    digests: dict = {}
+    for c in rows:
+        if c.department.supervisor_id:
+            digests.setdefault(c.department.supervisor, []).append(DigestLine(
+                _("投诉%(no)s（%(cat)s，%(addr)s）已超过办理期限。") % {
+                    "no": c.tracking_no, "cat": c.get_category_display(), "addr": c.address},
+                reverse("complaints:staff_detail", args=[c.pk])))
+    notifications_send_digests(digests=digests, title=_("投诉超期督办"))
+    return claimed
