@@ -1,5 +1,6 @@
 """Reads of complaints, including the counts the risk scan and the credit evaluation use."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, QuerySet
@@ -43,3 +44,69 @@ def complaint_counts_by_elevator(*, since: date, until: date) -> dict[int, int]:
 def complaint_queue(*, user) -> QuerySet:
     """Complaints a user may see, with what queues show (no N+1)."""
     return access.complaints_for(user).select_related("district", "department", "elevator").order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    at: datetime
+    status: str
+    status_label: str
+    text: str
+    organization: str  # the responding unit's name; never the staff member's
+
+
+@dataclass(frozen=True)
+class PublicComplaint:
+    """What the tracking page may show: built from named columns only, so personal data and internal notes
+    never reach the template (DESIGN "Who sees what": status by tracking number, no personal data)."""
+
+    tracking_no: str
+    status: str
+    status_label: str
+    category_label: str
+    address: str
+    district: str
+    registration_code: str
+    created_at: datetime
+    answer: str
+    rating: int | None
+    merged_into: str
+    merged_status: str
+    merged_status_label: str
+    events: list[PublicEvent]
+
+    @property
+    def can_close(self) -> bool:
+        return self.status == Status.RESOLVED
+
+    @property
+    def stars(self) -> str:
+        return "★" * (self.rating or 0)
+
+
+def complaint_public_status(*, tracking_no: str) -> PublicComplaint | None:
+    """A complaint as the resident sees it by its tracking number, with its public events; two queries."""
+    from .choices import Category
+    from .models import Complaint, ComplaintEvent
+
+    row = (Complaint.objects.filter(tracking_no=tracking_no)
+           .values("pk", "tracking_no", "status", "category", "address", "district__name",
+                   "elevator__registration_code", "created_at", "answer", "rating",
+                   "duplicate_of__tracking_no", "duplicate_of__status")
+           .first())
+    if row is None:
+        return None
+    events = [PublicEvent(at=e["created_at"], status=e["status"], text=e["text"],
+                          status_label=Status(e["status"]).label if e["status"] else "",
+                          organization=e["organization__name"] or "")
+              for e in ComplaintEvent.objects.filter(complaint_id=row["pk"], public=True)
+              .order_by("created_at", "id").values("created_at", "status", "text", "organization__name")]
+    merged_status = row["duplicate_of__status"] or ""
+    return PublicComplaint(
+        tracking_no=row["tracking_no"], status=row["status"], status_label=Status(row["status"]).label,
+        category_label=Category(row["category"]).label if row["category"] in Category.values else row["category"],
+        address=row["address"], district=row["district__name"],
+        registration_code=row["elevator__registration_code"] or "", created_at=row["created_at"],
+        answer=row["answer"], rating=row["rating"], merged_into=row["duplicate_of__tracking_no"] or "",
+        merged_status=merged_status, merged_status_label=Status(merged_status).label if merged_status else "",
+        events=events)

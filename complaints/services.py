@@ -61,7 +61,9 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 
 def new_tracking_no(now: datetime) -> str:
-    return f"TS{timezone.localtime(now):%Y%m%d}{secrets.randbelow(10**6):06d}"
+    """TS + date + 10 random digits: the number is also the resident's key to the tracking page, so it must
+    not be guessable."""
+    return f"TS{timezone.localtime(now):%Y%m%d}{secrets.randbelow(10**10):010d}"
 
 
 def submitter_hash(ip: str) -> str:
@@ -151,6 +153,7 @@ def complaint_open_entrapment_fault(*, complaint_id: int):
     complaint = Complaint.objects.select_related("elevator").get(pk=complaint_id)
     if not complaint.elevator_id:
         return None
+    # get_or_create under the unique constraint fault_external_ref_once: two workers still make one fault.
     fault, _created = Fault.objects.get_or_create(
         source=FaultSource.COMPLAINT, external_ref=complaint.tracking_no, elevator=complaint.elevator,
         defaults={"firm_id": complaint.elevator.maintenance_firm_id, "kind": FaultKind.ENTRAPMENT,

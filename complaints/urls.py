@@ -11,6 +11,6 @@ urlpatterns = [
     path("queue/<int:pk>/respond/", staff_views.respond, name="staff_respond"),
     path("queue/<int:pk>/<str:action>/", staff_views.action, name="staff_action"),
     path("photos/<int:pk>/", staff_views.photo, name="staff_photo"),
-    re_path(r"^(?P<tracking_no>TS\d{14})/$", views.track, name="track"),
-    re_path(r"^(?P<tracking_no>TS\d{14})/close/$", views.close, name="close"),
+    re_path(r"^(?P<tracking_no>TS\d{18})/$", views.track, name="track"),
+    re_path(r"^(?P<tracking_no>TS\d{18})/close/$", views.close, name="close"),
 ]

@@ -1,15 +1,148 @@
-"""Public complaint pages (no account): the form and the tracking page. (Being written.)"""
+"""Public complaint pages (no account): the form and the tracking page, never showing personal data.
 
+Journey 1 of DESIGN.md (plan §2(10), §2(11)). Abuse protection on the form: rate limits per client IP and per phone
+number, a honeypot field and a minimum fill time; everything else is validated by `complaint_submit`.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from registry.selectors import elevator_by_public_code
+
+from .choices import Category
+from .forms import MIN_FILL_SECONDS, CloseForm, ComplaintForm
+from .models import Complaint
+from .selectors import complaint_public_status
+from .services import complaint_close, complaint_submit
+
+RATE_GROUP = "complaints"
+# The service names the elevator; the form asks for its code.
+SERVICE_FIELDS = {"elevator": "elevator_code"}
 
 
+def client_ip(request) -> str:
+    """The client's address. Only REMOTE_ADDR is trusted (X-Forwarded-For can be forged by anyone): a reverse proxy
+    in front of the portal must set REMOTE_ADDR to the real client address (README "Deploying")."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _phone_key(group, request) -> str:
+    return "phone:" + "".join(request.POST.get("contact_phone", "").split())
+
+
+def _rate_limited(request) -> bool:
+    """Count this submission against the client IP and, when one is given, the phone number."""
+    by_ip = is_ratelimited(request, group=RATE_GROUP, key=lambda group, r: "ip:" + client_ip(r),
+                           rate=settings.COMPLAINT_RATE_PER_IP, increment=True)
+    by_phone = bool(request.POST.get("contact_phone", "").strip()) and is_ratelimited(
+        request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True)
+    return by_ip or by_phone
+
+
+def _photos(files) -> list[tuple[str, bytes]]:
+    # Read one byte over the limit at most: the service then refuses the photo without a huge file in memory.
+    return [(f.name, f.read(settings.COMPLAINT_PHOTO_MAX_BYTES + 1)) for f in files]
+
+
+def _render_form(request, form, *, elevator=None, status=200):
+    return render(request, "complaints/new.html", {"form": form, "elevator": elevator or form.elevator},
+                  status=status)
+
+
+def _refuse(request, form, message: str, *, status: int = 200):
+    """Re-show the form (with a fresh start time) and a message; nothing is filed."""
+    form.data = form.data.copy()
+    form.data["started"] = form.fields["started"].initial
+    form.data["website"] = ""
+    messages.error(request, message)
+    return _render_form(request, form, elevator=form.elevator, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 def complaint_new(request):
-    raise Http404
+    """The public complaint form; `?elevator=<registration or rescue code>` pre-fills the elevator."""
+    if request.method == "GET":
+        code = "".join(request.GET.get("elevator", "").split())
+        elevator = elevator_by_public_code(code) if code.isdigit() and len(code) in (5, 6, 20) else None
+        form = ComplaintForm(initial={"elevator_code": code if elevator else ""})
+        return _render_form(request, form, elevator=elevator)
+
+    form = ComplaintForm(request.POST, request.FILES)
+    if _rate_limited(request):
+        return _refuse(request, form, _("提交过于频繁，请稍后再试。如有人被困，请立即拨打%(tel)s或119。") % {
+            "tel": settings.EMERGENCY_HOTLINE}, status=429)
+    if form.is_honeypot_filled():
+        # Quietly: a script learns nothing about why it was refused.
+        return _refuse(request, form, _("提交未成功，请检查填写的内容后重新提交。"))
+    elapsed = form.fill_seconds()
+    if elapsed is None:
+        return _refuse(request, form, _("页面已过期，请检查填写的内容后重新提交。"))
+    if elapsed < MIN_FILL_SECONDS:
+        return _refuse(request, form, _("提交太快了，请确认填写的内容后再次提交。"))
+    if not form.is_valid():
+        return _render_form(request, form)
+
+    data = form.cleaned_data
+    trapped = form.is_trapped
+    try:
+        complaint = complaint_submit(
+            elevator=form.elevator, address=data["address"], district=data["district"],
+            # Someone trapped: the service files it as an entrapment whatever category was (not) chosen.
+            category=Category.ENTRAPMENT if trapped and not data["category"] else data["category"],
+            description=data["description"], trapped_now=trapped, contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"], contact_email=data["contact_email"],
+            photos=_photos(data["photos"]), ip=client_ip(request))
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return _render_form(request, form)
+    messages.success(request, format_html(
+        '{} <strong class="fs-4 code" id="new-tracking-no">{}</strong><br>{}', _("投诉已提交，查询编号："),
+        complaint.tracking_no, _("请保存此编号，凭它查询办理进度。")))
+    return redirect("complaints:track", tracking_no=complaint.tracking_no)
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        name = SERVICE_FIELDS.get(field, field)
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def track(request, tracking_no):
-    raise Http404
+    """The public status of a complaint: status, public events and answer; no name, phone, e-mail or notes."""
+    complaint = complaint_public_status(tracking_no=tracking_no)
+    if complaint is None:
+        raise Http404
+    return render(request, "complaints/track.html", {
+        "complaint": complaint, "close_form": CloseForm() if complaint.can_close else None})
 
 
+@require_POST
 def close(request, tracking_no):
-    raise Http404
+    """The resident closes an answered complaint, with an optional 1–5 star rating."""
+    if is_ratelimited(request, group=f"{RATE_GROUP}-close", key=lambda group, r: "ip:" + client_ip(r),
+                      rate=settings.COMPLAINT_RATE_PER_IP, increment=True):
+        messages.error(request, _("操作过于频繁，请稍后再试。"))
+        return redirect("complaints:track", tracking_no=tracking_no)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择1至5星的评价。"))
+        return redirect("complaints:track", tracking_no=tracking_no)
+    try:
+        complaint_close(tracking_no=tracking_no, rating=form.cleaned_data["rating"])
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("感谢您的评价，投诉已办结。"))
+    return redirect("complaints:track", tracking_no=tracking_no)

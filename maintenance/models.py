@@ -235,6 +235,11 @@ class Fault(models.Model):
         ordering = ["-reported_at", "-id"]
         indexes = [models.Index(fields=["elevator", "-reported_at"], name="fault_elevator_reported_idx"),
                    models.Index(fields=["firm", "-reported_at"], name="fault_firm_reported_idx")]
+        constraints = [
+            # One fault per outside event (an IoT alarm id, a complaint's tracking number), however often sent.
+            models.UniqueConstraint(fields=["elevator", "source", "external_ref"], condition=~Q(external_ref=""),
+                                    name="fault_external_ref_once"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.elevator.registration_code} {self.reported_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,23 @@
+import pytest
+from django.core.cache import cache
+
+from registry.choices import OrganizationKind
+
+from ..factories import ElevatorFactory, OrganizationFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the (locmem) cache: each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def elevator(plan, districts):
+    firm = OrganizationFactory(name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE,
+                               district=districts["510402"])
+    return ElevatorFactory(registration_code="31105104022012070003", rescue_code="12345",
+                           district=districts["510402"], address="东区炳草岗大街1号阳光花园3栋1单元",
+                           building_name="阳光花园", maintenance_firm=firm)
