@@ -232,6 +232,22 @@ def can_record_fault(user, elevator: Elevator) -> bool:
         and user.organization_id in (elevator.maintenance_firm_id, elevator.use_unit_id))
 
 
+def can_update_fault(user, fault) -> bool:
+    """Rescue timings and the cause are written by the firm the fault was recorded against, the elevator's use
+    unit, or regulators whose scope covers the elevator."""
+    if not user.is_authenticated:
+        return False
+    if is_regulator(user):
+        return elevators_for(user).filter(pk=fault.elevator_id).exists()
+    if user.organization_id is None:
+        return False
+    if user.role == Role.MAINTENANCE:
+        return fault.firm_id == user.organization_id
+    if user.role == Role.USE_UNIT:
+        return fault.elevator.use_unit_id == user.organization_id
+    return False
+
+
 # ---------------------------------------------------------------- complaints (plan §2(8), §2(10), §2(11))
 
 def complaints_for(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -278,3 +294,35 @@ def can_respond_to_complaint(user, complaint) -> bool:
         return user.organization_id in (complaint.elevator.use_unit_id, complaint.elevator.maintenance_firm_id)
     return user.role == Role.DEPARTMENT and complaint.co_departments.filter(
         organization_id=user.organization_id).exists()
+
+
+def can_view_complaints(user) -> bool:
+    """Whether the staff complaint queue (page, API, export) is for this user at all: regulators, departments,
+    use units and maintenance firms; inspection agencies have no complaints of their own."""
+    return user.is_authenticated and (is_regulator(user) or user.role in (
+        Role.DEPARTMENT, Role.USE_UNIT, Role.MAINTENANCE))
+
+
+# ---------------------------------------------------------------- plan tasks (plan 二 (一)–(十四); 三(1) 定期分析)
+
+def can_view_plan_tasks(user) -> bool:
+    """The plan's 14 tasks and their progress are a working page for regulators and the responsible departments."""
+    return is_regulator(user) or (user.is_authenticated and user.role == Role.DEPARTMENT)
+
+
+def can_report_task_progress(user, district) -> bool:
+    """Who may write a progress note for `district` (None: the city level).
+
+    City regulators: the city or any district. District regulators: their own district only. Department staff:
+    their organisation's level, i.e. the city for city departments (a district government's staff, their district).
+    """
+    if is_city_wide(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    district_id = getattr(district, "pk", district)
+    if user.role == Role.DISTRICT_REGULATOR:
+        return district_id is not None and district_id == user.district_id
+    if user.role == Role.DEPARTMENT:
+        return district_id == user.district_id
+    return False

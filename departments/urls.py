@@ -1,3 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "departments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.who_handles_what_page, name="who_handles_what"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("tasks/<int:number>/", views.task_detail, name="task_detail"),
+]

@@ -21,13 +21,12 @@ rates 0 (never a division by zero) and is graded on its licence, accidents and i
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, Rank
 from django.utils import timezone, translation
 
@@ -37,13 +36,9 @@ from inspections.selectors import first_pass_rates
 from registry.choices import ElevatorStatus, OrganizationKind
 from registry.models import Elevator, Organization
 
+from . import faults
 from .choices import FaultCause, FaultKind, Grade
 from .models import CreditEvaluation, Fault
-
-
-def _accident_trapped() -> timedelta:
-    """特种设备安全监察条例 §64: people trapped in the car 2 hours or more is an accident (一般事故)."""
-    return timedelta(minutes=getattr(settings, "ENTRAPMENT_ACCIDENT_MINUTES", 120))
 
 
 WEIGHT_FIRST_PASS = Decimal(40)
@@ -128,48 +123,9 @@ def _window(today: date) -> tuple[date, date]:
     return year_before + timedelta(days=1), today
 
 
-def _aware_range(since: date, until: date) -> tuple[datetime, datetime]:
-    """[since 00:00, the day after `until` 00:00) in the portal's time zone."""
-    tz = timezone.get_current_timezone()
-    return (datetime.combine(since, time.min, tzinfo=tz),
-            datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
-
-
-def _faults_in(*, since: date, until: date) -> QuerySet:
-    """Faults reported in the window, charged to the firm recorded on the fault (the elevator's firm at the time)."""
-    start, end = _aware_range(since, until)
-    return Fault.objects.filter(firm__isnull=False, reported_at__gte=start, reported_at__lt=end)
-
-
-# A failure is a fault the firm could have prevented: its cause is not outside the firm's control.
-_FAILURE = ~Q(cause=FaultCause.EXTERNAL)
-
-
-def _accidents_by_firm(*, since: date, until: date) -> dict[int, list[Fault]]:
-    """Entrapments released 2 hours or more after they were reported (条例 §64); to fold into maintenance.faults.
-
-    An entrapment without a release time is not counted until its release is recorded.
-    """
-    rows = (_faults_in(since=since, until=until)
-            .filter(kind=FaultKind.ENTRAPMENT, released_at__gte=F("reported_at") + Value(_accident_trapped()))
-            .select_related("elevator").only("firm", "reported_at", "released_at", "elevator__registration_code")
-            .order_by("reported_at"))
-    found: dict[int, list[Fault]] = defaultdict(list)
-    for fault in rows:
-        found[fault.firm_id].append(fault)
-    return found
-
-
-def _failures_by_firm(*, since: date, until: date) -> dict[int, int]:
-    """Faults whose cause is not external, counted per firm; to fold into maintenance.faults."""
-    rows = (_faults_in(since=since, until=until).filter(_FAILURE).values("firm_id")
-            .annotate(n=Count("id")).order_by().values_list("firm_id", "n"))
-    return dict(rows)
-
-
 def _failure_events_by_firm(*, since: date, until: date) -> dict[int, list[dict]]:
-    """The failures behind `_failures_by_firm`, for the public list of counted events (same filter)."""
-    rows = (_faults_in(since=since, until=until).filter(_FAILURE)
+    """The failures behind `faults.failures_by_firm`, for the public list of counted events (one query)."""
+    rows = (faults.failure_faults(since=since, until=until)
             .values("firm_id", "reported_at", "kind", "cause", "elevator__registration_code")
             .order_by("reported_at", "id"))
     kinds, causes = dict(FaultKind.choices), dict(FaultCause.choices)
@@ -233,8 +189,8 @@ def _counts(*, since: date, until: date) -> _Counts:
                      .values_list("maintenance_firm_id", "n"))
     return _Counts(
         elevators=elevators,
-        accidents=_accidents_by_firm(since=since, until=until),
-        failures=_failures_by_firm(since=since, until=until),
+        accidents=faults.accidents_by_firm(since=since, until=until),
+        failures=faults.failures_by_firm(since=since, until=until),
         failure_events=_failure_events_by_firm(since=since, until=until),
         complaints=complaint_counts_by_firm(since=since, until=until),
         first_passes=first_pass_rates(group_by="maintenance_firm", since=since, until=until),

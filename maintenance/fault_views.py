@@ -23,6 +23,7 @@ from registry.models import District
 
 from . import faults
 from .choices import FaultCause, FaultKind, FaultSource
+from .filtersets import FaultFilterSet
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -113,7 +114,7 @@ def fault_list(request):
     """Faults in the user's scope, newest first, with late arrivals marked."""
     # Faults hang off elevators, so the pages are for those who see elevators (regulators, use units, firms).
     _require(access.can_view_registry(request.user))
-    filterset = faults.FaultFilterSet(request.GET or None, queryset=faults.fault_list(user=request.user))
+    filterset = FaultFilterSet(request.GET or None, queryset=faults.fault_list(user=request.user))
     page, querystring = paginate(request, filterset.qs)
     now = timezone.now()
     rows = [(fault, faults.rescue_status(fault, now=now)) for fault in page.object_list]
@@ -156,7 +157,7 @@ def fault_new(request):
 def fault_detail(request, pk):
     """The fault with its rescue timeline; the buttons and the form are for those who may update it."""
     fault = get_object_or_404(faults.fault_list(user=request.user).select_related("elevator__use_unit"), pk=pk)
-    can_update = faults.can_update_fault(request.user, fault)
+    can_update = access.can_update_fault(request.user, fault)
     form = None
     if can_update:
         form = TimingsForm(request.POST or None, initial={

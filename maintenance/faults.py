@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
-import django_filters
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,14 +33,12 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import access
-from accounts.choices import Role
 from registry.choices import DistrictLevel, ElevatorStatus
 from registry.models import District, Elevator
 
-from .choices import FaultCause, FaultKind, FaultSource
+from .choices import FaultCause, FaultKind
 from .models import Fault
 
 # Devices and phones whose clocks run slightly ahead are not "in the future".
@@ -155,24 +152,6 @@ def _accident_q() -> Q:
              released_at__gte=F("reported_at") + timedelta(minutes=settings.ENTRAPMENT_ACCIDENT_MINUTES))
 
 
-# ---------------------------------------------------------------- who may write (see the note in the report)
-
-def can_update_fault(user, fault: Fault) -> bool:
-    """Rescue timings and the cause are written by the firm the fault was recorded against, the elevator's use
-    unit, or regulators whose scope covers the elevator. Built from accounts.access, where it belongs."""
-    if not user.is_authenticated:
-        return False
-    if access.is_regulator(user):
-        return access.elevators_for(user).filter(pk=fault.elevator_id).exists()
-    if user.organization_id is None:
-        return False
-    if user.role == Role.MAINTENANCE:
-        return fault.firm_id == user.organization_id
-    if user.role == Role.USE_UNIT:
-        return fault.elevator.use_unit_id == user.organization_id
-    return False
-
-
 # ---------------------------------------------------------------- services (writes)
 
 def _check_aware_and_past(field: str, value: datetime, now: datetime) -> None:
@@ -217,7 +196,7 @@ def fault_report(*, user, elevator: Elevator, source: str, kind: str, reported_a
 
 def _write_timings(*, user, fault: Fault, times: dict[str, datetime], cause: str | None, stamp: bool) -> Fault:
     """Check and write rescue times under a row lock, against the stored values (two people may tap at once)."""
-    if not can_update_fault(user, fault):
+    if not access.can_update_fault(user, fault):
         raise PermissionDenied(_("只有该故障的维保单位、电梯使用单位或辖区监管部门可以更新救援时间。"))
     if cause is not None and cause not in FaultCause.values:
         raise ValidationError({"cause": _("故障原因“%(value)s”无效。") % {"value": cause}})
@@ -433,46 +412,16 @@ def accidents_by_firm(*, since: date, until: date) -> dict[int, list[Fault]]:
     return result
 
 
-def failures_by_firm(*, since: date, until: date) -> dict[int, int]:
-    """Failures per maintenance firm for the credit evaluation (plan §2(2)): faults of any kind reported from
-    `since` to `until` (local dates, inclusive) whose cause is not external (a power cut is not the firm's doing;
-    causes still unknown count). Charged to the firm recorded on the fault. Firms without failures are absent.
-    One query."""
+def failure_faults(*, since: date, until: date) -> QuerySet:
+    """Failures for the credit evaluation (plan §2(2)): faults of any kind reported from `since` to `until` (local
+    dates, inclusive) whose cause is not external (a power cut is not the firm's doing; causes still unknown count),
+    charged to the firm recorded on the fault (the elevator's firm when it was reported)."""
     start, end = day_bounds(since, until)
-    rows = (Fault.objects.filter(firm__isnull=False, reported_at__gte=start, reported_at__lt=end)
-            .exclude(cause=FaultCause.EXTERNAL).values("firm_id").annotate(n=Count("id")).order_by())
+    return (Fault.objects.filter(firm__isnull=False, reported_at__gte=start, reported_at__lt=end)
+            .exclude(cause=FaultCause.EXTERNAL))
+
+
+def failures_by_firm(*, since: date, until: date) -> dict[int, int]:
+    """The `failure_faults` counted per maintenance firm; firms without failures are absent. One query."""
+    rows = failure_faults(since=since, until=until).values("firm_id").annotate(n=Count("id")).order_by()
     return {row["firm_id"]: row["n"] for row in rows}
-
-
-# ---------------------------------------------------------------- filters (list page and API)
-
-class FaultFilterSet(django_filters.FilterSet):
-    """Filters shared by the fault list page and `/api/v1/faults/` (NetBox-style names)."""
-
-    q = django_filters.CharFilter(method="search", label=gettext_lazy("搜索"))
-    kind = django_filters.MultipleChoiceFilter(choices=FaultKind.choices, label=gettext_lazy("故障类型"))
-    source = django_filters.MultipleChoiceFilter(choices=FaultSource.choices, label=gettext_lazy("来源"))
-    district = django_filters.CharFilter(field_name="elevator__district__code", label=gettext_lazy("区县（代码）"))
-    elevator_id = django_filters.NumberFilter(label=gettext_lazy("电梯ID"))
-    firm_id = django_filters.NumberFilter(label=gettext_lazy("维保单位ID"))
-    reported_after = django_filters.DateFilter(method="filter_reported_after", label=gettext_lazy("报告日期不早于"))
-    reported_before = django_filters.DateFilter(method="filter_reported_before", label=gettext_lazy("报告日期不晚于"))
-
-    class Meta:
-        model = Fault
-        fields = ["q", "kind", "source", "district", "elevator_id", "firm_id", "reported_after", "reported_before"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        q = Q(elevator__address__icontains=value) | Q(external_ref=value) | Q(description__icontains=value)
-        if value.isdigit():
-            q |= Q(elevator__registration_code__startswith=value) | Q(elevator__rescue_code=value)
-        return queryset.filter(q)
-
-    def filter_reported_after(self, queryset, name, value):
-        return queryset.filter(reported_at__gte=day_bounds(value, value)[0])
-
-    def filter_reported_before(self, queryset, name, value):
-        return queryset.filter(reported_at__lt=day_bounds(value, value)[1])

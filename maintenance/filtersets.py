@@ -1,8 +1,10 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import RecordStatus, Tier
-from .models import MaintenanceRecord
+from .choices import FaultKind, FaultSource, RecordStatus, Tier
+from .faults import day_bounds
+from .models import Fault, MaintenanceRecord
 
 
 class MaintenanceRecordFilterSet(django_filters.FilterSet):
@@ -19,3 +21,35 @@ class MaintenanceRecordFilterSet(django_filters.FilterSet):
     class Meta:
         model = MaintenanceRecord
         fields = ["q", "status", "tier", "elevator_id", "firm_id", "district", "started_after", "started_before"]
+
+
+class FaultFilterSet(django_filters.FilterSet):
+    """Filters shared by the fault list page and `/api/v1/faults/` (NetBox-style names)."""
+
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+    kind = django_filters.MultipleChoiceFilter(choices=FaultKind.choices, label=_("故障类型"))
+    source = django_filters.MultipleChoiceFilter(choices=FaultSource.choices, label=_("来源"))
+    district = django_filters.CharFilter(field_name="elevator__district__code", label=_("区县（代码）"))
+    elevator_id = django_filters.NumberFilter(label=_("电梯ID"))
+    firm_id = django_filters.NumberFilter(label=_("维保单位ID"))
+    reported_after = django_filters.DateFilter(method="filter_reported_after", label=_("报告日期不早于"))
+    reported_before = django_filters.DateFilter(method="filter_reported_before", label=_("报告日期不晚于"))
+
+    class Meta:
+        model = Fault
+        fields = ["q", "kind", "source", "district", "elevator_id", "firm_id", "reported_after", "reported_before"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        q = Q(elevator__address__icontains=value) | Q(external_ref=value) | Q(description__icontains=value)
+        if value.isdigit():
+            q |= Q(elevator__registration_code__startswith=value) | Q(elevator__rescue_code=value)
+        return queryset.filter(q)
+
+    def filter_reported_after(self, queryset, name, value):
+        return queryset.filter(reported_at__gte=day_bounds(value, value)[0])
+
+    def filter_reported_before(self, queryset, name, value):
+        return queryset.filter(reported_at__lt=day_bounds(value, value)[1])

@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import DepartmentViewSet
+
+router = SimpleRouter()
+router.register("departments", DepartmentViewSet, basename="department")
+
+urlpatterns = router.urls

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts import access
 from maintenance import faults
 from maintenance.choices import FaultCause, FaultKind, FaultSource
+from maintenance.filtersets import FaultFilterSet
 from maintenance.models import Fault
 from registry.models import Elevator
 
@@ -98,7 +99,7 @@ class TimingsSerializer(serializers.Serializer):
 
 class FaultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = FaultSerializer
-    filterset_class = faults.FaultFilterSet
+    filterset_class = FaultFilterSet
 
     def get_queryset(self):
         return faults.fault_list(user=self.request.user)
