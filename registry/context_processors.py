@@ -20,5 +20,7 @@ def portal(request):
             "contracts": regulator or user.role in (Role.USE_UNIT, Role.MAINTENANCE),
             "faults": regulator or user.role in (Role.USE_UNIT, Role.MAINTENANCE),
             "regulator": regulator,
+            "complaints": access.can_view_complaints(user),
+            "plan_tasks": access.can_view_plan_tasks(user),
         }
     return {"EMERGENCY_HOTLINE": settings.EMERGENCY_HOTLINE, "menu": menu}
