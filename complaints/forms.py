@@ -117,3 +117,5 @@ class ComplaintForm(BootstrapFormMixin, forms.Form):
 class CloseForm(BootstrapFormMixin, forms.Form):
     rating = forms.TypedChoiceField(label=_("满意度评价"), required=False, coerce=int, empty_value=None,
                                     choices=[(n, "★" * n) for n in range(5, 0, -1)], widget=forms.RadioSelect)
+    phone_last4 = forms.RegexField(label=_("投诉时留下的手机号后四位"), regex=r"^\d{4}$", required=False,
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -94,6 +95,11 @@ def complaint_submit(*, elevator: Elevator | None, address: str = "", district: 
         errors["elevator"] = [_("有人被困时，请填写轿厢内标牌上的救援识别码，以便通知维保单位。")]
     if contact_phone and not (contact_phone.isdigit() and len(contact_phone) == 11 and contact_phone[0] == "1"):
         errors["contact_phone"] = [_("请填写11位手机号码，或留空。")]
+    if contact_email:
+        try:
+            validate_email(contact_email)
+        except ValidationError:
+            errors["contact_email"] = [_("请填写有效的电子邮箱，或留空。")]
     if len(photos) > settings.COMPLAINT_MAX_PHOTOS:
         errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": settings.COMPLAINT_MAX_PHOTOS}]
     for name, data in photos:
@@ -224,9 +230,18 @@ def complaint_respond(*, user, complaint: Complaint, text: str, public: bool = T
 
 
 @transaction.atomic
-def complaint_close(*, tracking_no: str, rating: int | None) -> Complaint:
-    """The resident closes an answered complaint and may rate it (1–5)."""
+def complaint_close(*, tracking_no: str, rating: int | None, phone_last4: str | None = None,
+                    filed_in_session: bool = False) -> Complaint:
+    """The resident closes an answered complaint and may rate it (1–5).
+
+    The tracking number is public (Open311 lists it), so closing needs proof of being the resident: the browser
+    that filed it, or the last four digits of the phone number left with it.
+    """
     complaint = Complaint.objects.select_for_update().get(tracking_no=tracking_no)
+    phone = complaint.contact_phone
+    if not filed_in_session and not (phone and phone_last4 and phone[-4:] == phone_last4):
+        raise PermissionDenied(_("请输入投诉时留下的手机号后四位，以确认是您本人办结评价。") if phone else
+                               _("该投诉未留手机号，只能在提交投诉的浏览器上评价办结。"))
     if complaint.status != Status.RESOLVED:
         raise ValidationError(_("只有已答复的投诉可以评价办结。"))
     if rating is not None and not 1 <= rating <= 5:

@@ -6,7 +6,7 @@ number, a honeypot field and a minimum fill time; everything else is validated b
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
@@ -105,6 +105,8 @@ def complaint_new(request):
     messages.success(request, format_html(
         '{} <strong class="fs-4 code" id="new-tracking-no">{}</strong><br>{}', _("投诉已提交，查询编号："),
         complaint.tracking_no, _("请保存此编号，凭它查询办理进度。")))
+    # This browser filed it: it may close and rate it without further proof.
+    request.session["filed_complaints"] = [*request.session.get("filed_complaints", [])[-19:], complaint.tracking_no]
     return redirect("complaints:track", tracking_no=complaint.tracking_no)
 
 
@@ -123,7 +125,8 @@ def track(request, tracking_no):
     if complaint is None:
         raise Http404
     return render(request, "complaints/track.html", {
-        "complaint": complaint, "close_form": CloseForm() if complaint.can_close else None})
+        "complaint": complaint, "close_form": CloseForm() if complaint.can_close else None,
+        "filed_here": tracking_no in request.session.get("filed_complaints", [])})
 
 
 @require_POST
@@ -138,9 +141,13 @@ def close(request, tracking_no):
         messages.error(request, _("请选择1至5星的评价。"))
         return redirect("complaints:track", tracking_no=tracking_no)
     try:
-        complaint_close(tracking_no=tracking_no, rating=form.cleaned_data["rating"])
+        complaint_close(tracking_no=tracking_no, rating=form.cleaned_data["rating"],
+                        phone_last4=form.cleaned_data.get("phone_last4") or None,
+                        filed_in_session=tracking_no in request.session.get("filed_complaints", []))
     except Complaint.DoesNotExist:
         raise Http404 from None
+    except PermissionDenied as error:
+        messages.error(request, str(error))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

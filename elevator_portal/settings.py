@@ -197,6 +197,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "maintenance.tasks.credit_evaluate_task",
         "schedule": crontab(hour=2, minute=0),
     },
+    # DESIGN.md "Complaint handling": overdue complaints escalate to the department's supervisor.
+    "complaint-escalation": {
+        "task": "complaints.tasks.escalate_complaints_task",
+        "schedule": crontab(minute=20),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -252,6 +257,7 @@ COMPLAINT_MAX_PHOTOS = 3
 COMPLAINT_PHOTO_MAX_BYTES = envint("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 COMPLAINT_RATE_PER_IP = os.getenv("COMPLAINT_RATE_PER_IP", "10/h")
 COMPLAINT_RATE_PER_PHONE = os.getenv("COMPLAINT_RATE_PER_PHONE", "5/d")
+OPEN311_RATE_PER_KEY = os.getenv("OPEN311_RATE_PER_KEY", "120/m")
 # Pluggable SMS: a dotted path to a class with send(phone, text); the default only logs.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "notifications.sms.LogBackend")
 IMPORT_SYNC_MAX_ROWS = envint("IMPORT_SYNC_MAX_ROWS", 500)

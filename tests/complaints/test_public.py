@@ -215,13 +215,24 @@ def test_resident_closes_a_resolved_complaint_with_a_rating(client, elevator):
     body = client.get(url).content.decode()
     assert "已更换门机皮带，运行正常。" in body and 'id="close-form"' in body
 
-    response = client.post(reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "4"}, follow=True)
+    # The tracking number alone is public (Open311 lists it): someone else cannot close it.
+    stranger = client.post(reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "1"}, follow=True)
+    assert "请输入投诉时留下的手机号后四位" in stranger.content.decode()
+    wrong = client.post(reverse("complaints:close", args=[complaint.tracking_no]),
+                        {"rating": "1", "phone_last4": "0000"}, follow=True)
+    assert "请输入投诉时留下的手机号后四位" in wrong.content.decode()
+    complaint.refresh_from_db()
+    assert complaint.status == Status.RESOLVED
+
+    response = client.post(reverse("complaints:close", args=[complaint.tracking_no]),
+                           {"rating": "4", "phone_last4": "8888"}, follow=True)
     complaint.refresh_from_db()
     assert complaint.status == Status.CLOSED and complaint.rating == 4
     body = response.content.decode()
     assert "感谢您的评价，投诉已办结。" in body and "★★★★" in body and 'id="close-form"' not in body
 
-    again = client.post(reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "1"}, follow=True)
+    again = client.post(reverse("complaints:close", args=[complaint.tracking_no]),
+                        {"rating": "1", "phone_last4": "8888"}, follow=True)
     assert "只有已答复的投诉可以评价办结。" in again.content.decode()
     complaint.refresh_from_db()
     assert complaint.rating == 4
@@ -249,3 +260,15 @@ def test_tracking_page_query_count(client, elevator, django_assert_num_queries):
         assert client.get(url).status_code == 200
     with django_assert_num_queries(2):
         assert client.get(reverse("complaints:track", args=[merged.tracking_no])).status_code == 200
+
+
+def test_the_browser_that_filed_a_complaint_may_close_it_without_the_phone(client, elevator, plan):
+    response = post(client, contact_phone="")
+    complaint = Complaint.objects.get()
+    regulator = user_with_role(Role.CITY_REGULATOR)
+    complaint_transition(user=regulator, complaint=complaint, action="accept")
+    complaint_transition(user=regulator, complaint=complaint, action="resolve", text="已处理。")
+    assert 'name="phone_last4"' not in client.get(response["Location"]).content.decode()
+    client.post(reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "5"})
+    complaint.refresh_from_db()
+    assert complaint.status == Status.CLOSED

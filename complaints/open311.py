@@ -1,0 +1,399 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at /open311/v2/, for partner systems.
+
+DESIGN.md "External contract": `services`, `requests` and `requests/<id>` in JSON and XML; `agency_responsible` is the
+lead department that the routing table (plan §2(8)) gave the complaint. Partners file complaints with a PartnerKey as
+`api_key`; the complaint goes through `complaint_submit`, so the web form and Open311 validate, route and limit alike.
+
+Extensions and choices beyond the spec, for partners:
+- `district` (POST): the 6-digit administrative division code (510402 东区, 510403 西区, 510411 仁和区, 510421 米易县,
+  510422 盐边县). Required when the complaint names only an `address_string`; with an `address_id` the district is the
+  elevator's.
+- `address_id` is the elevator's 20-digit registration code (POST also takes the 5–6 digit rescue code on the sign).
+- `lat`/`long` of a POST are checked but not stored; published coordinates are the registered elevator's.
+- `jurisdiction_id` is ignored: the portal serves one jurisdiction, Panzhihua.
+- Personal data (first_name, last_name, phone, email) is stored for the reply and never published; phone numbers and
+  e-mail addresses written into a description are masked before it is published.
+"""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, time, timedelta
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from departments.models import RoutingRule
+from registry.choices import DistrictLevel
+from registry.models import District
+from registry.selectors import elevator_by_public_code
+
+from .choices import OPEN_STATUSES, Category, Source, Status
+from .models import Complaint, PartnerKey
+from .services import complaint_submit
+
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+# GET requests: "the default query returns requests of the past 90 days, at most 1000" and a start_date/end_date range
+# "may not span more than 90 days".
+DEFAULT_DAYS = 90
+MAX_SPAN_DAYS = 90
+MAX_REQUESTS = 1000
+RATE_GROUP = "open311"
+# The web form's rate-limit group (complaints/views.py): one phone number's allowance is shared by both ways in, so a
+# partner cannot be used to flood a resident's phone with confirmation SMS.
+WEB_FORM_RATE_GROUP = "complaints"
+
+# Open311 "status" is only open or closed.
+OPEN311_STATUS = {status: "open" if status in OPEN_STATUSES else "closed" for status in Status.values}
+
+# Service descriptions and keywords (GET services: description, keywords).
+SERVICE_TEXT = {
+    # Plan §2(10): whoever may be trapped is told to call the emergency numbers first (%(tel)s: the hotline setting).
+    Category.ENTRAPMENT: (gettext_lazy("电梯困人事件的投诉。有人正被困时请先拨打电梯应急救援电话%(tel)s或119。"),
+                          gettext_lazy("困人,关人,救援,%(tel)s")),
+    Category.BREAKDOWN: (gettext_lazy("电梯故障、停梯、异响、平层不准等。"), gettext_lazy("故障,停梯,异响,抖动")),
+    Category.MAINTENANCE_QUALITY: (gettext_lazy("维保单位未按期维保、维保记录不实、维保质量差。"),
+                                   gettext_lazy("维保,保养,维保单位")),
+    Category.INSPECTION_OVERDUE: (gettext_lazy("电梯超过检验有效期仍在使用，或检验不合格仍在使用。"),
+                                  gettext_lazy("检验,年检,过期,合格证")),
+    Category.USE_MANAGEMENT: (gettext_lazy("使用单位管理问题：无安全管理员、标牌缺失、应急电话不通等。"),
+                              gettext_lazy("使用单位,物业,安全管理员,标牌")),
+    Category.VANDALISM: (gettext_lazy("破坏、盗窃电梯设施。"), gettext_lazy("破坏,盗窃,损坏")),
+    Category.NO_SIGNAL: (gettext_lazy("轿厢或井道内没有手机信号，被困时无法求救。"), gettext_lazy("信号,通信,手机")),
+    Category.SELECTION: (gettext_lazy("新建建筑电梯数量不足或选型不当。"), gettext_lazy("配置,数量,选型,规划")),
+    Category.CIVIL_WORKS: (gettext_lazy("电梯井道、机房等土建工程或安装施工问题。"), gettext_lazy("土建,安装,施工")),
+    Category.RETROFIT: (gettext_lazy("既有住宅加装电梯的问题。"), gettext_lazy("加装电梯,老旧小区")),
+    Category.MAINTENANCE_FUND: (gettext_lazy("住宅专项维修资金的筹集和使用。"), gettext_lazy("维修资金,大修,更新改造")),
+    Category.FIRE_ELEVATOR: (gettext_lazy("消防电梯的安全问题。"), gettext_lazy("消防电梯,消防")),
+    Category.INSURANCE: (gettext_lazy("电梯安全责任保险的理赔。"), gettext_lazy("保险,理赔")),
+}
+
+# Complaint columns that may be published: requests are built from these only, so personal data cannot leak.
+PUBLIC_COLUMNS = ("tracking_no", "status", "category", "description", "answer", "reject_reason", "address",
+                  "department__name", "duplicate_of__tracking_no", "elevator__registration_code",
+                  "elevator__latitude", "elevator__longitude", "created_at", "updated_at", "resolve_deadline")
+MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d){8}(?!\d)")
+LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)  # ASCII: \w would eat the Chinese before it
+
+
+class Open311Error(Exception):
+    """An error answered in the spec's format: `[{"code": 400, "description": "..."}]` or `<errors><error>`."""
+
+    def __init__(self, code: int, description: str):
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
+# --- Serialisation -----------------------------------------------------------------------------------------------
+
+def _text(value) -> str | None:
+    if value is None:
+        return None  # an empty element, <account_id />
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _xml(rows: list[dict], *, root: str, item: str) -> bytes:
+    """Spec XML: a root element holding one element per row, one child per field (empty when there is no value)."""
+    top = ET.Element(root)
+    for row in rows:
+        element = ET.SubElement(top, item)
+        for name, value in row.items():
+            ET.SubElement(element, name).text = _text(value)
+    # "The root element must be preceded with the XML declaration including the encoding="UTF-8" attribute."
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
+
+
+def render(rows: list[dict], fmt: str, *, root: str, item: str, status: int = 200) -> HttpResponse:
+    """The rows as a JSON array or as spec XML; UTF-8 everywhere (spec "Encoding")."""
+    if fmt == "xml":
+        body = _xml(rows, root=root, item=item)
+    else:
+        body = json.dumps([{k: v if v is None or isinstance(v, (bool, int, float)) else str(v)
+                            for k, v in row.items()} for row in rows], ensure_ascii=False).encode()
+    return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def error_response(fmt: str, code: int, description: str) -> HttpResponse:
+    return render([{"code": code, "description": description}], fmt, root="errors", item="error", status=code)
+
+
+def _w3c(moment: datetime | None) -> str | None:
+    # Spec "Date/time format": ISO 8601 as per the w3 note, with the offset (+08:00 in Panzhihua).
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _coordinate(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _mask_contacts(text: str) -> str:
+    """Phone numbers and e-mail addresses a resident wrote into the description are not published."""
+    text = EMAIL_RE.sub("***", text)
+    text = MOBILE_RE.sub("***", text)
+    return LANDLINE_RE.sub("***", text)
+
+
+def _service_notice(*, status: str, category: str, department: str, merged_into: str, deadline) -> str | None:
+    """What happens next (spec `service_notice`); nothing once the request is closed."""
+    if merged_into:
+        return _("同一电梯的同类问题已在处理中（查询编号%(no)s），本投诉已合并办理。") % {"no": merged_into}
+    if status not in OPEN_STATUSES:
+        return None
+    notice = _("由%(dept)s牵头办理，%(date)s前答复。") % {
+        "dept": department, "date": timezone.localtime(deadline).strftime("%Y-%m-%d")}
+    if category in (Category.ENTRAPMENT, Category.BREAKDOWN):
+        # Plan §2(10): whoever may be trapped is told to call the emergency numbers first.
+        notice += _("如有人被困，请立即拨打%(tel)s或119。") % {"tel": settings.EMERGENCY_HOTLINE}
+    return notice
+
+
+def service_rows() -> list[dict]:
+    """GET services: one service per complaint category; `group` is the lead department of the routing table.
+    One query."""
+    groups = dict(RoutingRule.objects.values_list("category", "department__name"))
+    hotline = {"tel": settings.EMERGENCY_HOTLINE}
+    return [{"service_code": code, "service_name": str(label), "description": str(SERVICE_TEXT[code][0]) % hotline,
+             "metadata": False,  # no extra attributes: GET service definition is not needed
+             "type": "realtime",  # a service_request_id is returned at once, no token
+             "keywords": str(SERVICE_TEXT[code][1]) % hotline, "group": groups.get(code, "")}
+            for code, label in Category.choices]
+
+
+def request_row(row: dict) -> dict:
+    """One service request in the spec's field order, from the public columns of a complaint."""
+    status = row["status"]
+    if status == Status.MERGED:
+        notes = _("已合并至%(no)s办理。") % {"no": row["duplicate_of__tracking_no"]}
+    else:
+        notes = row["reject_reason"] if status == Status.REJECTED else row["answer"]
+    return {
+        "service_request_id": row["tracking_no"],
+        "status": OPEN311_STATUS[status],
+        "status_notes": notes or None,
+        "service_name": str(Category(row["category"]).label) if row["category"] in Category.values else "",
+        "service_code": row["category"],
+        "description": _mask_contacts(row["description"]),
+        "agency_responsible": row["department__name"],
+        "service_notice": _service_notice(status=status, category=row["category"],
+                                          department=row["department__name"],
+                                          merged_into=row["duplicate_of__tracking_no"] or "",
+                                          deadline=row["resolve_deadline"]),
+        "requested_datetime": _w3c(row["created_at"]),
+        "updated_datetime": _w3c(row["updated_at"]),
+        "expected_datetime": _w3c(row["resolve_deadline"]),
+        "address": row["address"],
+        "address_id": row["elevator__registration_code"] or "",
+        "zipcode": "",
+        "lat": _coordinate(row["elevator__latitude"]),
+        "long": _coordinate(row["elevator__longitude"]),
+        "media_url": "",  # photos are evidence for the handlers, not public
+    }
+
+
+# --- Reads -------------------------------------------------------------------------------------------------------
+
+def _comma_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _parse_moment(name: str, value: str, *, end: bool = False) -> datetime:
+    """A w3c datetime; a bare date (also w3c) means the start of that day, or for end_date its end."""
+    try:
+        day = parse_date(value)  # first: parse_datetime also reads a bare date, as midnight
+        moment = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Open311Error(400, _("%(name)s应为ISO 8601日期时间，例如2024-05-01T08:00:00+08:00。") % {"name": name})
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def request_rows(params, *, now: datetime) -> list[dict]:
+    """GET requests with the spec's filters, newest first, at most 1000; one query."""
+    rows = Complaint.objects.order_by("-created_at", "-id")
+    ids = _comma_list(params.get("service_request_id", ""))
+    if ids:
+        # "service_request_id ... comma delimited. This overrides all other arguments."
+        rows = rows.filter(tracking_no__in=ids)
+    else:
+        codes = _comma_list(params.get("service_code", ""))
+        unknown = [c for c in codes if c not in Category.values]
+        if unknown:
+            raise Open311Error(400, _("service_code不存在：%(codes)s") % {"codes": ",".join(unknown)})
+        if codes:
+            rows = rows.filter(category__in=codes)
+        statuses = set(_comma_list(params.get("status", "")))
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, _("status只能是open或closed。"))
+        if statuses == {"open"}:
+            rows = rows.filter(status__in=OPEN_STATUSES)
+        elif statuses == {"closed"}:
+            rows = rows.exclude(status__in=OPEN_STATUSES)
+        start_text, end_text = params.get("start_date", "").strip(), params.get("end_date", "").strip()
+        end = _parse_moment("end_date", end_text, end=True) if end_text else None
+        start = _parse_moment("start_date", start_text) if start_text else None
+        if start is None:
+            start = (end or now) - timedelta(days=DEFAULT_DAYS)
+        elif end is not None and end - start > timedelta(days=MAX_SPAN_DAYS):
+            raise Open311Error(400, _("start_date与end_date的间隔不能超过%(n)d天。") % {"n": MAX_SPAN_DAYS})
+        rows = rows.filter(created_at__gte=start)
+        if end is not None:
+            rows = rows.filter(created_at__lte=end)
+    return [request_row(row) for row in rows.values(*PUBLIC_COLUMNS)[:MAX_REQUESTS]]
+
+
+# --- Writes ------------------------------------------------------------------------------------------------------
+
+class RequestForm(forms.Form):
+    """The fields of POST requests (spec names); what is valid beyond their format is decided by the service."""
+
+    service_code = forms.CharField(max_length=24, error_messages={"required": gettext_lazy("缺少service_code。")})
+    description = forms.CharField(required=False, strip=False)
+    address_string = forms.CharField(required=False, max_length=255)
+    address_id = forms.CharField(required=False, max_length=20)
+    district = forms.CharField(required=False, max_length=6)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
+    long = forms.FloatField(required=False, min_value=-180, max_value=180)
+    first_name = forms.CharField(required=False, max_length=50)
+    last_name = forms.CharField(required=False, max_length=50)
+    phone = forms.CharField(required=False, max_length=20)
+    email = forms.EmailField(required=False)
+
+    def clean_service_code(self):
+        code = self.cleaned_data["service_code"]
+        if code not in Category.values:
+            raise forms.ValidationError(_("service_code不存在：%(code)s") % {"code": code})
+        return code
+
+    def clean_phone(self):
+        return "".join(self.cleaned_data["phone"].split())
+
+    def clean(self):
+        data = super().clean()
+        code = "".join(data.get("address_id", "").split())
+        if code:
+            elevator = elevator_by_public_code(code) if code.isdigit() and len(code) in (5, 6, 20) else None
+            if elevator is None:
+                raise forms.ValidationError({"address_id": _("未找到该电梯（应为20位注册代码或5～6位救援识别码）。")})
+            data["elevator"], data["district"] = elevator, None  # the elevator's district applies
+        elif data.get("address_string", "").strip():
+            division = data.get("district", "").strip()
+            if not division:
+                raise forms.ValidationError({"district": _("只填写address_string时，请用district给出区县行政区划代码。")})
+            data["district"] = District.objects.filter(
+                code=division, level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY]).first()
+            if data["district"] is None:
+                raise forms.ValidationError({"district": _("区县行政区划代码不存在：%(code)s") % {"code": division}})
+        else:
+            raise forms.ValidationError({"address_id": _("请提供address_id（电梯注册代码或救援识别码），"
+                                                          "或address_string与district。")})
+        return data
+
+    def contact_name(self) -> str:
+        first, last = self.cleaned_data["first_name"].strip(), self.cleaned_data["last_name"].strip()
+        # Chinese names are written family name first, without a space.
+        return f"{last}{first}" if not (first + last).isascii() else " ".join(p for p in (first, last) if p)
+
+
+# The service names its fields after the model; partners know the spec's names.
+SPEC_FIELDS = {"category": "service_code", "elevator": "address_id", "contact_phone": "phone",
+               "contact_email": "email", "contact_name": "first_name"}
+
+
+def _describe(error: ValidationError) -> str:
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return " ".join(f"{SPEC_FIELDS.get(field, field)}: {message}"
+                    for field, messages in error.message_dict.items() for message in messages)
+
+
+def request_create(*, data, partner: str) -> Complaint:
+    """POST requests: translate the spec's fields and file the complaint through `complaint_submit`."""
+    form = RequestForm(data)
+    if not form.is_valid():
+        raise Open311Error(400, _describe(ValidationError(form.errors.as_data())))
+    cleaned = form.cleaned_data
+    try:
+        return complaint_submit(
+            elevator=cleaned.get("elevator"), address=cleaned["address_string"],
+            district=cleaned["district"], category=cleaned["service_code"],
+            description=cleaned["description"], contact_name=form.contact_name(), contact_phone=cleaned["phone"],
+            contact_email=cleaned["email"], source=Source.OPEN311, partner=partner)
+    except ValidationError as error:
+        raise Open311Error(400, _describe(error)) from error
+
+
+def _partner(api_key: str) -> PartnerKey:
+    partner = PartnerKey.objects.filter(key=api_key, is_active=True).first() if api_key else None
+    if partner is None:
+        raise Open311Error(403, _("api_key无效，不能提交服务请求。"))
+    return partner
+
+
+def _rate_limited(request, phone: str) -> bool:
+    by_key = is_ratelimited(request, group=RATE_GROUP, key="post:api_key",
+                            rate=getattr(settings, "OPEN311_RATE_PER_KEY", "120/m"), increment=True)
+    by_phone = bool(phone) and is_ratelimited(request, group=WEB_FORM_RATE_GROUP, key=lambda g, r: "phone:" + phone,
+                                              rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True)
+    return by_key or by_phone
+
+
+# --- Views -------------------------------------------------------------------------------------------------------
+
+def open311_view(view):
+    """Answer an Open311Error in the spec's error format and the requested format."""
+
+    @wraps(view)
+    def wrapper(request, *args, fmt, **kwargs):
+        try:
+            return view(request, *args, fmt=fmt, **kwargs)
+        except Open311Error as error:
+            return error_response(fmt, error.code, error.description)
+
+    return wrapper
+
+
+@require_GET
+@open311_view
+def services(request, fmt):
+    return render(service_rows(), fmt, root="services", item="service")
+
+
+@csrf_exempt  # partners post with an api_key, not a session
+@require_http_methods(["GET", "POST"])
+@open311_view
+def requests(request, fmt):
+    if request.method == "GET":
+        return render(request_rows(request.GET, now=timezone.now()), fmt, root="service_requests", item="request")
+    partner = _partner(request.POST.get("api_key", ""))
+    if _rate_limited(request, "".join(request.POST.get("phone", "").split())):
+        raise Open311Error(429, _("提交过于频繁，请稍后再试。"))
+    complaint = request_create(data=request.POST, partner=partner.name)
+    notice = _service_notice(status=complaint.status, category=complaint.category,
+                             department=complaint.department.name,
+                             merged_into=complaint.duplicate_of.tracking_no if complaint.duplicate_of_id else "",
+                             deadline=complaint.resolve_deadline)
+    return render([{"service_request_id": complaint.tracking_no, "service_notice": notice, "account_id": None}],
+                  fmt, root="service_requests", item="request")
+
+
+@require_GET
+@open311_view
+def request_detail(request, service_request_id, fmt):
+    rows = request_rows({"service_request_id": service_request_id}, now=timezone.now())
+    if not rows:
+        raise Open311Error(404, _("service_request_id不存在：%(id)s") % {"id": service_request_id})
+    return render(rows, fmt, root="service_requests", item="request")
