@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts import access
@@ -39,6 +39,23 @@ def complaint_counts_by_elevator(*, since: date, until: date) -> dict[int, int]:
     rows = (valid_complaints(since=since, until=until).filter(elevator__isnull=False)
             .values("elevator").annotate(n=Count("id")).order_by())
     return {row["elevator"]: row["n"] for row in rows}
+
+
+def complaint_overdue_q(*, now: datetime) -> Q:
+    """Open complaints past the deadline of their state: not accepted in time, or not answered in time
+    (DESIGN.md "Complaint handling"; the same condition `complaints_escalate` escalates on)."""
+    return (Q(status=Status.SUBMITTED, accept_deadline__lt=now)
+            | Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], resolve_deadline__lt=now))
+
+
+def complaints_with_deadline(queryset: QuerySet, *, now: datetime) -> QuerySet:
+    """Annotate `due_at` (the deadline that applies in the current state, none once answered) and `is_overdue`."""
+    return queryset.annotate(
+        due_at=Case(When(status=Status.SUBMITTED, then=F("accept_deadline")),
+                    When(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], then=F("resolve_deadline")),
+                    default=None, output_field=DateTimeField()),
+        is_overdue=Case(When(complaint_overdue_q(now=now), then=Value(True)), default=Value(False),
+                        output_field=BooleanField()))
 
 
 def complaint_queue(*, user) -> QuerySet:

@@ -224,6 +224,8 @@ def complaint_respond(*, user, complaint: Complaint, text: str, public: bool = T
     """The use unit, the maintenance firm or a co-responsible department adds a response."""
     if not access.can_respond_to_complaint(user, complaint):
         raise PermissionDenied(_("您的单位不能回复该投诉。"))
+    if complaint.status not in OPEN_STATUSES + (Status.RESOLVED,):
+        raise ValidationError(_("投诉当前状态为“%(s)s”，不能再回复。") % {"s": complaint.get_status_display()})
     if not text.strip():
         raise ValidationError({"text": _("请填写回复内容。")})
     return _event(complaint, kind=EventKind.RESPONSE, text=text.strip(), public=public, actor=user)
@@ -255,13 +257,11 @@ def complaint_close(*, tracking_no: str, rating: int | None, phone_last4: str | 
 def complaints_escalate(*, now: datetime) -> int:
     """Overdue complaints (not accepted in time, or not answered in time) go to the department's supervisor,
     once each (a conditional UPDATE claims them, so two workers never escalate one twice)."""
-    from django.db.models import Q
-
     from notifications.services import DigestLine, notifications_send_digests
 
-    overdue = Complaint.objects.filter(escalated_at__isnull=True).filter(
-        Q(status=Status.SUBMITTED, accept_deadline__lt=now)
-        | Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], resolve_deadline__lt=now))
+    from .selectors import complaint_overdue_q
+
+    overdue = Complaint.objects.filter(escalated_at__isnull=True).filter(complaint_overdue_q(now=now))
     ids = list(overdue.values_list("pk", flat=True))
     if not ids:
         return 0

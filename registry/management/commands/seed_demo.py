@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from complaints.demo import seed_complaints
 from departments.plan import ensure_plan
 from inspections.demo import seed_inspections
 from maintenance.credit import credit_evaluate
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         users = {u.username: u for u in User.objects.select_related("organization")}
         inspections = seed_inspections(orgs=orgs, users=users, today=today, rng=rng)
         maintenance = seed_maintenance(users=users, today=today, rng=rng)
+        seed_complaints(today=today, rng=rng)  # every state of the workflow; `jianshe` gets 住建局's categories
         credit_evaluate(today=today)  # this month's grades (idempotent)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Elevator.objects.count()} elevators ({created} new), "
