@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "maintenance",
     "departments",
     "complaints",
+    "dashboards",
     "notifications",
 ]
 

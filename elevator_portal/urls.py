@@ -25,6 +25,8 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("departments/", include("departments.urls")),
     path("open311/v2/", include("complaints.open311_urls")),
+    path("dashboard/", include("dashboards.urls")),
+    path("monitoring/", include("registry.risk_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
