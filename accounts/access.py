@@ -28,20 +28,23 @@ def is_regulator(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in REGULATOR_ROLES)
 
 
-def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The elevators a user may see."""
-    qs = Elevator.objects.all() if queryset is None else queryset
+def _scoped(user, qs: QuerySet, *, district: str, use_unit: str, firm: str, agency: str | None = None) -> QuerySet:
+    """The one rule of who sees what, applied to any rows: each argument names the lookup that leads from a row
+    to the district, the use unit, the maintenance firm (and the inspection agency) it belongs to."""
     if not user.is_authenticated:
         return qs.none()
     if is_city_wide(user):
         return qs
     if user.role == Role.DISTRICT_REGULATOR:
-        return qs.filter(district_id=user.district_id)
-    if user.role == Role.USE_UNIT:
-        return qs.filter(use_unit_id=user.organization_id)
-    if user.role == Role.MAINTENANCE:
-        return qs.filter(maintenance_firm_id=user.organization_id)
-    return qs.none()
+        return qs.filter(**{district: user.district_id})
+    path = {Role.USE_UNIT: use_unit, Role.MAINTENANCE: firm, Role.INSPECTION: agency}.get(user.role)
+    return qs.filter(**{path: user.organization_id}) if path else qs.none()
+
+
+def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The elevators a user may see."""
+    qs = Elevator.objects.all() if queryset is None else queryset
+    return _scoped(user, qs, district="district_id", use_unit="use_unit_id", firm="maintenance_firm_id")
 
 
 def can_view_registry(user) -> bool:
@@ -110,19 +113,8 @@ def can_use_admin_for(user, model) -> bool:
 
 def _by_elevator_scope(user, qs: QuerySet, elevator_path: str, agency_path: str | None) -> QuerySet:
     """Scope rows that hang off an elevator (and, for agency staff, off their agency)."""
-    if not user.is_authenticated:
-        return qs.none()
-    if is_city_wide(user):
-        return qs
-    if user.role == Role.DISTRICT_REGULATOR:
-        return qs.filter(**{f"{elevator_path}__district_id": user.district_id})
-    if user.role == Role.USE_UNIT:
-        return qs.filter(**{f"{elevator_path}__use_unit_id": user.organization_id})
-    if user.role == Role.MAINTENANCE:
-        return qs.filter(**{f"{elevator_path}__maintenance_firm_id": user.organization_id})
-    if user.role == Role.INSPECTION and agency_path:
-        return qs.filter(**{f"{agency_path}_id": user.organization_id})
-    return qs.none()
+    return _scoped(user, qs, district=f"{elevator_path}__district_id", use_unit=f"{elevator_path}__use_unit_id",
+                   firm=f"{elevator_path}__maintenance_firm_id", agency=f"{agency_path}_id" if agency_path else None)
 
 
 def inspection_applications_for(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -183,17 +175,7 @@ def contracts_for(user, queryset: QuerySet | None = None) -> QuerySet:
     from maintenance.models import MaintenanceContract
 
     qs = MaintenanceContract.objects.all() if queryset is None else queryset
-    if not user.is_authenticated:
-        return qs.none()
-    if is_city_wide(user):
-        return qs
-    if user.role == Role.DISTRICT_REGULATOR:
-        return qs.filter(use_unit__district_id=user.district_id)
-    if user.role == Role.USE_UNIT:
-        return qs.filter(use_unit_id=user.organization_id)
-    if user.role == Role.MAINTENANCE:
-        return qs.filter(firm_id=user.organization_id)
-    return qs.none()
+    return _scoped(user, qs, district="use_unit__district_id", use_unit="use_unit_id", firm="firm_id")
 
 
 def faults_for(user, queryset: QuerySet | None = None) -> QuerySet:
