@@ -180,6 +180,7 @@ CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {
     "registry.tasks.import_run_task": {"queue": "slow"},
     "maintenance.tasks.credit_evaluate_task": {"queue": "slow"},
+    "registry.tasks.risk_scan_task": {"queue": "slow"},
 }
 CELERY_BEAT_SCHEDULE = {
     "inspection-reminders": {
@@ -197,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
     "credit-evaluation": {
         "task": "maintenance.tasks.credit_evaluate_task",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # DESIGN.md "Key monitoring" (plan §2(4)): flag old and troubled elevators every night.
+    "risk-scan": {
+        "task": "registry.tasks.risk_scan_task",
+        "schedule": crontab(hour=3, minute=0),
     },
     # DESIGN.md "Complaint handling": overdue complaints escalate to the department's supervisor.
     "complaint-escalation": {
@@ -249,6 +255,15 @@ RESCUE_ARRIVAL_MINUTES = {"510402": 30, "510403": 30, "510411": 30, "510421": 60
 RESCUE_ARRIVAL_DEFAULT_MINUTES = 60
 # 条例 §64: trapped this long or longer counts as an accident.
 ENTRAPMENT_ACCIDENT_MINUTES = 120
+# Plan §2(4) key monitoring (DESIGN.md "Key monitoring"), checked by the daily risk scan on elevators in use:
+# - in use MORE than RISK_AGE_YEARS years (commissioned before today minus that many years; exactly 15 is not
+#   yet "超过15年");
+# - over the last 12 months, at least RISK_FAULTS_12M faults whose cause is not external (a power cut is not the
+#   elevator's doing), at least RISK_COMPLAINTS_12M valid complaints, or at least RISK_ENTRAPMENTS_12M entrapments.
+RISK_AGE_YEARS = envint("RISK_AGE_YEARS", 15)
+RISK_FAULTS_12M = envint("RISK_FAULTS_12M", 6)
+RISK_COMPLAINTS_12M = envint("RISK_COMPLAINTS_12M", 3)
+RISK_ENTRAPMENTS_12M = envint("RISK_ENTRAPMENTS_12M", 2)
 # Complaint handling deadlines (DESIGN.md "Complaint handling"): accept within 1 working day, resolve in 7 days.
 COMPLAINT_ACCEPT_WORKING_DAYS = envint("COMPLAINT_ACCEPT_WORKING_DAYS", 1)
 COMPLAINT_RESOLVE_DAYS = envint("COMPLAINT_RESOLVE_DAYS", 7)

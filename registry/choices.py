@@ -89,3 +89,21 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("处理中")
     SUCCEEDED = "succeeded", _("导入成功")
     FAILED = "failed", _("导入失败")
+
+
+class RiskReason(models.TextChoices):
+    """Why an elevator is under key monitoring (plan §2(4); DESIGN.md "Key monitoring")."""
+
+    AGE_OVER_15 = "age_over_15", _("使用超过15年")
+    FAULTS = "faults", _("故障偏多")
+    COMPLAINTS = "complaints", _("投诉偏多")
+    ENTRAPMENTS = "entrapments", _("多次困人")
+
+
+class RiskAssessment(models.TextChoices):
+    """The regulator's assessment of a flagged elevator (plan §2(4): 安全评估, 大修改造更新)."""
+
+    PENDING = "pending", _("待评估")
+    ASSESSED = "assessed", _("已评估")
+    RENOVATION = "renovation", _("需大修改造更新")
+    DONE = "done", _("已处置")

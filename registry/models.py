@@ -20,6 +20,8 @@ from .choices import (
     MaintenanceFund,
     OrganizationKind,
     PersonKind,
+    RiskAssessment,
+    RiskReason,
 )
 from .validators import registration_code_errors, rescue_code_error
 
@@ -274,3 +276,43 @@ class ImportJob(models.Model):
         if self.is_finished:
             return 100
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class RiskFlag(models.Model):
+    """One reason an elevator is under key monitoring (plan §2(4)), from the day the daily scan first saw it until
+    the day the condition ended; cleared flags stay as the history."""
+
+    elevator = models.ForeignKey(Elevator, verbose_name=_("电梯"), on_delete=models.PROTECT, related_name="risk_flags")
+    reason = models.CharField(_("原因"), max_length=16, choices=RiskReason.choices)
+    # Years in use (full years) for age_over_15; counts over the last 12 months for the others.
+    measured = models.PositiveIntegerField(_("测量值"))
+    threshold = models.PositiveIntegerField(_("阈值"))
+    first_seen = models.DateField(_("首次发现"))
+    last_seen = models.DateField(_("最近确认"))
+    cleared_on = models.DateField(_("解除日期"), null=True, blank=True)
+    # The scan run that created the flag: each run tells the regulators only about its own new flags.
+    run_id = models.UUIDField(_("扫描批次"), db_index=True)
+    assessment = models.CharField(_("评估状态"), max_length=16, choices=RiskAssessment.choices,
+                                  default=RiskAssessment.PENDING)
+    assessment_note = models.TextField(_("评估说明"), blank=True, default="")
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评估人"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    assessed_at = models.DateTimeField(_("评估时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重点监控标记")
+        verbose_name_plural = _("重点监控标记")
+        ordering = ["-first_seen", "elevator_id", "reason"]
+        indexes = [models.Index(fields=["reason", "cleared_on"], name="riskflag_reason_cleared_idx")]
+        constraints = [
+            # One active flag per elevator and reason: two scans at once insert it once (ON CONFLICT DO NOTHING).
+            models.UniqueConstraint(fields=["elevator", "reason"], condition=Q(cleared_on__isnull=True),
+                                    name="riskflag_one_active_per_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.elevator_id} {self.get_reason_display()} {self.first_seen}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_on is None

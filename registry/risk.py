@@ -1,0 +1,237 @@
+"""The daily risk scan and the key-monitoring list (plan §2(4); DESIGN.md "Key monitoring").
+
+Plan §2(4): 使用期限超过15年，运行故障率、投诉率明显偏高的住宅电梯纳入重点监控范围. Every day, for elevators in use:
+- age_over_15: in use MORE than RISK_AGE_YEARS years, i.e. commissioned before today minus 15 years (commissioned
+  exactly 15 years ago today is not yet "超过15年"); the measured value is the full years in use;
+- faults: faults whose cause is not external (as in the credit evaluation) over the last 12 months >= RISK_FAULTS_12M;
+- complaints: valid complaints (not rejected, not merged) over the last 12 months >= RISK_COMPLAINTS_12M;
+- entrapments: entrapments of any cause over the last 12 months >= RISK_ENTRAPMENTS_12M (people were trapped,
+  whatever the cause).
+
+A flag is a row per elevator and reason; it clears itself (cleared_on) when the condition ends and stays as history.
+The scan is set-based: per reason one INSERT…SELECT…ON CONFLICT DO NOTHING of new flags, one UPDATE of flags still
+true, one UPDATE clearing the others — a fixed number of queries whatever the registry size. The partial unique
+constraint (one active flag per elevator and reason) makes a second run, or two workers at once, insert nothing
+twice; each run tells the district regulators only about the flags *it* inserted (by its run id).
+"""
+
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+
+import django_filters
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    UUIDField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import access
+
+from .choices import BuildingKind, ElevatorStatus, MaintenanceFund, RiskAssessment, RiskReason
+from .models import District, Elevator, RiskFlag
+
+# ---------------------------------------------------------------- the conditions
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _window(today: date) -> tuple[date, date]:
+    """The last 12 months, both ends included: from the day after one year ago up to today."""
+    return years_before(today, 1) + timedelta(days=1), today
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """The number of `queryset` rows of each elevator of the outer query, as a correlated subquery."""
+    counted = queryset.filter(elevator=OuterRef("pk")).order_by().values("elevator").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), Value(0))
+
+
+def _full_years(today: date):
+    """Full years since the commission date, in SQL (the same as Elevator.years_in_use)."""
+    not_yet = (Q(commission_date__month__gt=today.month)
+               | Q(commission_date__month=today.month, commission_date__day__gt=today.day))
+    return (Value(today.year) - ExtractYear("commission_date")
+            - Case(When(not_yet, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def risk_candidates(*, today: date) -> dict[str, tuple[QuerySet, int]]:
+    """Per reason: the elevators in use meeting the condition today, annotated with `measured`, and the threshold."""
+    from complaints.selectors import valid_complaints
+    from maintenance.choices import FaultCause, FaultKind
+    from maintenance.faults import day_bounds
+    from maintenance.models import Fault
+
+    in_use = Elevator.objects.filter(status=ElevatorStatus.IN_USE).order_by()
+    since, until = _window(today)
+    start, end = day_bounds(since, until)
+    faults = Fault.objects.filter(reported_at__gte=start, reported_at__lt=end)
+    age = settings.RISK_AGE_YEARS
+    return {
+        # Plan §2(4) 使用期限超过15年: strictly more than 15 years.
+        RiskReason.AGE_OVER_15: (in_use.filter(commission_date__lt=years_before(today, age))
+                                 .annotate(measured=_full_years(today)), age),
+        RiskReason.FAULTS: (in_use.annotate(measured=_count(faults.exclude(cause=FaultCause.EXTERNAL)))
+                            .filter(measured__gte=settings.RISK_FAULTS_12M), settings.RISK_FAULTS_12M),
+        RiskReason.COMPLAINTS: (in_use.annotate(measured=_count(valid_complaints(since=since, until=until)))
+                                .filter(measured__gte=settings.RISK_COMPLAINTS_12M), settings.RISK_COMPLAINTS_12M),
+        RiskReason.ENTRAPMENTS: (in_use.annotate(measured=_count(faults.filter(kind=FaultKind.ENTRAPMENT)))
+                                 .filter(measured__gte=settings.RISK_ENTRAPMENTS_12M), settings.RISK_ENTRAPMENTS_12M),
+    }
+
+
+# ---------------------------------------------------------------- the scan (writes)
+
+def _insert_new_flags(reason: str, candidates: QuerySet, *, threshold: int, today: date, run_id: uuid.UUID) -> None:
+    """One INSERT…SELECT of a flag for every candidate without an active flag for `reason` (ON CONFLICT DO NOTHING
+    on the partial unique constraint, so two scans at once insert it once)."""
+    select = candidates.annotate(
+        f_reason=Value(reason, output_field=CharField()),
+        f_threshold=Value(threshold, output_field=IntegerField()),
+        f_today=Value(today, output_field=DateField()),
+        f_today2=Value(today, output_field=DateField()),
+        f_run=Value(run_id, output_field=UUIDField()),
+        f_assessment=Value(RiskAssessment.PENDING, output_field=CharField()),
+        f_note=Value("", output_field=CharField()),
+    ).values("pk", "f_reason", "measured", "f_threshold", "f_today", "f_today2", "f_run", "f_assessment", "f_note")
+    sql, params = select.query.sql_with_params()
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in ["elevator_id", "reason", "measured", "threshold", "first_seen", "last_seen",
+                                        "run_id", "assessment", "assessment_note"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(RiskFlag._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
+
+
+def risk_scan(*, today: date) -> dict:
+    """Flag, refresh and clear key-monitoring flags for today, then send each district regulator one digest of the
+    flags new in this run. Idempotent and safe on two workers at once; 3 queries per reason plus the digest."""
+    run_id = uuid.uuid4()
+    still, cleared = 0, 0
+    with transaction.atomic():
+        for reason, (candidates, threshold) in risk_candidates(today=today).items():
+            _insert_new_flags(reason, candidates, threshold=threshold, today=today, run_id=run_id)
+            active = RiskFlag.objects.filter(reason=reason, cleared_on__isnull=True)
+            measured = candidates.filter(pk=OuterRef("elevator_id")).values("measured")[:1]
+            still += active.filter(elevator__in=candidates.values("pk")).update(
+                last_seen=today, measured=Subquery(measured, output_field=IntegerField()))
+            # The condition ended (or the elevator is no longer in use): the flag clears, the row stays as history.
+            cleared += active.exclude(elevator__in=candidates.values("pk")).update(cleared_on=today)
+
+    new = list(RiskFlag.objects.filter(run_id=run_id).select_related("elevator__district"))
+    recipients = _send_digests(new, today=today)
+    created: dict[str, int] = defaultdict(int)
+    for flag in new:
+        created[flag.reason] += 1
+    return {"run_id": str(run_id), "created": dict(created), "active": still, "cleared": cleared,
+            "recipients": recipients}
+
+
+def _send_digests(flags: list[RiskFlag], *, today: date) -> int:
+    """One digest per district regulator listing the new flags of the district (plan §2(4) 重点监控)."""
+    from notifications.services import DigestLine, digests_for_district_regulators, notifications_send_digests
+
+    by_district: dict[int, list] = defaultdict(list)
+    link = reverse("monitoring:key_list")
+    for flag in flags:
+        e = flag.elevator
+        by_district[e.district_id].append(DigestLine(
+            _("%(code)s %(address)s：%(reason)s（测量值%(measured)s，阈值%(threshold)s），已纳入重点监控。")
+            % {"code": e.registration_code, "address": e.address, "reason": flag.get_reason_display(),
+               "measured": flag.measured, "threshold": flag.threshold}, link))
+    digests = digests_for_district_regulators(by_district)
+    notifications_send_digests(digests=digests, title=_("%(day)s 新增重点监控电梯") % {"day": today.isoformat()},
+                               link=link)
+    return len(digests)
+
+
+def risk_flag_assess(*, user, flag: RiskFlag, status: str, note: str = "") -> RiskFlag:
+    """Record a regulator's assessment of a flagged elevator (plan §2(4): 安全评估, 大修改造更新)."""
+    if not access.is_regulator(user) or not access.elevators_for(user).filter(pk=flag.elevator_id).exists():
+        raise PermissionDenied(_("您没有权限评估此电梯。"))
+    if status not in RiskAssessment.values:
+        raise ValidationError({"assessment": _("无效的评估状态。")})
+    flag.assessment, flag.assessment_note = status, note.strip()
+    flag.assessed_by, flag.assessed_at = user, timezone.now()
+    flag.save(update_fields=["assessment", "assessment_note", "assessed_by", "assessed_at"])
+    return flag
+
+
+# ---------------------------------------------------------------- reads
+
+def risk_flags_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The flags of the elevators a user may see, with what the list, export and API show (no N+1)."""
+    qs = RiskFlag.objects.all() if queryset is None else queryset
+    return qs.filter(elevator__in=access.elevators_for(user)).select_related(
+        "elevator__district", "elevator__use_unit", "elevator__maintenance_firm")
+
+
+class RiskFlagFilterSet(django_filters.FilterSet):
+    """Filters shared by the key-monitoring list, its export and the API (NetBox-style names)."""
+
+    district = django_filters.ModelMultipleChoiceFilter(
+        field_name="elevator__district__code", to_field_name="code", queryset=District.objects.all(),
+        label=gettext_lazy("区县（代码）"))
+    district_id = django_filters.ModelMultipleChoiceFilter(field_name="elevator__district",
+                                                           queryset=District.objects.all(), label=gettext_lazy("区县"))
+    reason = django_filters.MultipleChoiceFilter(choices=RiskReason.choices, label=gettext_lazy("原因"))
+    building_kind = django_filters.MultipleChoiceFilter(field_name="elevator__building_kind",
+                                                        choices=BuildingKind.choices, label=gettext_lazy("场所类型"))
+    assessment = django_filters.MultipleChoiceFilter(choices=RiskAssessment.choices, label=gettext_lazy("评估状态"))
+    active = django_filters.BooleanFilter(field_name="cleared_on", lookup_expr="isnull", label=gettext_lazy("未解除"))
+
+    class Meta:
+        model = RiskFlag
+        fields = ["district", "district_id", "reason", "building_kind", "assessment", "active"]
+
+
+# ---------------------------------------------------------------- 三无 elevators (三(1); DESIGN.md "三无 elevators")
+
+SANWU_REASONS = {
+    "no_use_unit": gettext_lazy("无使用单位（无物管）"),
+    "no_maintenance": gettext_lazy("无维保单位（无维保）"),
+    "no_fund": gettext_lazy("无专项维修资金"),
+}
+
+
+def sanwu_q() -> dict[str, Q]:
+    """The three conditions: no use unit, no active maintenance contract (no current firm), or a residential
+    elevator whose special maintenance fund was never established."""
+    return {"no_use_unit": Q(use_unit__isnull=True), "no_maintenance": Q(maintenance_firm__isnull=True),
+            "no_fund": Q(building_kind=BuildingKind.RESIDENTIAL, maintenance_fund=MaintenanceFund.NONE)}
+
+
+def sanwu_elevators(*, user, reason: str | None = None) -> QuerySet:
+    """The 三无 elevators a user may see (not scrapped), each annotated with which conditions hold."""
+    conditions = sanwu_q()
+    wanted = Q()
+    for q in ([conditions[reason]] if reason in conditions else conditions.values()):
+        wanted |= q
+    qs = access.elevators_for(user).exclude(status=ElevatorStatus.SCRAPPED).filter(wanted)
+    return qs.annotate(**{key: Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+                          for key, q in conditions.items()}).select_related(
+        "district", "use_unit", "maintenance_firm").order_by("district__code", "registration_code")
+
