@@ -1,0 +1,228 @@
+"""Reads of the regulators' dashboards (DESIGN.md journey 3 "A regulator reads dashboards").
+
+Every figure is a database aggregate over the rows the user may see (accounts.access), optionally narrowed to one
+district, and uses the same rule as the list it links to (registry ElevatorFilterSet, FaultFilterSet,
+ComplaintFilterSet, the credit ranking), so the number on a card is the number of rows behind its link.
+
+`dashboard_numbers` issues a fixed handful of queries whatever the number of rows:
+  1. districts in scope (labels and codes);
+  2. elevators grouped by district, type and status, with filtered counts for age bands, inspection status and
+     maintenance overdue (the groups are bounded by the choices, not by the rows);
+  3. faults grouped by month, with entrapments and arrivals within the district's limit;
+  4. complaints grouped by category and lead department, with open and overdue counts;
+  5. maintenance-firm grades of the latest evaluated month (the credit ranking).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts import access
+from complaints.choices import OPEN_STATUSES, Category
+from complaints.selectors import complaint_overdue_q
+from maintenance.choices import FaultKind, Grade
+# The arrival-within-limit rule as SQL, from the module that owns it (TSG T5002 §5), so the monthly figures and
+# fault_statistics never disagree; fault_statistics itself groups by district, not by month.
+from maintenance.faults import _within_limit_q, day_bounds
+from maintenance.models import CreditEvaluation
+from registry.choices import DistrictLevel, ElevatorStatus, ElevatorType, InspectionStatus
+from registry.models import INSPECTION_EXPIRING_DAYS, District
+
+# Age bands by years since commissioning (plan §2(4): lifts over 15 years in use go under key monitoring).
+AGE_BANDS = (("lt5", 0, 5), ("5to10", 5, 10), ("10to15", 10, 15), ("ge15", 15, None))
+INSPECTION_KEYS = ("valid", "expiring", "expired", "failed", "unknown")
+
+
+def years_ago(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def age_band_bounds(today: date) -> dict[str, tuple[date | None, date | None]]:
+    """Per band, (commissioned_after, commissioned_before), both inclusive, as the registry list filters take
+    them: an elevator is under N years old when it was commissioned after the day N years ago."""
+    bounds = {}
+    for key, low, high in AGE_BANDS:
+        after = years_ago(today, high) + timedelta(days=1) if high is not None else None
+        before = years_ago(today, low) if low else None
+        bounds[key] = (after, before)
+    return bounds
+
+
+def _band_q(after: date | None, before: date | None) -> Q:
+    q = Q(commission_date__isnull=False)
+    if after is not None:
+        q &= Q(commission_date__gte=after)
+    if before is not None:
+        q &= Q(commission_date__lte=before)
+    return q
+
+
+def _inspection_qs(today: date) -> dict[str, Q]:
+    """The registry's inspection_status filter (registry.filtersets.ElevatorFilterSet.filter_inspection), for
+    elevators in use (特种设备安全法 §40: only elevators in use must hold a valid inspection)."""
+    soon = today + timedelta(days=INSPECTION_EXPIRING_DAYS)
+    ok = Q(status=ElevatorStatus.IN_USE, inspection_failed=False)
+    return {
+        InspectionStatus.VALID: ok & Q(inspection_valid_until__gt=soon),
+        InspectionStatus.EXPIRING: ok & Q(inspection_valid_until__gte=today, inspection_valid_until__lte=soon),
+        InspectionStatus.EXPIRED: ok & Q(inspection_valid_until__lt=today),
+        InspectionStatus.FAILED: Q(status=ElevatorStatus.IN_USE, inspection_failed=True),
+        InspectionStatus.UNKNOWN: ok & Q(inspection_valid_until__isnull=True),
+    }
+
+
+def _maintenance_overdue_q(today: date) -> Q:
+    # 条例 §31, as the registry's maintenance_overdue filter: in use, last maintenance older than the interval.
+    cutoff = today - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
+    return Q(status=ElevatorStatus.IN_USE, last_maintenance_on__lt=cutoff)
+
+
+def dashboard_districts(*, user) -> list[District]:
+    """The districts a user may choose on the dashboard: all five for city-wide users, else their own."""
+    qs = District.objects.exclude(level=DistrictLevel.CITY).order_by("code")
+    if not access.is_city_wide(user):
+        qs = qs.filter(pk=user.district_id)
+    return list(qs)
+
+
+@dataclass(frozen=True)
+class MonthRange:
+    month: date  # first day of the month
+    since: date  # the part of the month inside the chosen range
+    until: date
+
+
+def _months(since: date, until: date) -> list[MonthRange]:
+    result, month = [], since.replace(day=1)
+    while month <= until:
+        following = (month + timedelta(days=32)).replace(day=1)
+        result.append(MonthRange(month=month, since=max(month, since), until=min(following - timedelta(days=1),
+                                                                                  until)))
+        month = following
+    return result
+
+
+def dashboard_numbers(*, user, district: District | None = None, since: date, until: date,
+                      today: date | None = None, districts: list[District] | None = None) -> dict:
+    """The dashboard's figures for `user` (city-wide, or narrowed to `district`), faults from `since` to `until`
+    (local dates, inclusive). Five queries (see the module docstring); four when the caller passes the
+    `dashboard_districts` it already loaded."""
+    today = today or timezone.localdate()
+    if districts is None:
+        districts = dashboard_districts(user=user)
+    if district is not None:
+        districts = [d for d in districts if d.pk == district.pk]
+
+    elevators = access.elevators_for(user)
+    faults = access.faults_for(user)
+    complaints = access.complaints_for(user)
+    if district is not None:
+        elevators = elevators.filter(district_id=district.pk)
+        faults = faults.filter(elevator__district_id=district.pk)
+        complaints = complaints.filter(district_id=district.pk)
+
+    # -- elevators: one grouped query (district × type × status), rolled up below
+    bands = age_band_bounds(today)
+    inspection = _inspection_qs(today)
+    counts = {f"age_{key}": Count("id", filter=_band_q(*bands[key])) for key, _low, _high in AGE_BANDS}
+    counts.update({f"insp_{key}": Count("id", filter=q) for key, q in inspection.items()})
+    rows = (elevators.order_by().values("district_id", "elevator_type", "status")
+            .annotate(total=Count("id"), maintenance_overdue=Count("id", filter=_maintenance_overdue_q(today)),
+                      **counts))
+    by_district = defaultdict(lambda: defaultdict(int))
+    by_type, by_status, age, insp = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
+    total = maintenance_overdue = in_use = 0
+    for row in rows:
+        n = row["total"]
+        total += n
+        by_type[row["elevator_type"]] += n
+        by_status[row["status"]] += n
+        maintenance_overdue += row["maintenance_overdue"]
+        d = by_district[row["district_id"]]
+        d["total"] += n
+        d["maintenance_overdue"] += row["maintenance_overdue"]
+        if row["status"] == ElevatorStatus.IN_USE:
+            in_use += n
+            d["in_use"] += n
+        for key, _low, _high in AGE_BANDS:
+            age[key] += row[f"age_{key}"]
+        for key in INSPECTION_KEYS:
+            insp[key] += row[f"insp_{key}"]
+            d[key] += row[f"insp_{key}"]
+    age_unknown = total - sum(age.values())
+    district_rows = [{"id": d.pk, "code": d.code, "name": d.name, "total": by_district[d.pk]["total"],
+                      "in_use": by_district[d.pk]["in_use"],
+                      "maintenance_overdue": by_district[d.pk]["maintenance_overdue"],
+                      **{key: by_district[d.pk][key] for key in INSPECTION_KEYS}} for d in districts]
+
+    # -- faults and entrapments per month (TSG T5002 §5 arrival limit, the rule of maintenance.faults)
+    start, end = day_bounds(since, until)
+    fault_rows = {row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row for row in (
+        faults.filter(reported_at__gte=start, reported_at__lt=end)
+        .annotate(month=TruncMonth("reported_at")).order_by().values("month")
+        .annotate(faults=Count("id"), entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
+                  within=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q())))}
+    months = []
+    for m in _months(since, until):
+        row = fault_rows.get(m.month, {})
+        months.append({"month": m.month.strftime("%Y-%m"), "since": m.since.isoformat(), "until": m.until.isoformat(),
+                       "faults": row.get("faults", 0), "entrapments": row.get("entrapments", 0),
+                       "within": row.get("within", 0)})
+    fault_total = {key: sum(m[key] for m in months) for key in ("faults", "entrapments", "within")}
+    fault_total["within_rate"] = (fault_total["within"] / fault_total["entrapments"]
+                                  if fault_total["entrapments"] else None)
+
+    # -- complaints by category and lead department (state now: the queue has no date filter)
+    overdue_q = complaint_overdue_q(now=timezone.now())
+    by_category, by_department = defaultdict(lambda: defaultdict(int)), {}
+    for row in (complaints.order_by().values("category", "department_id", "department__name")
+                .annotate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+                          overdue=Count("id", filter=overdue_q))):
+        c = by_category[row["category"]]
+        for key in ("total", "open", "overdue"):
+            c[key] += row[key]
+        dep = by_department.setdefault(row["department_id"], {"id": row["department_id"],
+                                                               "name": row["department__name"], "total": 0,
+                                                               "open": 0, "overdue": 0})
+        for key in ("total", "open", "overdue"):
+            dep[key] += row[key]
+    complaint_total = {key: sum(c[key] for c in by_category.values()) for key in ("total", "open", "overdue")}
+
+    # -- maintenance-firm grades of the latest evaluated month (public: plan §2(2), §2(11)); the ranking's rows
+    latest = Subquery(CreditEvaluation.objects.order_by("-period").values("period")[:1])
+    grades = dict(CreditEvaluation.objects.filter(period=latest).order_by().values("grade")
+                  .annotate(n=Count("id")).values_list("grade", "n"))
+
+    return {
+        "today": today, "since": since, "until": until,
+        "district": district,
+        "elevators": {
+            "total": total, "in_use": in_use, "maintenance_overdue": maintenance_overdue,
+            "by_district": district_rows,
+            "by_type": [{"value": v, "label": str(label), "count": by_type[v]}
+                        for v, label in ElevatorType.choices if by_type[v]],
+            "by_status": [{"value": v, "label": str(label), "count": by_status[v]}
+                          for v, label in ElevatorStatus.choices],
+            "by_age": [{"key": key, "after": bands[key][0], "before": bands[key][1], "count": age[key]}
+                       for key, _low, _high in AGE_BANDS],
+            "age_unknown": age_unknown,
+            "inspection": [{"value": v, "label": str(label), "count": insp[v]}
+                           for v, label in InspectionStatus.choices],
+        },
+        "faults": {"months": months, "total": fault_total},
+        "complaints": {
+            "by_category": [{"value": v, "label": str(label), **by_category[v]}
+                            for v, label in Category.choices if v in by_category],
+            "by_department": sorted(by_department.values(), key=lambda d: (-d["total"], d["name"])),
+            "total": complaint_total,
+        },
+        "grades": [{"value": v, "label": str(label), "count": grades.get(v, 0)} for v, label in Grade.choices],
+    }
