@@ -110,3 +110,39 @@ def test_worker_records_a_visit_with_a_photo_on_a_phone_and_the_safety_manager_c
     public = page_factory(PHONE)
     public.goto(f"{live_server.url}/e/{elevator.registration_code}/")
     assert TODAY.isoformat() in public.inner_text("body")
+
+
+def test_regulator_reads_the_dashboard_follows_an_overdue_count_and_reads_an_elevators_history(live_server,
+                                                                                              page_factory,
+                                                                                              elevator):
+    from ..factories import ElevatorFactory
+
+    user_with_role(Role.CITY_REGULATOR, username="city", is_staff=True)
+    overdue = ElevatorFactory(district=elevator.district, use_unit=elevator.use_unit,
+                              maintenance_firm=elevator.maintenance_firm,
+                              inspection_valid_until=TODAY - timedelta(days=3), address="东区人民街9号超期楼")
+    overdue.address = "东区人民街9号超期楼（已更正）"
+    overdue.save()
+
+    page = page_factory()
+    login(page, live_server.url, "city")
+    page.goto(f"{live_server.url}/dashboard/")
+    page.wait_for_selector("canvas")
+    assert page.locator("canvas").count() >= 2
+    page.wait_for_function("() => window.Chart !== undefined")
+    shot(page, "journey-dashboard-desktop")
+    overdue_card = page.locator("a.card.border-danger").first
+    assert overdue_card.inner_text().strip().endswith("1")
+    overdue_card.click()
+    page.wait_for_url("**/registry/elevators/?*inspection_status=expired*")
+    assert overdue.registration_code in page.inner_text("body")
+    assert elevator.registration_code not in page.inner_text("body")
+
+    page.click(f"text={overdue.registration_code}")
+    page.click("text=完整履历")
+    page.wait_for_url("**/history/")
+    text = page.inner_text("main")
+    # newest first: the address correction above the registration
+    assert "安装地址：东区人民街9号超期楼 → 东区人民街9号超期楼（已更正）" in text
+    assert text.index("登记信息变更") < text.index("电梯登记入库")
+    shot(page, "journey-history-desktop")
