@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
+from elevator_portal.files import IMAGES, sniff
 from departments.models import Department, RoutingRule, SectorRule
 from notifications.sms import send_sms
 from registry.models import District, Elevator
@@ -28,7 +29,6 @@ from registry.models import District, Elevator
 from .choices import OPEN_STATUSES, Category, EventKind, Source, Status
 from .models import Complaint, ComplaintEvent, ComplaintPhoto
 
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def complaint_submit(*, elevator: Elevator | None, address: str = "", district: 
         if len(data) > settings.COMPLAINT_PHOTO_MAX_BYTES:
             errors.setdefault("photos", []).append(_("照片“%(name)s”过大，最大%(mb)dMB。") % {
                 "name": name, "mb": settings.COMPLAINT_PHOTO_MAX_BYTES // 2**20})
-        elif not data.startswith(IMAGE_MAGIC):
+        elif sniff(data[:8]) not in IMAGES:
             errors.setdefault("photos", []).append(_("“%(name)s”不是JPEG或PNG照片。") % {"name": name})
     if errors:
         raise ValidationError(errors)

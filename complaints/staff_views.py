@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.choices import Role
+from elevator_portal.files import content_type_of
 from elevator_portal.pages import paginate
 from registry.exports import export_response
 from registry.models import District
@@ -168,19 +169,13 @@ def respond(request, pk):
     return redirect("complaints:staff_detail", pk=complaint.pk)
 
 
-IMAGE_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
-
-
 @login_required
 def photo(request, pk):
     """A complaint photo goes only to those who may see the complaint (accounts.access)."""
     found = get_object_or_404(ComplaintPhoto.objects.filter(complaint__in=access.complaints_for(request.user)),
                               pk=pk)
     handle = found.file.open("rb")
-    head = handle.read(8)
-    handle.seek(0)
     # The upload was checked to be JPEG or PNG by its first bytes; serve it with the type those bytes say.
-    content_type = next((t for magic, t in IMAGE_TYPES if head.startswith(magic)), "application/octet-stream")
-    response = FileResponse(handle, content_type=content_type)
+    response = FileResponse(handle, content_type=content_type_of(handle))
     response["Cache-Control"] = "private, max-age=3600"
     return response

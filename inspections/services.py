@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
+from elevator_portal.files import IMAGES, sniff
 from registry.models import Elevator, Organization, Person
 from registry.choices import OrganizationKind, PersonKind
 
@@ -47,13 +48,13 @@ def _move(application: InspectionApplication, *, user, allowed_from, to: str, ac
     application.refresh_from_db()
 
 
-def _check_file(upload, *, magic: tuple[bytes, ...], max_bytes: int, field: str, kind_label: str) -> None:
+def _check_file(upload, *, kinds: tuple[str, ...], max_bytes: int, field: str, kind_label: str) -> None:
     """Check an uploaded file by its content, not its name, and by its size."""
     if upload.size > max_bytes:
         raise ValidationError({field: _("文件过大，最大%(mb)dMB。") % {"mb": max_bytes // 2**20}})
     head = upload.read(8)
     upload.seek(0)
-    if not head.startswith(magic):
+    if sniff(head) not in kinds:
         raise ValidationError({field: _("文件内容不是%(kind)s。") % {"kind": kind_label}})
 
 
@@ -159,7 +160,7 @@ def inspection_record(*, user, elevator: Elevator, agency: Organization, kind: s
         raise ValidationError({"report_no": _("报告编号“%(no)s”已存在。") % {"no": report_no}})
     _check_inspectors(inspectors, agency.pk, inspected_on)
     if report_file:
-        _check_file(report_file, magic=(b"%PDF-",), max_bytes=settings.INSPECTION_REPORT_MAX_BYTES,
+        _check_file(report_file, kinds=("pdf",), max_bytes=settings.INSPECTION_REPORT_MAX_BYTES,
                     field="report_file", kind_label="PDF")
     defects = defects or []
     for index, item in enumerate(defects, start=1):
@@ -208,7 +209,7 @@ def defect_rectify(*, user, defect: Defect, note: str, evidence=None) -> Defect:
     if not note.strip():
         raise ValidationError({"rectification_note": _("请填写整改情况。")})
     if evidence:
-        _check_file(evidence, magic=(b"%PDF-", b"\xff\xd8\xff", b"\x89PNG"), max_bytes=settings.EVIDENCE_MAX_BYTES,
+        _check_file(evidence, kinds=("pdf", *IMAGES), max_bytes=settings.EVIDENCE_MAX_BYTES,
                     field="evidence", kind_label=_("PDF、JPEG或PNG"))
     with transaction.atomic():
         locked = Defect.objects.select_for_update().get(pk=defect.pk)

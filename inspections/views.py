@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
 from accounts.choices import Role
+from elevator_portal.forms import add_service_errors
 from elevator_portal.pages import paginate
 from registry.filtersets import ElevatorFilterSet
 from registry.selectors import elevator_list_queryset
@@ -22,15 +23,6 @@ from . import services
 from .choices import ApplicationStatus
 from .forms import ApplicationForm, DefectFormSet, RectifyForm, RejectForm, ResultForm, ScheduleForm
 from .selectors import application_list, inspection_overview_by_district, my_elevators, scheduled_between
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has one, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
 
 @login_required
 def my_elevators_view(request):
@@ -61,7 +53,7 @@ def apply(request, elevator_pk):
         try:
             application = services.application_submit(user=request.user, elevator=elevator, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已向%(agency)s提交检验申报，请等待受理。") % {"agency": application.agency.name})
             return redirect("inspections:application_detail", pk=application.pk)
@@ -152,7 +144,7 @@ def record_result(request, pk):
                 user=request.user, elevator=application.elevator, agency=application.agency,
                 kind=application.kind, application=application, defects=defect_rows, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("检验结果已录入：%(result)s。") % {"result": inspection.get_result_display()})
             return redirect("inspections:inspection_detail", pk=inspection.pk)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
 from accounts.choices import Role
-from elevator_portal.forms import BootstrapFormMixin
+from elevator_portal.forms import BootstrapFormMixin, add_service_errors
 from elevator_portal.pages import paginate
 from registry.choices import DistrictLevel
 from registry.models import District
@@ -34,15 +34,6 @@ SECONDS = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, for
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(_("您没有权限访问此页面。"))
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has one, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ---------------------------------------------------------------- forms
@@ -145,7 +136,7 @@ def fault_new(request):
         try:
             fault = faults.fault_report(user=request.user, **data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记%(kind)s #%(pk)d。") % {"kind": fault.get_kind_display(), "pk": fault.pk})
             return redirect("faults:detail", pk=fault.pk)
@@ -167,7 +158,7 @@ def fault_detail(request, pk):
             try:
                 faults.fault_update_timings(user=request.user, fault=fault, **form.changes(fault))
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("救援时间已保存。"))
                 return redirect("faults:detail", pk=fault.pk)

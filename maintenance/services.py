@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
+from elevator_portal.files import IMAGES, sniff
 from registry.choices import OrganizationKind, PersonKind
 from registry.models import Elevator, Organization, Person
 
@@ -34,7 +35,6 @@ from .models import (
     RecordItem,
 )
 
-IMAGE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 
 
 # ---------------------------------------------------------------- contracts
@@ -145,9 +145,10 @@ class UploadedFile:
 
 def _attachment_kind(upload: UploadedFile) -> str:
     """Type by content, not by name: JPEG/PNG photos or PDF documents only."""
-    if upload.data.startswith(b"%PDF-"):
+    kind = sniff(upload.data[:8])
+    if kind == "pdf":
         return AttachmentKind.PDF
-    if any(upload.data.startswith(magic) for magic in IMAGE_MAGIC):
+    if kind in IMAGES:
         return AttachmentKind.PHOTO
     raise ValidationError({"attachments": _("附件“%(name)s”不是JPEG、PNG照片或PDF文件。") % {"name": upload.name}})
 

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
 from accounts.choices import Role
+from elevator_portal.files import content_type_of
+from elevator_portal.forms import add_service_errors
 from elevator_portal.pages import paginate
 
 from . import integrity, services
@@ -20,14 +22,6 @@ from .choices import RecordStatus, Tier
 from .forms import ContractForm, DateRangeForm, RecordForm
 from .models import Attachment
 from .selectors import contract_list, record_list
-
-
-def _put_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -77,7 +71,7 @@ def record_new(request):
         except PermissionDenied as exc:
             form.add_error("elevator_code", str(exc))
         except ValidationError as exc:
-            _put_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("维保记录已上传，等待使用单位确认。"))
             return redirect("maintenance:record_detail", pk=record.pk)
@@ -128,9 +122,8 @@ def attachment_download(request, pk):
     """Photos and PDFs go only to those who may see the record (accounts.access)."""
     attachment = get_object_or_404(Attachment.objects.filter(record__in=access.maintenance_records_for(request.user)),
                                    pk=pk)
-    content_type = "application/pdf" if attachment.kind == "pdf" else (
-        "image/png" if attachment.file.name.endswith("png") else "image/jpeg")
-    return FileResponse(attachment.file.open("rb"), content_type=content_type, filename=attachment.original_name)
+    handle = attachment.file.open("rb")
+    return FileResponse(handle, content_type=content_type_of(handle), filename=attachment.original_name)
 
 
 @login_required
@@ -152,7 +145,7 @@ def contract_new(request):
             contract = services.contract_create(user=request.user, use_unit=request.user.organization,
                                                 **{**form.cleaned_data, "elevators": list(form.cleaned_data["elevators"])})
         except ValidationError as exc:
-            _put_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("维保合同%(no)s已登记。") % {"no": contract.number})
             return redirect("maintenance:contracts")
