@@ -199,12 +199,15 @@ def can_confirm_record(user, record) -> bool:
             and record.elevator.use_unit_id == user.organization_id)
 
 
-def can_manage_contracts(user, use_unit_id: int | None = None) -> bool:
-    """Contracts are registered by the use unit (its own) or by regulators."""
-    if is_regulator(user):
+def can_manage_contracts(user, use_unit: Organization | None = None) -> bool:
+    """Contracts are registered by the use unit (its own) or by regulators (a district's within the district)."""
+    if is_city_wide(user):
         return True
-    return user.is_authenticated and user.role == Role.USE_UNIT and (
-        use_unit_id is None or use_unit_id == user.organization_id)
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.DISTRICT_REGULATOR:
+        return use_unit is None or use_unit.district_id == user.district_id
+    return user.role == Role.USE_UNIT and (use_unit is None or use_unit.pk == user.organization_id)
 
 
 def can_record_fault(user, elevator: Elevator) -> bool:

@@ -280,6 +280,9 @@ IMPORT_SYNC_MAX_ROWS = envint("IMPORT_SYNC_MAX_ROWS", 500)
 IMPORT_MAX_FILE_BYTES = envint("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")
 
+# History is read in the admin, never used to overwrite a record (changes go through the services).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 

@@ -55,7 +55,7 @@ def contract_create(*, user, number: str, use_unit: Organization, firm: Organiza
     The database refuses a second active firm for one elevator (constraint one_active_firm_per_elevator).
     """
     today = today or timezone.localdate()
-    if not access.can_manage_contracts(user, use_unit.pk):
+    if not access.can_manage_contracts(user, use_unit):
         raise PermissionDenied(_("只有使用单位或监管部门可以登记维保合同。"))
     errors = {}
     if firm.kind != OrganizationKind.MAINTENANCE:
@@ -97,7 +97,7 @@ def contract_create(*, user, number: str, use_unit: Organization, firm: Organiza
 
 @transaction.atomic
 def contract_terminate(*, user, contract: MaintenanceContract, on: date | None = None) -> MaintenanceContract:
-    if not access.can_manage_contracts(user, contract.use_unit_id):
+    if not access.can_manage_contracts(user, contract.use_unit):
         raise PermissionDenied(_("只有使用单位或监管部门可以终止维保合同。"))
     contract = MaintenanceContract.objects.select_for_update().get(pk=contract.pk)
     if contract.status not in (ContractStatus.PENDING, ContractStatus.ACTIVE):

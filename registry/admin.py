@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import access
@@ -7,7 +9,7 @@ from .models import ELEVATOR_ORGANIZATION_KINDS, District, Elevator, ImportJob, 
 
 
 class AccessScopedAdmin(SimpleHistoryAdmin):
-    """Admin pages see and change only what accounts.access allows the signed-in user."""
+    """Admin pages see and change only what accounts.access allows the signed-in user, history pages included."""
 
     scope = None  # a function of accounts.access returning the visible queryset
     can_change = None  # a function of accounts.access deciding a write
@@ -16,11 +18,14 @@ class AccessScopedAdmin(SimpleHistoryAdmin):
         qs = super().get_queryset(request)
         return type(self).scope(request.user, qs) if type(self).scope else qs
 
+    def _in_scope(self, request, obj) -> bool:
+        return obj is None or obj.pk is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
     def has_module_permission(self, request):
         return access.can_use_admin_for(request.user, self.model)
 
     def has_view_permission(self, request, obj=None):
-        return access.can_use_admin_for(request.user, self.model)
+        return access.can_use_admin_for(request.user, self.model) and self._in_scope(request, obj)
 
     def has_add_permission(self, request):
         return access.can_use_admin_for(request.user, self.model) and (
@@ -28,13 +33,36 @@ class AccessScopedAdmin(SimpleHistoryAdmin):
         )
 
     def has_change_permission(self, request, obj=None):
-        if not access.can_use_admin_for(request.user, self.model):
+        if not access.can_use_admin_for(request.user, self.model) or not self._in_scope(request, obj):
             return False
         return type(self).can_change is None or type(self).can_change(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         # The registry keeps its history: elevators are scrapped, not deleted.
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        # Checked again on the new values: a district regulator may not move a record out of the district.
+        if type(self).can_change is not None and not type(self).can_change(request.user, obj):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district" and not access.is_city_wide(request.user):
+            kwargs["queryset"] = District.objects.filter(pk=request.user.district_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _history_in_scope(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._history_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._history_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
 @admin.register(District)

@@ -41,6 +41,11 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
                   "contact_phone", "is_active"]
         widgets = {"licence_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
+    def __init__(self, *args, district_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if district_choices is not None:
+            self.fields["district"].queryset = district_choices
+
 
 class ImportForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("导入内容"), choices=ImportKind.choices)

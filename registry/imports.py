@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from accounts import access
+
 from .choices import (
     BuildingKind,
     ElevatorStatus,
@@ -208,8 +210,13 @@ def map_header(header: list[str], columns: list[Column]) -> dict[str, int]:
     return positions
 
 
-def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], None] | None = None):
-    """Build unsaved objects from data rows; return (objects, errors). Row numbers count the header as row 1."""
+def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], None] | None = None, user=None):
+    """Build unsaved objects from data rows; return (objects, errors). Row numbers count the header as row 1.
+
+    With a `user`, each row must be one that user may register (a district regulator: their district only).
+    """
+    may_change = {ImportKind.ORGANIZATIONS: access.can_change_organization,
+                  ImportKind.ELEVATORS: access.can_change_elevator}[kind]
     columns = COLUMNS[kind]
     labels = {c.key: c.label for c in columns}
     positions = map_header(rows[0], columns)
@@ -234,6 +241,8 @@ def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], No
             except CellError as exc:
                 row_errors.append((col.label, str(exc)))
         obj = model(**values)
+        if user is not None and not row_errors and not may_change(user, obj):
+            row_errors.append((labels["district"], _("您只能导入本辖区的数据。")))
         if not row_errors:
             try:
                 obj.full_clean(validate_unique=False, validate_constraints=False)
@@ -305,7 +314,7 @@ def import_job_run(*, job_id: int) -> None:
         def on_progress(done: int) -> None:
             ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
 
-        objects, errors = check_rows(job.kind, rows, on_progress)
+        objects, errors = check_rows(job.kind, rows, on_progress, user=job.created_by)
     except TableError as exc:
         objects, errors = [], [{"row": 1, "field": "", "message": str(exc)}]
     except Exception:

@@ -163,7 +163,8 @@ def organization_edit(request, pk=None):
     if pk is not None:
         organization = get_object_or_404(access.organizations_for(request.user), pk=pk)
     _require(access.can_change_organization(request.user, organization))
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationForm(request.POST or None, instance=organization,
+                            district_choices=_district_choices(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             saved = organization_save(organization=form.instance, changed_by=request.user)

@@ -96,12 +96,12 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         application = data.pop("application", None)
-        if application is not None:
-            if not access.inspection_applications_for(request.user).filter(pk=application.pk).exists():
-                raise ValidationError({"application": ["无效的申报。"]})
-            data["elevator"], data["kind"] = application.elevator, application.kind
-        elif "elevator" not in data or "kind" not in data:
-            raise ValidationError({"elevator": ["不经申报录入时，请提供电梯和检验类别。"]})
+        # As on the page: a result is recorded only against an application scheduled with this agency.
+        if application is None or not access.inspection_applications_for(request.user).filter(
+                pk=application.pk).exists():
+            raise ValidationError({"application": ["请提供本机构已排期的检验申报。"]})
+        data.pop("elevator", None)
+        data["elevator"], data["kind"] = application.elevator, application.kind
         agency = Organization.objects.filter(pk=request.user.organization_id).first()
         if agency is None:
             raise PermissionDenied()

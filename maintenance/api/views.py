@@ -95,6 +95,6 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        if not access.can_manage_contracts(self.request.user, data["use_unit"].pk):
+        if not access.can_manage_contracts(self.request.user, data["use_unit"]):
             raise ValidationError({"use_unit": ["只能为本单位登记维保合同。"]})
         serializer.instance = call_service(services.contract_create, user=self.request.user, **data)

@@ -196,3 +196,60 @@ def test_an_import_report_is_only_for_its_owner_and_city_staff(client, world):
         client.logout()
         client.force_login(world["users"][role])
         assert client.get(url).status_code == expected, role
+
+
+# ---------------------------------------------------------------- writes stay inside a district (review findings)
+
+@pytest.mark.django_db
+def test_district_regulator_cannot_create_or_move_an_organisation_into_another_district(client, world, xiqu):
+    client.force_login(world["users"]["district"])
+    created = client.post("/api/v1/organizations/", {"name": "越界单位", "kind": "use_unit", "district": xiqu.pk},
+                          content_type="application/json")
+    assert created.status_code == 403
+    moved = client.patch(f"/api/v1/organizations/{world['use_a'].pk}/", {"district": xiqu.pk},
+                         content_type="application/json")
+    assert moved.status_code == 403
+    world["use_a"].refresh_from_db()
+    assert world["use_a"].district.code == "510402"
+
+
+@pytest.mark.django_db
+def test_district_regulator_imports_only_rows_of_the_district(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registry.imports import import_job_start
+    from registry.models import Organization
+
+    csv = "单位名称,单位类型,所在区县\n东区新单位,使用单位,东区\n西区新单位,使用单位,西区\n".encode("utf-8-sig")
+    job = import_job_start(user=world["users"]["district"], kind="organizations",
+                           uploaded_file=SimpleUploadedFile("o.csv", csv))
+    assert job.status == "failed"
+    assert job.errors == [{"row": 3, "field": "所在区县", "message": "您只能导入本辖区的数据。"}]
+    assert not Organization.objects.filter(name__endswith="新单位").exists()
+
+
+@pytest.mark.django_db
+def test_district_regulator_cannot_register_a_contract_in_another_district(client, world):
+    client.force_login(world["users"]["district"])
+    response = client.post("/api/v1/maintenance-contracts/", {
+        "number": "HT-X", "use_unit": world["use_b"].pk, "firm": world["firm_a"].pk, "starts_on": "2026-01-01",
+        "ends_on": "2027-01-01", "elevators": [world["b"].pk]}, content_type="application/json")
+    assert response.status_code in (400, 403)
+    world["b"].refresh_from_db()
+    assert world["b"].maintenance_firm == world["firm_b"]
+
+
+@pytest.mark.django_db
+def test_admin_history_pages_are_scoped(client, world):
+    from registry.services import elevator_save
+
+    user = world["users"]["district"]
+    user.is_staff = True
+    user.save()
+    world["b"].address = "西区改过的地址"
+    elevator_save(elevator=world["b"], changed_by=world["users"]["city"])
+    client.force_login(user)
+    assert client.get(f"/admin/registry/elevator/{world['b'].pk}/history/").status_code == 404
+    history_id = world["b"].history.first().history_id
+    assert client.get(f"/admin/registry/elevator/{world['b'].pk}/history/{history_id}/").status_code == 404
+    assert client.get(f"/admin/registry/elevator/{world['a'].pk}/history/").status_code == 200

@@ -154,10 +154,13 @@ def test_api_flow_and_errors(client, parties):
         content_type="application/json")
     assert response.status_code == 201, response.content
     assert response.json()["valid_until"] and response.json()["defects"][0]["description"] == "底坑有积水"
+    # Without an application scheduled with this agency, no result can be recorded on an elevator.
     bad = c.post("/api/v1/inspections/", {"elevator": parties["elevator"].pk, "kind": "periodic",
-                                          "inspected_on": str(TODAY), "result": "re_passed", "report_no": "API-2",
+                                          "inspected_on": str(TODAY), "result": "failed", "report_no": "API-2",
                                           "inspectors": [parties["inspector"].pk]}, content_type="application/json")
-    assert bad.status_code == 400 and bad.json()["result"] == ["“定期检验”的结论只能是合格、不合格。"]
+    assert bad.status_code == 400 and bad.json()["application"] == ["请提供本机构已排期的检验申报。"]
+    parties["elevator"].refresh_from_db()
+    assert not parties["elevator"].inspection_failed
 
 
 @pytest.mark.django_db

@@ -146,12 +146,12 @@ def test_large_files_go_to_the_background_job_and_record_progress(regulator, set
 
 
 def _recording(check_rows, progress):
-    def wrapper(kind, rows, on_progress=None):
+    def wrapper(kind, rows, on_progress=None, **kwargs):
         def record(done):
             on_progress(done)
             progress.append(ImportJob.objects.get().processed_rows)
 
-        return check_rows(kind, rows, record)
+        return check_rows(kind, rows, record, **kwargs)
 
     return wrapper
 

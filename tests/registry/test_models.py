@@ -90,7 +90,7 @@ def test_commission_before_manufacture_is_refused(db):
 
 
 def test_every_change_is_kept_in_the_audit_trail(db, django_user_model):
-    user = django_user_model.objects.create(username="auditor")
+    user = django_user_model.objects.create(username="auditor", is_superuser=True)
     elevator = ElevatorFactory()
     elevator.address = "西区清香坪街1号"
     elevator_save(elevator=elevator, changed_by=user, reason="地址更正")
@@ -99,3 +99,13 @@ def test_every_change_is_kept_in_the_audit_trail(db, django_user_model):
     assert latest.history_change_reason == "地址更正"
     delta = latest.diff_against(previous)
     assert [(c.field, c.new) for c in delta.changes] == [("address", "西区清香坪街1号")]
+
+
+def test_a_user_without_a_regulators_role_cannot_change_the_registry(db, django_user_model):
+    from django.core.exceptions import PermissionDenied
+
+    user = django_user_model.objects.create(username="nobody")
+    elevator = ElevatorFactory()
+    elevator.address = "改"
+    with pytest.raises(PermissionDenied):
+        elevator_save(elevator=elevator, changed_by=user)
