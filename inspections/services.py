@@ -126,7 +126,8 @@ def _check_inspectors(inspectors, agency_id: int, on: date) -> None:
         raise ValidationError({"inspectors": _("请至少指定一名检验人员。")})
     for person in inspectors:
         if person.organization_id != agency_id or person.kind != PersonKind.INSPECTOR:
-            raise ValidationError({"inspectors": _("“%(name)s”不是本机构的检验人员。") % {"name": person.name}})
+            # Someone else's staff: named by id only, so a guessed id reveals no name.
+            raise ValidationError({"inspectors": _("人员（编号%(id)d）不是本机构的检验人员。") % {"id": person.pk}})
         if not person.certificate_valid_on(on):
             raise ValidationError({"inspectors": _("检验人员“%(name)s”的证书已于%(date)s过期，不能在%(on)s检验。")
                                    % {"name": person.name, "date": person.certificate_valid_until, "on": on}})

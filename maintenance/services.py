@@ -177,7 +177,8 @@ def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, 
     day = timezone.localtime(started_at).date()
     for person in workers:
         if person.organization_id != user.organization_id or person.kind != PersonKind.MAINTENANCE_WORKER:
-            add("workers", _("“%(name)s”不是本单位的维保作业人员。") % {"name": person.name})
+            # Someone else's staff: named by id only, so a guessed id reveals no name.
+            add("workers", _("人员（编号%(id)d）不是本单位的维保作业人员。") % {"id": person.pk})
         elif not person.certificate_valid_on(day):
             # 条例 §38: maintenance workers must hold a valid certificate on the day of the work.
             add("workers", _("维保人员“%(name)s”的证书已于%(until)s过期，不能在%(day)s作业。")
