@@ -68,7 +68,9 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
     cutoff = last_day - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
     in_use = Q(status=ElevatorStatus.IN_USE)
 
-    rows = (Elevator.objects.filter(created_at__lt=end)
+    # In service that month: commissioned by its end (records entered into the platform later still count).
+    existed = Q(commission_date__lte=last_day) | Q(commission_date__isnull=True, created_at__lt=end)
+    rows = (Elevator.objects.filter(existed)
             .alias(validity=Subquery(latest_validity), replaced=Exists(later_inspection),
                    visit=Subquery(last_visit))
             .values("district_id")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from registry import views as registry_views
 
 from .health import healthz
@@ -28,6 +29,7 @@ urlpatterns = [
     path("dashboard/", include("dashboards.urls")),
     path("monitoring/", include("registry.risk_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/start/", account_views.start, name="start"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

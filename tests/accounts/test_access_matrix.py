@@ -253,3 +253,15 @@ def test_admin_history_pages_are_scoped(client, world):
     history_id = world["b"].history.first().history_id
     assert client.get(f"/admin/registry/elevator/{world['b'].pk}/history/{history_id}/").status_code == 404
     assert client.get(f"/admin/registry/elevator/{world['a'].pk}/history/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, lands_on", [
+    ("city", "/dashboard/"), ("district", "/dashboard/"), ("use_unit", "/inspections/my-elevators/"),
+    ("maintenance", "/maintenance/records/"), ("inspection", "/inspections/applications/"),
+    ("department", "/complaints/queue/")])
+def test_each_role_lands_on_a_page_it_may_use_after_signing_in(client, world, role, lands_on):
+    client.force_login(world["users"][role])
+    response = client.get("/accounts/start/", follow=True)
+    assert response.redirect_chain[0][0] == lands_on
+    assert response.status_code == 200

@@ -81,7 +81,7 @@ def city(plan, districts, month):
     ElevatorFactory(district=dong, status="scrapped", **ok)
     e_miyi = ElevatorFactory(district=miyi, registration_code="31105104212012070001", **ok)
     Elevator.objects.update(created_at=_at(first - timedelta(days=500)))
-    ElevatorFactory(district=dong, **ok)  # registered after the month: not counted
+    ElevatorFactory(district=dong, commission_date=last + timedelta(days=1), **ok)  # commissioned after: not counted
 
     day = first + timedelta(days=5)
     _fault(e_ok, reported=_at(day), arrive_after=20, release_after=40)       # in time
