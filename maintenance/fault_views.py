@@ -18,6 +18,7 @@ from accounts import access
 from accounts.choices import Role
 from elevator_portal.forms import BootstrapFormMixin, add_service_errors
 from elevator_portal.pages import paginate
+from registry.exports import FAULT_EXPORT, export_response
 from registry.choices import DistrictLevel
 from registry.models import District
 
@@ -106,6 +107,9 @@ def fault_list(request):
     # Faults hang off elevators, so the pages are for those who see elevators (regulators, use units, firms).
     _require(access.can_view_registry(request.user))
     filterset = FaultFilterSet(request.GET or None, queryset=faults.fault_list(user=request.user))
+    if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
+        return export_response(queryset=filterset.qs, columns=FAULT_EXPORT, fmt=request.GET["export"],
+                               basename="faults")
     page, querystring = paginate(request, filterset.qs)
     now = timezone.now()
     rows = [(fault, faults.rescue_status(fault, now=now)) for fault in page.object_list]

@@ -28,6 +28,25 @@ ELEVATOR_EXPORT: list[tuple[str, Callable]] = [
     ("最近维保日期", lambda e: e.last_maintenance_on.isoformat() if e.last_maintenance_on else ""),
 ]
 
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+FAULT_EXPORT: list[tuple[str, Callable]] = [
+    ("注册代码", lambda f: f.elevator.registration_code),
+    ("安装地址", lambda f: f.elevator.address),
+    ("所在区县", lambda f: f.elevator.district.name),
+    ("维保单位", lambda f: f.firm.name if f.firm else ""),
+    ("来源", lambda f: f.get_source_display()),
+    ("故障类型", lambda f: f.get_kind_display()),
+    ("故障原因", lambda f: f.get_cause_display()),
+    ("被困人数", lambda f: f.trapped_people),
+    ("报告时间", lambda f: _local(f.reported_at)),
+    ("派出时间", lambda f: _local(f.dispatched_at)),
+    ("到达时间", lambda f: _local(f.arrived_at)),
+    ("解救/恢复时间", lambda f: _local(f.released_at)),
+]
+
 ORGANIZATION_EXPORT: list[tuple[str, Callable]] = [
     ("单位名称", lambda o: o.name),
     ("单位类型", lambda o: o.get_kind_display()),

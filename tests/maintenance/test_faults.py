@@ -587,3 +587,22 @@ def test_detail_form_after_a_stamp_adds_the_release_without_touching_the_stamped
     assert response.status_code == 302
     fault.refresh_from_db()
     assert fault.arrived_at == arrived and fault.released_at is not None and fault.cause == "door_system"
+
+
+def test_fault_list_exports_what_the_user_may_see(client, firms):
+    import csv
+    import io
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from maintenance.models import Fault
+
+    now = timezone.now()
+    for key in ("a", "b"):
+        Fault.objects.create(elevator=firms[key], firm=firms[f"firm_{key}"], source="firm", kind="entrapment",
+                             reported_at=now - timedelta(hours=1))
+    client.force_login(firms["users"]["district"])  # 东区: elevator a only
+    response = client.get("/faults/", {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][0] == "注册代码" and [r[0] for r in rows[1:]] == [firms["a"].registration_code]
