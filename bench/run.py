@@ -1,0 +1,528 @@
+"""Benchmark harness (issue 7, first part): `make bench SCALE=S` or `python bench/run.py --scale M`.
+
+Builds (or reuses) a PostgreSQL database of N elevators, times the scheduled jobs (wall time and query count), then
+starts gunicorn with DEBUG off on a free loopback port and measures pages, the API, the API's own SQL run raw, and
+complaint intake throughput. Prints one table and writes it to bench/results/<date>-<scale>.md and .json.
+
+Standard library only (plus the project's own requirements): the load generator is a thread pool of http.client
+connections on loopback, so it shares the 2 cores with gunicorn and PostgreSQL — figures are a floor, not a ceiling.
+See bench/README.md for what each row means and how the complaint form's abuse protection is handled.
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+SCALES = {"S": 100_000, "M": 10_000, "L": 1_000_000}
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/elevator_bench"
+# The bench owns this Redis database (cache, rate-limit counters, queued Celery tasks): it is emptied at each run.
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
+HOST = "127.0.0.1"
+WARMUP, SAMPLES = 20, 200
+INTAKE_SECONDS, INTAKE_THREADS = 20, 8
+DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")
+JOBS = ["risk_scan", "send_reminders", "check_maintenance", "evaluate_credit"]
+API_QUERIES = {
+    "api list": {},
+    "api list filtered": {"district": "510402", "elevator_type": "3110"},
+    "api list q=炳草岗": {"q": "炳草岗"},
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    sys.exit(f"bench: {message}")
+
+
+# --- Environment and subprocesses -----------------------------------------------------------------------------
+
+def bench_env(args) -> dict:
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "elevator_portal.settings",
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench",
+        "ALLOWED_HOSTS": HOST,
+        "LOG_LEVEL": "WARNING",
+        # Jobs and intake render and "send" their mail, but nothing leaves the machine or floods the terminal.
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        # Intake is measured from one client IP: lift the per-IP limit (the limiter still runs on every request).
+        "COMPLAINT_RATE_PER_IP": "1000000/m",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def manage(env, *argv, capture=False, timeout=None) -> subprocess.CompletedProcess:
+    command = [PYTHON, "manage.py", *argv]
+    result = subprocess.run(command, cwd=ROOT, env=env, text=True, timeout=timeout,
+                            capture_output=capture)
+    if result.returncode != 0:
+        if capture:
+            sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        fail(f"`manage.py {' '.join(argv)[:80]}` exited with {result.returncode}")
+    return result
+
+
+def shell_json(env, code: str, timeout=None):
+    """Run a snippet in `manage.py shell -c`; its last stdout line is JSON."""
+    out = manage(env, "shell", "-c", code, capture=True, timeout=timeout).stdout.strip().splitlines()
+    return json.loads(out[-1])
+
+
+def ensure_database(url: str, *, fresh: bool) -> None:
+    """Create the bench database if missing; with `fresh`, drop it first.
+
+    A fresh database is needed to regenerate data: generate_scale_data cannot delete synthetic elevators that earlier
+    bench runs gave complaints and risk flags (protected foreign keys), so the bench rebuilds instead.
+    """
+    import psycopg2
+
+    parts = urllib.parse.urlparse(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        fail(f"unexpected database name {name!r}")
+    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+                             password=parts.password or None, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        if fresh:
+            log(f"dropping database {name} to rebuild the data")
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            log(f"creating database {name}")
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def reset_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.ping()
+    client.flushdb()
+
+
+def machine_facts(env) -> dict:
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) // 1024} MiB"
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    except OSError:
+        pass
+    pg = shell_json(env, "import json; from django.db import connection\n"
+                         "c = connection.cursor(); c.execute('SHOW server_version'); print(json.dumps(c.fetchone()[0]))")
+    return {"nproc": os.cpu_count(), "memory": memory, "cpu": cpu, "postgresql": pg,
+            "python": platform.python_version(), "os": platform.platform()}
+
+
+# --- Jobs and raw SQL, inside Django --------------------------------------------------------------------------
+
+JOB_SNIPPET = """
+import io, json, time
+from django.core.management import call_command
+from django.db import connection
+count = [0]
+def counter(execute, sql, params, many, context):
+    count[0] += 1
+    return execute(sql, params, many, context)
+out = io.StringIO()
+with connection.execute_wrapper(counter):
+    started = time.monotonic()
+    call_command(%(name)r, stdout=out)
+    seconds = time.monotonic() - started
+tail = [line for line in out.getvalue().splitlines() if line.strip()][-1:] or [""]
+print(json.dumps({"seconds": seconds, "queries": count[0], "output": tail[0][:200]}))
+"""
+
+SETUP_SNIPPET = """
+import json, random, time
+from rest_framework.authtoken.models import Token
+from accounts.models import User
+from complaints.forms import started_token
+from complaints.models import Complaint
+from registry.models import Elevator
+city = User.objects.get(username="city")
+token, _ = Token.objects.get_or_create(user=city)
+ids = list(Elevator.objects.values_list("pk", flat=True))
+picked = random.Random(7).sample(ids, min(500, len(ids)))
+codes = list(Elevator.objects.filter(pk__in=picked).values_list("registration_code", flat=True))
+tracking = Complaint.objects.order_by("-pk").values_list("tracking_no", flat=True).first()
+print(json.dumps({"token": token.key, "codes": codes, "tracking_no": tracking, "elevators": len(ids),
+                  "complaints": Complaint.objects.count(),
+                  # Signed 10 s in the past: the form's 3-second minimum fill time is met honestly, once.
+                  "started": started_token(time.time() - 10)}))
+"""
+
+RAW_SQL_SNIPPET = """
+import json, statistics, time
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from accounts.models import User
+from registry.filtersets import ElevatorFilterSet
+from registry.selectors import elevator_list_queryset
+city = User.objects.get(username="city")
+results = {}
+for name, params in %(queries)s.items():
+    data = QueryDict(mutable=True)
+    data.update(params)
+    filterset = ElevatorFilterSet(data, queryset=elevator_list_queryset(user=city))
+    assert filterset.is_valid(), filterset.errors
+    qs = filterset.qs
+    # The SQL the ORM actually sends for DRF's page: the paginator's COUNT, then the first 50 rows.
+    with CaptureQueriesContext(connection) as captured:
+        qs.count()
+        list(qs[:50])
+    statements = [q["sql"] for q in captured.captured_queries]
+    samples = []
+    with connection.cursor() as cursor:
+        for i in range(%(warmup)d + %(samples)d):
+            started = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                rows = cursor.fetchall()
+            if i >= %(warmup)d:
+                samples.append((time.perf_counter() - started) * 1000)
+        cursor.execute("EXPLAIN " + statements[-1])
+        plan = [r[0] for r in cursor.fetchall()]
+    samples.sort()
+    results[name] = {"median": statistics.median(samples), "p95": samples[int(len(samples) * 0.95) - 1],
+                     "rows": len(rows), "statements": len(statements),
+                     "seq_scan": any("Seq Scan on registry_elevator" in p for p in plan)}
+print(json.dumps(results))
+"""
+
+CHECK_SNIPPET = """
+import json, sys
+from complaints.models import Complaint
+wanted = json.load(open(%(path)r))
+found = set(Complaint.objects.filter(tracking_no__in=wanted).values_list("tracking_no", flat=True))
+print(json.dumps({"wanted": len(set(wanted)), "found": len(found), "missing": sorted(set(wanted) - found)[:20]}))
+"""
+
+
+# --- HTTP client ------------------------------------------------------------------------------------------------
+
+class Client:
+    """One keep-alive loopback connection with a tiny cookie jar, like one browser tab."""
+
+    def __init__(self, port: int, headers: dict | None = None):
+        self.port = port
+        self.headers = headers or {}
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
+
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        all_headers = {"Host": HOST, **self.headers, **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body).encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=all_headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # gunicorn's sync workers close idle keep-alive connections: reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+                if attempt == 2:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), payload
+
+    def close(self):
+        self.conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            fail("gunicorn exited during start-up (see its output above)")
+        try:
+            status, _, _ = Client(port).request("GET", "/api/v1/districts/")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    fail("gunicorn did not answer within 30 s")
+
+
+def login(port: int, username: str) -> Client:
+    """Log in through the login form, with its CSRF cookie, as a browser does."""
+    client = Client(port)
+    status, _, page = client.request("GET", "/accounts/login/")
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if status != 200 or not match:
+        fail(f"login page answered {status} without a CSRF token")
+    status, headers, _ = client.request("POST", "/accounts/login/", {
+        "csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": DEMO_PASSWORD})
+    if status != 302 or "sessionid" not in client.cookies:
+        fail(f"could not log in as {username} (status {status}); is DEMO_PASSWORD right?")
+    return client
+
+
+def measure(client: Client, path: str, name: str) -> dict:
+    """WARMUP then SAMPLES sequential requests; every one must answer 200."""
+    latencies = []
+    for i in range(WARMUP + SAMPLES):
+        started = time.perf_counter()
+        status, _, body = client.request("GET", path)
+        elapsed = (time.perf_counter() - started) * 1000
+        if status != 200:
+            fail(f"{name}: GET {path} answered {status}: {body[:300]!r}")
+        if i >= WARMUP:
+            latencies.append(elapsed)
+    return summarise(latencies, total_seconds=sum(latencies) / 1000)
+
+
+def summarise(latencies: list[float], *, total_seconds: float) -> dict:
+    ordered = sorted(latencies)
+    return {"median_ms": statistics.median(ordered), "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)],
+            "requests": len(ordered), "rps": len(ordered) / total_seconds if total_seconds else 0.0}
+
+
+def complaint_intake(port: int, codes: list[str], started_token: str) -> dict:
+    """INTAKE_THREADS clients post the public complaint form for INTAKE_SECONDS; returns the accepted numbers."""
+    stop_at = time.monotonic() + INTAKE_SECONDS
+    lock = threading.Lock()
+    accepted: list[str] = []
+    errors: dict[str, int] = {}
+    latencies: list[float] = []
+
+    def worker(index: int):
+        client = Client(port)
+        status, _, page = client.request("GET", "/complaints/new/")
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or not match:
+            with lock:
+                errors[f"form {status}"] = errors.get(f"form {status}", 0) + 1
+            return
+        csrf = match.group(1).decode()
+        n = index
+        while time.monotonic() < stop_at:
+            body = {"csrfmiddlewaretoken": csrf, "trapped_now": "no", "elevator_code": codes[n % len(codes)],
+                    "category": "breakdown", "description": f"基准测试投诉 {index}-{n}：电梯异响。",
+                    "started": started_token, "website": ""}
+            n += INTAKE_THREADS
+            # Each submission is a new visitor: only the CSRF cookie is kept, not the session.
+            client.cookies.pop("sessionid", None)
+            began = time.perf_counter()
+            try:
+                status, headers, _ = client.request("POST", "/complaints/new/", body)
+            except OSError as exc:
+                status, headers = type(exc).__name__, {}
+            elapsed = (time.perf_counter() - began) * 1000
+            found = re.search(r"/complaints/(TS\d{18})/", headers.get("location", "")) if status == 302 else None
+            with lock:
+                latencies.append(elapsed)
+                if found:
+                    accepted.append(found.group(1))
+                else:
+                    errors[str(status)] = errors.get(str(status), 0) + 1
+        client.close()
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(INTAKE_THREADS) as pool:
+        list(pool.map(worker, range(INTAKE_THREADS)))
+    seconds = time.monotonic() - began
+    result = summarise(latencies, total_seconds=seconds) if latencies else {"median_ms": 0, "p95_ms": 0, "rps": 0}
+    result.update({"accepted": accepted, "errors": errors, "seconds": seconds,
+                   "rps": len(accepted) / seconds})
+    return result
+
+
+# --- Main ---------------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="S", help="S (100,000), M (10,000), L (1,000,000) or a number")
+    parser.add_argument("--database-url", default=DEFAULT_DB)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="a Redis database the bench may empty")
+    parser.add_argument("--skip-data", action="store_true", help="reuse the data already in the database")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    args = parser.parse_args()
+    scale = args.scale.upper()
+    elevators = SCALES.get(scale) or (int(scale) if scale.isdigit() else None)
+    if not elevators:
+        fail(f"--scale must be S, M, L or a number, not {args.scale!r}")
+    os.chdir(ROOT)
+    env = bench_env(args)
+    run_started = time.monotonic()
+
+    ensure_database(args.database_url, fresh=not args.skip_data)
+    reset_redis(args.redis_url)
+    facts = machine_facts(env)
+    log(f"machine: {facts['nproc']} cores, {facts['memory']}, PostgreSQL {facts['postgresql']}")
+
+    data = {"skipped": args.skip_data}
+    if not args.skip_data:
+        for step, argv in (("migrate", ["migrate", "--noinput", "-v", "0"]), ("seed_demo", ["seed_demo"]),
+                           ("generate_scale_data", ["generate_scale_data", "--elevators", str(elevators)])):
+            log(f"{step} ...")
+            began = time.monotonic()
+            manage(env, *argv, capture=True)
+            data[step] = round(time.monotonic() - began, 1)
+        manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')", capture=True)
+    else:
+        manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    setup = shell_json(env, SETUP_SNIPPET)
+    log(f"{setup['elevators']} elevators in the database, {setup['complaints']} complaints")
+
+    jobs = {}
+    for name in JOBS:
+        log(f"job {name} ...")
+        jobs[name] = shell_json(env, JOB_SNIPPET % {"name": name})
+        log(f"  {jobs[name]['seconds']:.1f} s, {jobs[name]['queries']} queries")
+
+    log("raw SQL of the API pages ...")
+    raw = shell_json(env, RAW_SQL_SNIPPET % {"queries": repr(API_QUERIES), "warmup": WARMUP, "samples": SAMPLES})
+
+    port = free_port()
+    log(f"gunicorn on {HOST}:{port} with {args.workers} workers")
+    server = subprocess.Popen([str(Path(PYTHON).parent / "gunicorn"), "elevator_portal.wsgi:application",
+                               "--workers", str(args.workers), "--bind", f"{HOST}:{port}",
+                               "--log-level", "warning", "--timeout", "120"],
+                              cwd=ROOT, env=env)
+    rows = []
+    try:
+        wait_for(port, server)
+        anonymous = Client(port)
+        api = Client(port, {"Authorization": f"Token {setup['token']}", "Accept": "application/json"})
+        city = login(port, "city")
+        code = setup["codes"][0]
+        pages = [
+            ("floor: /api/v1/districts/", anonymous, "/api/v1/districts/"),
+            ("/healthz (db + broker)", anonymous, "/healthz"),
+            *[(name, api, "/api/v1/elevators/" + ("?" + urllib.parse.urlencode(params) if params else ""))
+              for name, params in API_QUERIES.items()],
+            ("public elevator page", anonymous, f"/e/{code}/"),
+            ("city dashboard", city, "/dashboard/"),
+            ("district dashboard 510402", city, "/dashboard/510402/"),
+        ]
+        if setup["tracking_no"]:
+            pages.append(("complaint tracking page", anonymous, f"/complaints/{setup['tracking_no']}/"))
+        for name, client, path in pages:
+            log(f"{name}: {path}")
+            result = measure(client, path, name)
+            rows.append({"name": name, "path": path, **result})
+        log(f"complaint intake: {INTAKE_THREADS} clients for {INTAKE_SECONDS} s ...")
+        intake = complaint_intake(port, setup["codes"], setup["started"])
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    log("gunicorn stopped")
+
+    accepted = intake.pop("accepted")
+    check_path = RESULTS / "accepted.tmp"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    check_path.write_text(json.dumps(accepted))
+    check = shell_json(env, CHECK_SNIPPET % {"path": str(check_path)})
+    check_path.unlink()
+
+    floor = rows[0]["rps"]
+    for row in rows:
+        row["ratio_to_floor"] = row["rps"] / floor if floor else None
+        row["notes"] = ""
+        if row["name"] in raw:
+            sql = raw[row["name"]]
+            row["raw_sql"] = sql
+            row["notes"] = (f"raw SQL median {sql['median']:.1f} ms / p95 {sql['p95']:.1f} ms; "
+                            f"API/raw {row['median_ms'] / sql['median']:.1f}× (median)"
+                            + ("; Seq Scan on registry_elevator" if sql["seq_scan"] else ""))
+    rows.append({"name": "complaint intake (POST form)", "path": "/complaints/new/",
+                 "median_ms": intake["median_ms"], "p95_ms": intake["p95_ms"], "rps": intake["rps"],
+                 "ratio_to_floor": intake["rps"] / floor if floor else None,
+                 "accepted": len(accepted), "errors": intake["errors"], "in_database": check,
+                 "notes": f"{INTAKE_THREADS} clients, {intake['seconds']:.0f} s: {len(accepted)} accepted, "
+                          f"errors {sum(intake['errors'].values())} {intake['errors'] or ''}, "
+                          f"{check['found']}/{check['wanted']} in the database"})
+    for name, job in jobs.items():
+        rows.append({"name": f"job {name}", "median_ms": None, "p95_ms": None, "rps": None, "ratio_to_floor": None,
+                     "seconds": job["seconds"], "queries": job["queries"],
+                     "notes": f"wall {job['seconds']:.2f} s, {job['queries']} queries; {job['output']}"})
+
+    today = dt.date.today().isoformat()
+    label = scale if scale in SCALES else f"N{elevators}"
+    report = {"date": today, "scale": label, "elevators": setup["elevators"], "machine": facts, "data_seconds": data,
+              "samples": SAMPLES, "warmup": WARMUP, "gunicorn_workers": args.workers, "rows": rows,
+              "total_seconds": round(time.monotonic() - run_started, 1)}
+    table = markdown_table(rows)
+    print()
+    print(table)
+    header = (f"# Bench {today}, scale {label} ({setup['elevators']} elevators)\n\n"
+              f"Machine: {facts['nproc']} cores ({facts['cpu']}), {facts['memory']}, PostgreSQL {facts['postgresql']}, "
+              f"Python {facts['python']}, gunicorn {args.workers} sync workers, DEBUG off, Redis cache.\n"
+              f"Data: {data}. Latencies over {SAMPLES} sequential requests after {WARMUP} warm-up; "
+              f"req/s is sequential (one client) except for intake. Whole run {report['total_seconds']} s.\n\n")
+    (RESULTS / f"{today}-{label}.md").write_text(header + table + "\n")
+    (RESULTS / f"{today}-{label}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    log(f"written bench/results/{today}-{label}.md and .json ({report['total_seconds']} s in all)")
+    if check["found"] != check["wanted"] or sum(intake["errors"].values()):
+        fail("complaint intake had errors or lost complaints (see the table)")
+
+
+def markdown_table(rows: list[dict]) -> str:
+    def number(value, fmt):
+        return "" if value is None else format(value, fmt)
+
+    lines = ["| name | median ms | p95 ms | req/s | req/s ÷ floor | notes |", "|---|---:|---:|---:|---:|---|"]
+    for row in rows:
+        lines.append(f"| {row['name']} | {number(row['median_ms'], '.1f')} | {number(row['p95_ms'], '.1f')} | "
+                     f"{number(row['rps'], '.0f')} | {number(row['ratio_to_floor'], '.2f')} | {row['notes']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
