@@ -1,12 +1,12 @@
 """Reads of complaints, including the counts the risk scan and the credit evaluation use."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db.models import BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from accounts import access
+from elevator_portal.dates import day_bounds
 
 from .choices import Status
 
@@ -14,16 +14,10 @@ from .choices import Status
 INVALID = (Status.REJECTED, Status.MERGED)
 
 
-def _bounds(since: date, until: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(since, time.min), tz),
-            timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min), tz))
-
-
 def valid_complaints(*, since: date, until: date) -> QuerySet:
     from .models import Complaint
 
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     return Complaint.objects.filter(created_at__gte=start, created_at__lt=end).exclude(status__in=INVALID)
 
 

@@ -17,12 +17,8 @@ from django.utils.translation import gettext as _
 from complaints.models import Complaint
 from inspections.models import Inspection
 from maintenance.choices import ROUTINE_TIERS, FaultKind, RecordStatus
-from maintenance.faults import (
-    _accident_q,
-    _within_limit_q,
-    arrival_limit_minutes,
-    day_bounds,
-)
+from elevator_portal.dates import day_bounds
+from maintenance.faults import _accident_q, _within_limit_q, arrival_limit_minutes
 from maintenance.models import Fault, MaintenanceRecord
 from registry.choices import DistrictLevel, ElevatorStatus
 from registry.models import District, Elevator

@@ -21,7 +21,7 @@ rates 0 (never a division by zero) and is graded on its licence, accidents and i
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
@@ -34,6 +34,7 @@ from inspections.choices import PASSING_RESULTS, InspectionKind
 from inspections.models import Inspection
 from inspections.selectors import first_pass_rates
 from registry.choices import ElevatorStatus, OrganizationKind
+from elevator_portal.dates import last_12_months
 from registry.models import Elevator, Organization
 
 from . import faults
@@ -113,15 +114,6 @@ def credit_veto_reasons(*, licence_valid_until: date | None, accidents: int, tod
 
 
 # ---------------------------------------------------------------- the counted events
-
-def _window(today: date) -> tuple[date, date]:
-    """The 12 months ending on `today`, both days included (2025-06-15 → 2024-06-16 … 2025-06-15)."""
-    try:
-        year_before = today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        year_before = date(today.year - 1, 2, 28)
-    return year_before + timedelta(days=1), today
-
 
 def _failure_events_by_firm(*, since: date, until: date) -> dict[int, list[dict]]:
     """The failures behind `faults.failures_by_firm`, for the public list of counted events (one query)."""
@@ -232,7 +224,7 @@ def credit_evaluate(*, today: date) -> list[CreditEvaluation]:
     One snapshot per firm and month (constraint credit_once_per_firm_month): a re-run the same month updates it,
     earlier months are kept. The queries are the same few whatever the number of firms and elevators.
     """
-    since, until = _window(today)
+    since, until = last_12_months(today)
     period = today.replace(day=1)
     firms = list(Organization.objects.filter(kind=OrganizationKind.MAINTENANCE, is_active=True).order_by("pk"))
     with translation.override("zh-hans"):  # the stored reasons are Chinese, whoever runs the job

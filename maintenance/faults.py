@@ -13,7 +13,7 @@ database expressions used by the aggregates read the same settings, so a page an
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from django.conf import settings
@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
+from elevator_portal.dates import day_bounds
 from registry.choices import DistrictLevel, ElevatorStatus
 from registry.models import District, Elevator
 
@@ -57,14 +58,6 @@ def _label(field: str) -> str:
 
 def _local(value: datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def day_bounds(since: date, until: date) -> tuple[datetime, datetime]:
-    """Aware datetimes [start of `since`, start of the day after `until`) in local time, so date ranges are
-    inclusive and the reported_at index is used."""
-    tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(since, time.min), tz),
-            timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min), tz))
 
 
 # ---------------------------------------------------------------- rules (pure helpers)

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import FaultKind, FaultSource, RecordStatus, Tier
-from .faults import day_bounds
+from elevator_portal.dates import day_bounds
 from .models import Fault, MaintenanceRecord
 
 

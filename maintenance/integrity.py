@@ -3,28 +3,22 @@
 Each check is one set-based query (self-joins in the database), whatever the number of records.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
-from django.utils import timezone
 
 from accounts import access
+from elevator_portal.dates import day_bounds
 
 from .choices import ROUTINE_TIERS
 from .models import Attachment, MaintenanceRecord
 
 
-def _window(since: date, until: date):
-    tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(since, time.min), tz),
-            timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min), tz))
-
-
 def short_visits(*, user, since: date, until: date) -> QuerySet:
     """Routine visits shorter than MAINTENANCE_MIN_VISIT_MINUTES."""
-    start, end = _window(since, until)
+    start, end = day_bounds(since, until)
     return (access.maintenance_records_for(user)
             .filter(tier__in=ROUTINE_TIERS, started_at__gte=start, started_at__lt=end)
             .annotate(duration=ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()))
@@ -34,7 +28,7 @@ def short_visits(*, user, since: date, until: date) -> QuerySet:
 
 def reused_photos(*, user, since: date, until: date) -> list[dict]:
     """One file (same SHA-256) attached to two or more different records."""
-    start, end = _window(since, until)
+    start, end = day_bounds(since, until)
     records = access.maintenance_records_for(user).filter(started_at__gte=start, started_at__lt=end)
     dupes = (Attachment.objects.filter(record__in=records).values("sha256")
              .annotate(records=Count("record", distinct=True)).filter(records__gt=1))
@@ -48,7 +42,7 @@ def reused_photos(*, user, since: date, until: date) -> list[dict]:
 
 def overlapping_workers(*, user, since: date, until: date) -> list[dict]:
     """One worker on two records at different elevators whose times overlap (one self-join)."""
-    start, end = _window(since, until)
+    start, end = day_bounds(since, until)
     through = MaintenanceRecord.workers.through._meta.db_table
     record = MaintenanceRecord._meta.db_table
     sql = f"""

@@ -17,7 +17,7 @@ twice; each run tells the district regulators only about the flags *it* inserted
 
 import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 import django_filters
 from django.conf import settings
@@ -45,24 +45,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import access
+from elevator_portal.dates import day_bounds, last_12_months, years_before
 
 from .choices import BuildingKind, ElevatorStatus, MaintenanceFund, RiskAssessment, RiskReason
 from .models import District, Elevator, RiskFlag
 
 # ---------------------------------------------------------------- the conditions
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day `years` earlier (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def _window(today: date) -> tuple[date, date]:
-    """The last 12 months, both ends included: from the day after one year ago up to today."""
-    return years_before(today, 1) + timedelta(days=1), today
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -83,11 +71,10 @@ def risk_candidates(*, today: date) -> dict[str, tuple[QuerySet, int]]:
     """Per reason: the elevators in use meeting the condition today, annotated with `measured`, and the threshold."""
     from complaints.selectors import valid_complaints
     from maintenance.choices import FaultCause, FaultKind
-    from maintenance.faults import day_bounds
     from maintenance.models import Fault
 
     in_use = Elevator.objects.filter(status=ElevatorStatus.IN_USE).order_by()
-    since, until = _window(today)
+    since, until = last_12_months(today)
     start, end = day_bounds(since, until)
     faults = Fault.objects.filter(reported_at__gte=start, reported_at__lt=end)
     age = settings.RISK_AGE_YEARS
