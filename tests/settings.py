@@ -18,4 +18,5 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="elevator-portal-static-")
 # A file, not memory, for SQLite: the tests that start real worker processes must share the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test run, so that two runs at once (two developers, CI and a developer) never share it.
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405  (a fresh clone has no var/ yet)
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
