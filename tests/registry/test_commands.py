@@ -47,9 +47,9 @@ def test_seed_demo_is_idempotent_and_complete(settings):
 def test_generate_scale_data_makes_valid_unique_elevators_and_keeps_demo_data():
     call_command("seed_demo")
     demo = Elevator.objects.count()
-    call_command("generate_scale_data", elevators=12000)
+    call_command("generate_scale_data", elevators=12000, no_history=True)
     assert Elevator.objects.count() == demo + 12000
-    call_command("generate_scale_data", elevators=3000)
+    call_command("generate_scale_data", elevators=3000, no_history=True)
     assert Elevator.objects.count() == demo + 3000
     sample = Elevator.objects.select_related("district").order_by("?")[:300]
     for elevator in sample:
