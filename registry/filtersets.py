@@ -15,13 +15,19 @@ class ElevatorFilterSet(django_filters.FilterSet):
     """Filters shared by the elevator list page, the API and exports (NetBox-style names)."""
 
     q = django_filters.CharFilter(method="search", label=_("搜索"))
+    # distinct=False: these follow forward foreign keys, which cannot repeat a row, and a SELECT DISTINCT over
+    # the whole registry would defeat the indexes (issue 7).
     district = django_filters.ModelMultipleChoiceFilter(
-        field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
+        field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）"),
+        distinct=False,
     )
-    district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))
-    elevator_type = django_filters.MultipleChoiceFilter(choices=ElevatorType.choices, label=_("电梯类型"))
-    status = django_filters.MultipleChoiceFilter(choices=ElevatorStatus.choices, label=_("状态"))
-    building_kind = django_filters.MultipleChoiceFilter(choices=BuildingKind.choices, label=_("场所类型"))
+    district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"),
+                                                           distinct=False)
+    elevator_type = django_filters.MultipleChoiceFilter(choices=ElevatorType.choices, label=_("电梯类型"),
+                                                        distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=ElevatorStatus.choices, label=_("状态"), distinct=False)
+    building_kind = django_filters.MultipleChoiceFilter(choices=BuildingKind.choices, label=_("场所类型"),
+                                                        distinct=False)
     use_unit_id = django_filters.NumberFilter(field_name="use_unit_id", label=_("使用单位ID"))
     maintenance_firm_id = django_filters.NumberFilter(field_name="maintenance_firm_id", label=_("维保单位ID"))
     commissioned_after = django_filters.DateFilter(field_name="commission_date", lookup_expr="gte",

@@ -1,10 +1,14 @@
 """Reads of the registry."""
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Upper
 
 from accounts.access import elevators_for
 
-from .models import Elevator
+from .models import Elevator, Organization
 
 
 def elevator_list_queryset(*, user) -> QuerySet:
@@ -12,12 +16,34 @@ def elevator_list_queryset(*, user) -> QuerySet:
     return elevators_for(user).select_related("district", "use_unit", "maintenance_firm")
 
 
+class _Bigrams(Func):
+    """portal_bigrams(text): the set of a text's two-character pieces (registry migration 0005)."""
+
+    function = "portal_bigrams"
+    output_field = ArrayField(TextField())
+
+
+def text_contains(field: str, text: str) -> Q:
+    """`field` contains `text`, case-insensitively, in the form the database's indexes answer (issue 7).
+
+    On PostgreSQL a two-character text is looked up in the bigram index (pg_trgm needs three characters); longer
+    texts use `icontains`, which the trigram index serves. Elsewhere it is plain `icontains`.
+    """
+    if connection.vendor == "postgresql" and len(text) == 2:
+        pieces = _Bigrams(Upper(Cast(F(field), TextField())))
+        return Q(DataContains(pieces, Value([text.upper()], output_field=ArrayField(TextField()))))
+    return Q(**{f"{field}__icontains": text})
+
+
 def elevator_search_q(text: str) -> Q:
     """Free-text search: code prefixes, exact rescue code, address, building and use unit names."""
     text = text.strip()
     if not text:
         return Q()
-    q = Q(address__icontains=text) | Q(building_name__icontains=text) | Q(use_unit__name__icontains=text)
+    # The use units are looked up first (a small table), so that the search stays on the elevator table, where
+    # each branch of the OR has its own index (trigram indexes on address and building, B-trees on the rest).
+    use_units = list(Organization.objects.filter(name__icontains=text).values_list("pk", flat=True))
+    q = text_contains("address", text) | text_contains("building_name", text) | Q(use_unit_id__in=use_units)
     if text.isdigit():
         q |= Q(registration_code__startswith=text) | Q(rescue_code=text)
     return q
@@ -31,7 +57,7 @@ def elevator_public_lookup(*, text: str) -> QuerySet:
         return qs.none()
     if text.isdigit():
         return qs.filter(Q(registration_code=text) | Q(rescue_code=text))
-    return qs.filter(Q(address__icontains=text) | Q(building_name__icontains=text))
+    return qs.filter(text_contains("address", text) | text_contains("building_name", text))
 
 
 def elevator_by_public_code(code: str) -> Elevator | None:

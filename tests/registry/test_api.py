@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -72,6 +73,43 @@ def test_q_search(api):
     assert codes(api.get("/api/v1/elevators/", {"q": "54321"})) == {a.registration_code}
     assert codes(api.get("/api/v1/elevators/", {"q": a.registration_code[:12]})) >= {a.registration_code}
     assert codes(api.get("/api/v1/elevators/", {"q": a.use_unit.name})) == {a.registration_code}
+
+
+@pytest.mark.parametrize("text", ["阳光", "光", "阳光花园", "ab", "AB", "Ab5"])
+def test_q_search_of_every_length_matches_like_icontains(api, text):
+    """Two characters go through the bigram index on PostgreSQL (pg_trgm needs three): same answers as icontains."""
+    address = ElevatorFactory(address="东区阳光花园3栋aB5号")
+    building = ElevatorFactory(building_name="阳光花园", address="西区大渡口街2号")
+    ElevatorFactory(address="仁和区宝兴路5号", building_name="宝兴苑")
+    expected = {e.registration_code for e in (address, building)
+                if text.upper() in e.address.upper() or text.upper() in e.building_name.upper()}
+    assert expected
+    assert codes(api.get("/api/v1/elevators/", {"q": text})) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search indexes are PostgreSQL's")
+@pytest.mark.parametrize("text", ["炳草岗", "阳光", "5102"])
+def test_q_search_and_filters_can_be_answered_from_indexes(db, text):
+    """No sequential scan of the registry is needed for `q` of two or more characters or for the filters
+    (issue 7); with scans forbidden, the plan must still avoid one."""
+    from django.http import QueryDict
+
+    from registry.filtersets import ElevatorFilterSet
+    from registry.selectors import elevator_list_queryset
+
+    ElevatorFactory.create_batch(3)
+    user = user_with_role(Role.CITY_REGULATOR)
+    for params in ({"q": text}, {"district": "510402", "elevator_type": "3110"}):
+        data = QueryDict(mutable=True)
+        data.update(params)
+        qs = ElevatorFilterSet(data, queryset=elevator_list_queryset(user=user)).qs
+        sql, sql_params = qs.query.sql_with_params()
+        assert "DISTINCT" not in sql
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN SELECT count(*) FROM (" + sql + ") page", sql_params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Seq Scan on registry_elevator" not in plan, plan
 
 
 def test_token_authentication(client, db):
