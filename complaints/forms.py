@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from elevator_portal.forms import BootstrapFormMixin
 from registry.choices import DistrictLevel
 from registry.models import District
-from registry.selectors import elevator_by_public_code
 
 from .choices import Category
+from .selectors import elevator_for_complaint
 
 # A person needs a few seconds to fill the form; a script posting at once is refused (abuse protection).
 MIN_FILL_SECONDS = 3
@@ -86,7 +86,8 @@ class ComplaintForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = District.objects.filter(
             level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY])
-        self.fields["started"].initial = started_token()
+        # Called when the form is shown, not when a filled form is posted back.
+        self.fields["started"].initial = started_token
         self.elevator = None
 
     def clean_elevator_code(self):
@@ -95,7 +96,7 @@ class ComplaintForm(BootstrapFormMixin, forms.Form):
             return ""
         if not code.isdigit() or len(code) not in (5, 6, 20):
             raise forms.ValidationError(_("请填写5～6位救援识别码或20位注册代码。"))
-        self.elevator = elevator_by_public_code(code)
+        self.elevator = elevator_for_complaint(code=code)
         if self.elevator is None:
             raise forms.ValidationError(_("未找到该电梯，请核对标牌上的代码，或清空后填写地址。"))
         return code

@@ -36,10 +36,10 @@ from django_ratelimit.core import is_ratelimited
 from departments.models import RoutingRule
 from registry.choices import DistrictLevel
 from registry.models import District
-from registry.selectors import elevator_by_public_code
 
 from .choices import OPEN_STATUSES, Category, Source, Status
 from .models import Complaint, PartnerKey
+from .selectors import elevator_for_complaint
 from .services import complaint_submit
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -285,7 +285,7 @@ class RequestForm(forms.Form):
         data = super().clean()
         code = "".join(data.get("address_id", "").split())
         if code:
-            elevator = elevator_by_public_code(code) if code.isdigit() and len(code) in (5, 6, 20) else None
+            elevator = elevator_for_complaint(code=code) if code.isdigit() and len(code) in (5, 6, 20) else None
             if elevator is None:
                 raise forms.ValidationError({"address_id": _("未找到该电梯（应为20位注册代码或5～6位救援识别码）。")})
             data["elevator"], data["district"] = elevator, None  # the elevator's district applies

@@ -35,6 +35,23 @@ def complaint_counts_by_elevator(*, since: date, until: date) -> dict[int, int]:
     return {row["elevator"]: row["n"] for row in rows}
 
 
+def elevator_for_complaint(*, code: str):
+    """The elevator a complaint names by its 20-digit registration code or 5-6 digit rescue code, or None.
+
+    Only with its district: filing needs the district, address and building kind, and the form shows the address and
+    district. (registry's `elevator_by_public_code` also joins the use unit and the firm for the public elevator page;
+    every complaint would pay for those two joins.)
+    """
+    from registry.models import Elevator
+
+    field = "registration_code" if len(code) == 20 else "rescue_code"
+    try:
+        # get(), not first(): both codes are unique, and first() would have the database sort by them.
+        return Elevator.objects.select_related("district").get(**{field: code})
+    except Elevator.DoesNotExist:
+        return None
+
+
 def complaint_overdue_q(*, now: datetime) -> Q:
     """Open complaints past the deadline of their state: not accepted in time, or not answered in time
     (DESIGN.md "Complaint handling"; the same condition `complaints_escalate` escalates on)."""

@@ -14,15 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from registry.selectors import elevator_by_public_code
-
 from .choices import Category
-from .forms import MIN_FILL_SECONDS, CloseForm, ComplaintForm
+from .forms import MIN_FILL_SECONDS, CloseForm, ComplaintForm, started_token
 from .models import Complaint
-from .selectors import complaint_public_status
+from .selectors import complaint_public_status, elevator_for_complaint
 from .services import complaint_close, complaint_submit
 
 RATE_GROUP = "complaints"
+# The browser that filed a complaint may close and rate it without further proof. It remembers its last tracking
+# numbers in a cookie signed by the server (so it cannot be forged), not in a session: a session would cost every
+# complaint a session row (a lookup, an insert and a second commit) just to hold this list.
+FILED_COOKIE, FILED_SALT, FILED_KEEP = "filed_complaints", "complaints.filed", 20
 # The service names the elevator; the form asks for its code.
 SERVICE_FIELDS = {"elevator": "elevator_code"}
 
@@ -46,6 +48,20 @@ def _rate_limited(request) -> bool:
     return by_ip or by_phone
 
 
+def filed_here(request) -> list[str]:
+    """The tracking numbers this browser filed, newest last."""
+    signed = request.get_signed_cookie(FILED_COOKIE, default="", salt=FILED_SALT,
+                                       max_age=settings.SESSION_COOKIE_AGE)
+    # Browsers that filed before the cookie kept the list in their session.
+    return [*request.session.get("filed_complaints", []), *filter(None, signed.split("-"))]
+
+
+def _remember_filed(request, response, tracking_no: str) -> None:
+    numbers = [n for n in filed_here(request) if n != tracking_no][-(FILED_KEEP - 1):] + [tracking_no]
+    response.set_signed_cookie(FILED_COOKIE, "-".join(numbers), salt=FILED_SALT, max_age=settings.SESSION_COOKIE_AGE,
+                               secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+
+
 def _photos(files) -> list[tuple[str, bytes]]:
     # Read one byte over the limit at most: the service then refuses the photo without a huge file in memory.
     return [(f.name, f.read(settings.COMPLAINT_PHOTO_MAX_BYTES + 1)) for f in files]
@@ -59,7 +75,7 @@ def _render_form(request, form, *, elevator=None, status=200):
 def _refuse(request, form, message: str, *, status: int = 200):
     """Re-show the form (with a fresh start time) and a message; nothing is filed."""
     form.data = form.data.copy()
-    form.data["started"] = form.fields["started"].initial
+    form.data["started"] = started_token()
     form.data["website"] = ""
     messages.error(request, message)
     return _render_form(request, form, elevator=form.elevator, status=status)
@@ -70,7 +86,7 @@ def complaint_new(request):
     """The public complaint form; `?elevator=<registration or rescue code>` pre-fills the elevator."""
     if request.method == "GET":
         code = "".join(request.GET.get("elevator", "").split())
-        elevator = elevator_by_public_code(code) if code.isdigit() and len(code) in (5, 6, 20) else None
+        elevator = elevator_for_complaint(code=code) if code.isdigit() and len(code) in (5, 6, 20) else None
         form = ComplaintForm(initial={"elevator_code": code if elevator else ""})
         return _render_form(request, form, elevator=elevator)
 
@@ -105,9 +121,9 @@ def complaint_new(request):
     messages.success(request, format_html(
         '{} <strong class="fs-4 code" id="new-tracking-no">{}</strong><br>{}', _("投诉已提交，查询编号："),
         complaint.tracking_no, _("请保存此编号，凭它查询办理进度。")))
-    # This browser filed it: it may close and rate it without further proof.
-    request.session["filed_complaints"] = [*request.session.get("filed_complaints", [])[-19:], complaint.tracking_no]
-    return redirect("complaints:track", tracking_no=complaint.tracking_no)
+    response = redirect("complaints:track", tracking_no=complaint.tracking_no)
+    _remember_filed(request, response, complaint.tracking_no)
+    return response
 
 
 def _add_service_errors(form, error: ValidationError) -> None:
@@ -126,7 +142,7 @@ def track(request, tracking_no):
         raise Http404
     return render(request, "complaints/track.html", {
         "complaint": complaint, "close_form": CloseForm() if complaint.can_close else None,
-        "filed_here": tracking_no in request.session.get("filed_complaints", [])})
+        "filed_here": tracking_no in filed_here(request)})
 
 
 @require_POST
@@ -143,7 +159,7 @@ def close(request, tracking_no):
     try:
         complaint_close(tracking_no=tracking_no, rating=form.cleaned_data["rating"],
                         phone_last4=form.cleaned_data.get("phone_last4") or None,
-                        filed_in_session=tracking_no in request.session.get("filed_complaints", []))
+                        filed_in_session=tracking_no in filed_here(request))
     except Complaint.DoesNotExist:
         raise Http404 from None
     except PermissionDenied as error:

@@ -23,7 +23,7 @@ from complaints.services import (
     complaints_escalate,
 )
 from complaints.tasks import escalate_complaints_task
-from departments.models import RoutingRule
+from departments.models import RoutingRule, SectorRule
 from notifications.models import Notification
 from registry.choices import BuildingKind, OrganizationKind
 
@@ -82,6 +82,20 @@ def test_crowded_places_also_notify_their_sector_department(plan, dongqu, kind, 
     complaint = submit(ElevatorFactory(district=dongqu, building_kind=kind), category=Category.VANDALISM)
     assert complaint.department == plan["gaj"]
     assert set(complaint.co_departments.all()) == {plan["dq"], plan[sector]}
+
+
+def test_a_sector_department_that_also_leads_is_named_once_as_the_lead(plan, dongqu):
+    SectorRule.objects.filter(building_kind=BuildingKind.MALL).update(department=plan["gaj"])
+    complaint = submit(ElevatorFactory(district=dongqu, building_kind=BuildingKind.MALL), category=Category.VANDALISM)
+    assert complaint.department == plan["gaj"] and set(complaint.co_departments.all()) == {plan["dq"]}
+
+
+def test_a_category_without_a_routing_rule_is_refused_and_nothing_is_filed(plan, dongqu):
+    RoutingRule.objects.filter(category=Category.NO_SIGNAL).delete()
+    with pytest.raises(ValidationError) as refused:
+        submit(ElevatorFactory(district=dongqu), category=Category.NO_SIGNAL)
+    assert "没有分派规则" in refused.value.message_dict["category"][0]
+    assert not Complaint.objects.exists()
 
 
 def test_a_complaint_by_address_is_routed_by_its_district(plan, xiqu):
