@@ -1,4 +1,8 @@
-"""/healthz: is the database reachable, and is the Celery broker? 200 when both are, 503 naming what is not."""
+"""/healthz: is the database reachable, and is the Celery broker? 200 when both are, 503 naming what is not.
+
+/livez: is this web process alive? Always 200, touching neither the database nor the broker, so that a
+load balancer's liveness probe never restarts every web process at once because the database is slow.
+"""
 
 from django.db import connection
 from django.http import JsonResponse
@@ -31,3 +35,9 @@ def healthz(request):
     problems = [p for p in (check_database(), check_broker()) if p]
     body = {"status": "ok" if not problems else "unhealthy", "problems": problems}
     return JsonResponse(body, status=200 if not problems else 503)
+
+
+@never_cache
+def livez(request):
+    """The liveness probe: the process answers. No database, no broker, no session (the cheapest Django view)."""
+    return JsonResponse({"status": "ok"})

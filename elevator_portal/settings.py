@@ -175,13 +175,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
-# Slow, registry-wide jobs go to their own queue so that imports and notifications are not stuck behind them.
+# Two queues, so that a long job never delays a short one (README "Scaling out"): `slow` for imports and the
+# jobs that walk the whole registry, `fast` for short work someone is waiting on. Every task is routed here by
+# name (tests/test_scale_out.py checks that none is left to the default).
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {
     "registry.tasks.import_run_task": {"queue": "slow"},
-    "maintenance.tasks.credit_evaluate_task": {"queue": "slow"},
     "registry.tasks.risk_scan_task": {"queue": "slow"},
+    "inspections.tasks.send_reminders_task": {"queue": "slow"},
+    "maintenance.tasks.maintenance_overdue_task": {"queue": "slow"},
+    "maintenance.tasks.contracts_roll_task": {"queue": "slow"},
+    "maintenance.tasks.credit_evaluate_task": {"queue": "slow"},
+    # Hourly and small (only the complaints past their deadline), and a supervisor is waiting for it.
+    "complaints.tasks.escalate_complaints_task": {"queue": "fast"},
 }
+if REDIS_URL:
+    # Redis hands an unacknowledged task (acks_late) to another worker after the visibility timeout; it must
+    # outlast the longest task (the import, 1 h) or a second worker would start the same task while it still runs.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "inspection-reminders": {
         "task": "inspections.tasks.send_reminders_task",

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from registry import views as registry_views
 
-from .health import healthz
+from .health import healthz, livez
 
 admin.site.site_header = "攀枝花市电梯安全监管平台"
 admin.site.site_title = "电梯安全监管平台"
@@ -44,4 +44,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
 ]

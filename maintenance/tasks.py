@@ -16,7 +16,8 @@ def maintenance_overdue_task() -> dict:
 
 @shared_task(acks_late=True, time_limit=10 * 60)
 def contracts_roll_task() -> dict:
-    """Daily: contracts that ended stop, contracts that start begin; each elevator's current firm follows."""
+    """Daily: contracts that ended stop, contracts that start begin; each elevator's current firm follows
+    (set-based updates to the same end state, so safe to run twice or concurrently)."""
     from maintenance.services import contracts_roll
 
     return contracts_roll(today=timezone.localdate())

@@ -94,7 +94,10 @@ def reminders_insert_from(kind: str, queryset, *, subject: str, cycle_field: str
     (kind, subject, cycle) makes a second send impossible, even from two workers at once. `subject` names the
     foreign key the reminder gets ("elevator", "organization" or "person").
     """
-    select = queryset.order_by().annotate(
+    # In key order: two runs at once then take the unique-index locks in the same order, so the later one waits
+    # for the earlier and skips its rows. In whatever order each plan reads them (PostgreSQL starts a second scan
+    # of a big table where the first one is), each could hold a key the other needs next: a deadlock.
+    select = queryset.order_by("pk").annotate(
         r_kind=Value(kind, output_field=CharField()),
         r_subject=Concat(Value(f"{subject}:"), Cast("pk", CharField()), output_field=CharField()),
         r_cycle=F(cycle_field),

@@ -113,12 +113,29 @@ def _insert_new_flags(reason: str, candidates: QuerySet, *, threshold: int, toda
         cursor.execute(f"INSERT INTO {qn(RiskFlag._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
 
 
+RISK_SCAN_LOCK = 7_001_2019_092  # any fixed number: the PostgreSQL advisory lock the scan's transaction holds
+
+
+def _one_scan_at_a_time() -> None:
+    """Make a second scan started meanwhile (two beats, two workers) wait for this one to commit.
+
+    The partial unique constraint already makes the insert exactly-once; this lock keeps two scans from updating
+    the same flags in whatever order their plans read them, which could deadlock one of them. The scan that waits
+    then sees the flags committed and inserts none. SQLite needs no lock: BEGIN IMMEDIATE (settings) already lets
+    one writing transaction in at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RISK_SCAN_LOCK])
+
+
 def risk_scan(*, today: date) -> dict:
     """Flag, refresh and clear key-monitoring flags for today, then send each district regulator one digest of the
     flags new in this run. Idempotent and safe on two workers at once; 3 queries per reason plus the digest."""
     run_id = uuid.uuid4()
     still, cleared = 0, 0
     with transaction.atomic():
+        _one_scan_at_a_time()
         for reason, (candidates, threshold) in risk_candidates(today=today).items():
             _insert_new_flags(reason, candidates, threshold=threshold, today=today, run_id=run_id)
             active = RiskFlag.objects.filter(reason=reason, cleared_on__isnull=True)

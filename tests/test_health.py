@@ -37,3 +37,20 @@ def test_real_redis_broker_is_reachable():
 
     with app.connection_for_write(os.environ["TEST_REDIS_URL"]) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+# ---------------------------------------------------------------- /livez: the process answers, nothing else
+
+@pytest.mark.django_db
+def test_livez_answers_ok_without_a_single_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):  # no session, no user, no database check: the middleware stays lazy
+        response = client.get("/livez")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]  # a cache in front must not answer for a dead process
+
+
+def test_livez_stays_ok_when_the_database_and_the_broker_are_down(client):
+    with mock.patch.object(health.connection, "cursor", side_effect=RuntimeError("no database")), \
+            mock.patch.object(health.celery_app, "connection_for_write", side_effect=RuntimeError("no broker")):
+        response = client.get("/livez")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
