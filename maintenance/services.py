@@ -13,7 +13,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -143,6 +143,53 @@ class UploadedFile:
     data: bytes
 
 
+# Sets, not TextChoices.values (a new list at each access): the bulk path checks thousands of items per batch.
+TIERS = frozenset(Tier.values)
+ITEM_RESULTS = frozenset(ItemResult.values)
+
+
+@dataclass
+class Checklists:
+    """The checklist as one record's check needs it, read once per request (the table holds a few dozen rows)."""
+
+    required: dict[str, dict[int, str]]  # tier -> {active item id: title}, in checklist order
+    known: set[int]  # every item id, active or not
+
+    @classmethod
+    def load(cls) -> "Checklists":
+        required, known = {}, set()
+        for pk, tier, title, active in ChecklistItem.objects.values_list("pk", "tier", "title", "is_active"):
+            known.add(pk)
+            if active:
+                required.setdefault(tier, {})[pk] = title
+        return cls(required=required, known=known)
+
+
+def elevators_by_reference(references, *, fields: tuple[str, ...] = ()) -> dict[str, Elevator]:
+    """Each reference (registration code, else rescue code, else id) mapped to its elevator (only `fields` if given).
+
+    One indexed query for registration codes, then one each for rescue codes and ids only among the references left
+    over: at most three whatever their number (an OR of the three would scan the registry).
+    """
+    left = {str(r).strip() for r in references}
+    found = {}
+    for lookup in ("registration_code", "rescue_code", "pk"):
+        wanted: dict = {}  # looked-up value -> the references that name it
+        for ref in left:
+            if lookup != "pk":
+                wanted[ref] = [ref]
+            elif ref.isdigit() and len(ref) < 10:
+                wanted.setdefault(int(ref), []).append(ref)
+        if not wanted:
+            continue
+        elevators = Elevator.objects.filter(**{f"{lookup}__in": list(wanted)})
+        for elevator in elevators.only("registration_code", "rescue_code", *fields) if fields else elevators:
+            for ref in wanted[getattr(elevator, lookup)]:
+                found[ref] = elevator
+                left.discard(ref)
+    return found
+
+
 def _attachment_kind(upload: UploadedFile) -> str:
     """Type by content, not by name: JPEG/PNG photos or PDF documents only."""
     kind = sniff(upload.data[:8])
@@ -155,19 +202,24 @@ def _attachment_kind(upload: UploadedFile) -> str:
 
 def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, ended_at: datetime,
                   workers: list[Person], signed_by: Person, items: dict[int, tuple[str, str]],
-                  attachments: list[UploadedFile], corrects: MaintenanceRecord | None) -> None:
-    """Every rule a record must meet before it is saved; raises ValidationError naming the field."""
+                  attachments: list[UploadedFile], corrects: MaintenanceRecord | None,
+                  checklists: Checklists | None = None, now: datetime | None = None) -> None:
+    """Every rule a record must meet before it is saved; raises ValidationError naming the field.
+
+    Reads nothing when given the checklists: the bulk upload checks a whole batch against one read of each table.
+    """
     if not access.can_write_maintenance_for(user, elevator):
         raise PermissionDenied(_("电梯%(code)s不在本单位履行中的维保合同内，不能上传维保记录。")
                                % {"code": elevator.registration_code})
+    checklists = checklists or Checklists.load()
     errors: dict[str, list[str]] = {}
 
     def add(field, message):
         errors.setdefault(field, []).append(message)
 
-    if tier not in Tier.values:
+    if tier not in TIERS:
         add("tier", _("“%(v)s”不是维保类别。") % {"v": tier})
-    now = timezone.now()
+    now = now or timezone.now()
     if ended_at <= started_at:
         add("ended_at", _("结束时间应晚于开始时间。"))
     if ended_at > now + timezone.timedelta(minutes=5):
@@ -177,7 +229,7 @@ def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, 
     day = timezone.localtime(started_at).date()
     for person in workers:
         if person.organization_id != user.organization_id or person.kind != PersonKind.MAINTENANCE_WORKER:
-            # Someone else's staff: named by id only, so a guessed id reveals no name.
+            # Someone else's staff, or no one: named by id only, so a guessed id reveals no name.
             add("workers", _("人员（编号%(id)d）不是本单位的维保作业人员。") % {"id": person.pk})
         elif not person.certificate_valid_on(day):
             # 条例 §38: maintenance workers must hold a valid certificate on the day of the work.
@@ -186,14 +238,15 @@ def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, 
     if signed_by not in workers:
         add("signed_by", _("签字人员必须是本次作业的维保人员。"))
     if tier in ROUTINE_TIERS:
-        required = set(ChecklistItem.objects.filter(tier=tier, is_active=True).values_list("pk", flat=True))
-        missing = required - set(items)
+        required = checklists.required.get(tier, {})
+        missing = [title for pk, title in required.items() if pk not in items]
         if missing:
-            titles = ChecklistItem.objects.filter(pk__in=missing).values_list("title", flat=True)
-            add("items", _("以下维保项目未填写：%(items)s") % {"items": "、".join(titles)})
-    for item_id, (result, _note) in items.items():
-        if result not in ItemResult.values:
-            add("items", _("维保项目结果“%(v)s”无效。") % {"v": result})
+            add("items", _("以下维保项目未填写：%(items)s") % {"items": "、".join(missing)})
+    unknown = [str(pk) for pk in items if pk not in checklists.known]
+    if unknown:
+        add("items", _("以下维保项目编号不存在：%(ids)s") % {"ids": "、".join(unknown)})
+    for result in dict.fromkeys(result for result, _note in items.values() if result not in ITEM_RESULTS):
+        add("items", _("维保项目结果“%(v)s”无效。") % {"v": result})  # each wrong value once, not once per item
     for upload in attachments:
         if len(upload.data) > settings.ATTACHMENT_MAX_BYTES:
             add("attachments", _("附件“%(name)s”过大，最大%(mb)dMB。")
@@ -209,21 +262,53 @@ def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, 
         raise ValidationError(errors)
 
 
-def _save_record(*, user, elevator, tier, started_at, ended_at, workers, signed_by, items, attachments, note,
-                 corrects) -> MaintenanceRecord:
-    record = MaintenanceRecord.objects.create(
-        elevator=elevator, firm_id=user.organization_id, tier=tier, started_at=started_at, ended_at=ended_at,
-        signed_by=signed_by, note=note, corrects=corrects, created_by=user)
-    record.workers.set(workers)
-    RecordItem.objects.bulk_create([RecordItem(record=record, item_id=item_id, result=result, note=item_note[:255])
-                                    for item_id, (result, item_note) in items.items()])
-    for upload in attachments:
-        digest = hashlib.sha256(upload.data).hexdigest()
-        attachment = Attachment(record=record, kind=_attachment_kind(upload), original_name=upload.name[:255],
-                                size=len(upload.data), sha256=digest)
-        attachment.file.save(upload.name, ContentFile(upload.data), save=False)
-        attachment.save()
-    return record
+def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """INSERT plain rows (values ready for the database) into `model`'s table, without model instances.
+
+    On PostgreSQL one statement whatever the number of rows: `INSERT ... SELECT * FROM unnest(<one array per
+    column>)`, the statement bulk_create sends, but without preparing every value of every instance in Python, which
+    costs twice as much as the insert itself for the 10,000 checklist rows of a batch of 500 records. Elsewhere
+    (SQLite) it is bulk_create.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(fields, row))) for row in rows])
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+                       f"SELECT * FROM unnest({arrays})", [list(values) for values in zip(*rows)])
+
+
+def _save_records(*, user, records: list[dict]) -> list[MaintenanceRecord]:
+    """Write checked records with their workers, items and files: one INSERT per table, whatever their number.
+
+    bulk_create skips MaintenanceRecord.save() and signals: the save() guard is for confirmed records, and these
+    are new; nothing listens to these models' signals (no history is kept of records: they are never changed).
+    """
+    saved = MaintenanceRecord.objects.bulk_create([
+        MaintenanceRecord(elevator=r["elevator"], firm_id=user.organization_id, tier=r["tier"],
+                          started_at=r["started_at"], ended_at=r["ended_at"], signed_by=r["signed_by"],
+                          note=r.get("note", ""), corrects=r.get("corrects"), created_by=user)
+        for r in records])
+    _insert_rows(MaintenanceRecord.workers.through, ["maintenancerecord_id", "person_id"],
+                 [(record.pk, pk) for record, r in zip(saved, records)
+                  for pk in dict.fromkeys(person.pk for person in r["workers"])])
+    _insert_rows(RecordItem, ["record_id", "item_id", "result", "note"],
+                 [(record.pk, item_id, result, item_note[:255]) for record, r in zip(saved, records)
+                  for item_id, (result, item_note) in r.get("items", {}).items()])
+    attachments = []
+    for record, r in zip(saved, records):
+        for upload in r.get("attachments", []):
+            attachment = Attachment(record=record, kind=_attachment_kind(upload), original_name=upload.name[:255],
+                                    size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest())
+            attachment.file.save(upload.name, ContentFile(upload.data), save=False)
+            attachments.append(attachment)
+    Attachment.objects.bulk_create(attachments)
+    return saved
 
 
 @transaction.atomic
@@ -232,12 +317,10 @@ def record_create(*, user, elevator: Elevator, tier: str, started_at: datetime, 
                   attachments: list[UploadedFile] | None = None, note: str = "",
                   corrects: MaintenanceRecord | None = None) -> MaintenanceRecord:
     """A firm uploads one visit: checklist, times, certified workers, photos/PDFs, the worker's sign-off."""
-    items, attachments = items or {}, attachments or []
-    _check_record(user=user, elevator=elevator, tier=tier, started_at=started_at, ended_at=ended_at, workers=workers,
-                  signed_by=signed_by, items=items, attachments=attachments, corrects=corrects)
-    return _save_record(user=user, elevator=elevator, tier=tier, started_at=started_at, ended_at=ended_at,
-                        workers=workers, signed_by=signed_by, items=items, attachments=attachments, note=note,
-                        corrects=corrects)
+    record = dict(elevator=elevator, tier=tier, started_at=started_at, ended_at=ended_at, workers=workers,
+                  signed_by=signed_by, items=items or {}, attachments=attachments or [], corrects=corrects)
+    _check_record(user=user, **record)
+    return _save_records(user=user, records=[{**record, "note": note}])[0]
 
 
 @transaction.atomic
@@ -277,9 +360,12 @@ def _request_hash(payload) -> str:
 def bulk_upload(*, user, key: str, payload: dict, parse_item) -> tuple[int, dict]:
     """All-or-nothing upload of many records under an idempotency key; returns (HTTP status, body).
 
-    `parse_item(index, item)` turns one JSON item into record_create's keyword arguments or raises
-    ValidationError. The same key and body again returns the first answer and creates nothing; the same key
-    with another body is refused with 409. Every bad item is reported by index, field and reason.
+    `parse_item(item)` turns one JSON item into record_create's keyword arguments, except that the references stay
+    as sent (`elevator` a code or id, `workers` and `signed_by` person ids, `corrects` a record id or None), or raises
+    ValidationError for a malformed item. The batch's references are resolved together, one query per table, and the
+    records written with one INSERT per table: the query count does not grow with the batch (issue 7: 5,000 records
+    per second). The same key and body again returns the first answer and creates nothing; the same key with another
+    body is refused with 409. Every bad item is reported by index, field and reason, and then nothing is written.
     """
     if user.role != "maintenance" or not user.organization_id:
         raise PermissionDenied(_("只有维保单位可以批量上传维保记录。"))
@@ -295,22 +381,12 @@ def bulk_upload(*, user, key: str, payload: dict, parse_item) -> tuple[int, dict
         with transaction.atomic():
             # The key is taken first, under the unique constraint: a concurrent retry waits here, then replays.
             upload = BulkUpload.objects.create(firm_id=user.organization_id, key=key, request_hash=digest)
-            errors, created = [], []
-            parsed = []
-            for index, item in enumerate(items):
-                try:
-                    kwargs = parse_item(index, item)
-                    _check_record(user=user, **{k: v for k, v in kwargs.items() if k != "note"})
-                    parsed.append(kwargs)
-                except (ValidationError, PermissionDenied) as exc:
-                    for field, messages in _error_fields(exc).items():
-                        errors.extend({"index": index, "field": field, "message": m} for m in messages)
+            records, errors = _bulk_check(user=user, items=items, parse_item=parse_item)
             if errors:
                 # Nothing is written and the key is released, so the corrected batch may reuse it.
                 transaction.set_rollback(True)
                 return 400, {"created": 0, "errors": errors}
-            for kwargs in parsed:
-                created.append(_save_record(user=user, **{"note": "", "corrects": None, **kwargs}).pk)
+            created = [record.pk for record in _save_records(user=user, records=records)]
             body = {"created": len(created), "ids": created}
             upload.response, upload.status_code = body, 201
             upload.save(update_fields=["response", "status_code"])
@@ -320,6 +396,51 @@ def bulk_upload(*, user, key: str, payload: dict, parse_item) -> tuple[int, dict
         if previous.request_hash != digest:
             return 409, {"detail": _("该幂等键已用于另一批数据，请使用新的幂等键。")}
         return previous.status_code, {**previous.response, "replayed": True}
+
+
+def _bulk_check(*, user, items: list, parse_item) -> tuple[list[dict], list[dict]]:
+    """Parse and check a whole batch against one read of each table; returns (records, errors).
+
+    The records are record_create's keyword arguments with objects; the errors, every bad item's
+    {"index", "field", "message"}. An unknown person or record becomes an unsaved stand-in, so that the rules refuse
+    it with the same message as someone else's (a guessed id reveals nothing).
+    """
+    failures: dict[int, Exception] = {}
+    parsed = {}
+    for index, item in enumerate(items):
+        try:
+            parsed[index] = parse_item(item)
+        except ValidationError as exc:
+            failures[index] = exc
+    # parse_item strips the references; the rules read the elevator's firm, the messages its code.
+    elevators = elevators_by_reference((p["elevator"] for p in parsed.values()), fields=("maintenance_firm_id",))
+    people = Person.objects.only("name", "organization_id", "kind", "certificate_valid_until").in_bulk(
+        {pk for p in parsed.values() for pk in [*p["workers"], p["signed_by"]]})
+    corrects_ids = {p["corrects"] for p in parsed.values() if p["corrects"] is not None}
+    corrected = (MaintenanceRecord.objects.only("elevator_id", "firm_id").in_bulk(corrects_ids) if corrects_ids
+                 else {})
+    checklists, now = Checklists.load(), timezone.now()
+    records = []
+    for index, p in parsed.items():
+        elevator = elevators.get(p["elevator"])
+        if elevator is None:
+            failures[index] = ValidationError({"elevator": _("找不到电梯“%(v)s”。") % {"v": p["elevator"]}})
+            continue
+        record = {**p, "elevator": elevator,
+                  "workers": [people.get(pk) or Person(pk=pk) for pk in dict.fromkeys(p["workers"])],
+                  "signed_by": people.get(p["signed_by"]) or Person(pk=p["signed_by"]),
+                  "corrects": None if p["corrects"] is None
+                  else corrected.get(p["corrects"]) or MaintenanceRecord(pk=p["corrects"])}
+        try:
+            _check_record(user=user, checklists=checklists, now=now,
+                          **{k: v for k, v in record.items() if k != "note"})
+        except (ValidationError, PermissionDenied) as exc:
+            failures[index] = exc
+        records.append(record)
+    errors = [{"index": index, "field": field, "message": message}
+              for index, exc in sorted(failures.items())
+              for field, messages in _error_fields(exc).items() for message in messages]
+    return records, errors
 
 
 def _error_fields(exc) -> dict[str, list[str]]:

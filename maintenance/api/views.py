@@ -1,9 +1,6 @@
-import base64
-import binascii
 import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -16,18 +13,18 @@ from maintenance import services
 from maintenance.filtersets import MaintenanceRecordFilterSet
 from maintenance.selectors import contract_list
 
-from .serializers import ContractSerializer, MaintenanceRecordSerializer, RecordInputSerializer
+from .serializers import (
+    ContractSerializer,
+    MaintenanceRecordSerializer,
+    RecordInputSerializer,
+    bulk_record_input,
+    decode_attachments,
+)
 
 
 def record_kwargs(data, files=()) -> dict:
     """Turn one validated input item into record_create's keyword arguments."""
-    attachments = []
-    for f in data.get("attachments", []):
-        try:
-            attachments.append(services.UploadedFile(name=f["name"], data=base64.b64decode(f["content_base64"],
-                                                                                           validate=True)))
-        except (binascii.Error, ValueError):
-            raise DjangoValidationError({"attachments": f"附件“{f['name']}”不是有效的base64编码。"}) from None
+    attachments = decode_attachments(data.get("attachments", []))
     attachments += [services.UploadedFile(name=f.name, data=f.read()) for f in files]
     return {"elevator": data["elevator"], "tier": data["tier"], "started_at": data["started_at"],
             "ended_at": data["ended_at"], "workers": list(data["workers"]), "signed_by": data["signed_by"],
@@ -72,16 +69,9 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         """All-or-nothing batch from a firm's own system; send an Idempotency-Key header (retries are safe)."""
-
-        def parse(index, item):
-            body = RecordInputSerializer(data=item)
-            if not body.is_valid():
-                raise DjangoValidationError({field: [str(e) for e in errs] for field, errs in body.errors.items()})
-            return record_kwargs(body.validated_data)
-
         try:
             code, payload = services.bulk_upload(user=request.user, key=request.headers.get("Idempotency-Key", ""),
-                                                 payload=request.data, parse_item=parse)
+                                                 payload=request.data, parse_item=bulk_record_input)
         except DjangoPermissionDenied as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         return Response(payload, status=code)

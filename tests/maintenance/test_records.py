@@ -55,6 +55,30 @@ def test_workers_must_belong_to_the_firm(firms):
     assert "刘师傅" not in str(exc.value)
 
 
+def test_an_unknown_checklist_item_is_refused_naming_it(firms):
+    items = {**all_ok(), 999999: ("ok", "")}
+    with pytest.raises(ValidationError) as exc:
+        make_record(firms, items=items)
+    assert exc.value.message_dict["items"] == ["以下维保项目编号不存在：999999"]
+    assert not MaintenanceRecord.objects.exists()
+
+
+def test_a_wrong_result_is_named_once_whatever_the_number_of_items(firms):
+    with pytest.raises(ValidationError) as exc:
+        make_record(firms, items={pk: ("good", "") for pk in all_ok()})
+    assert exc.value.message_dict["items"] == ["维保项目结果“good”无效。"]
+
+
+def test_a_record_is_saved_with_its_workers_items_and_creator(firms):
+    record = make_record(firms, workers=[firms["worker_a"], firms["worker_a2"], firms["worker_a"]],
+                         items={pk: ("adjusted", "已调整" * 100) for pk in all_ok()}, note="例行维保")
+    record.refresh_from_db()
+    assert record.firm == firms["firm_a"] and record.created_by == firms["users"]["firm_a"] and record.note == "例行维保"
+    assert set(record.workers.all()) == {firms["worker_a"], firms["worker_a2"]}
+    assert record.items.count() == len(all_ok())
+    assert {len(note) for note in record.items.values_list("note", flat=True)} == {255}  # cut to the column
+
+
 def test_times_must_be_ordered(firms):
     with pytest.raises(ValidationError) as exc:
         make_record(firms, minutes=0)
