@@ -20,13 +20,13 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from intake import check_in_database, wrk_intake  # noqa: E402  (bench/intake.py, the wrk load generator)
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 SCALES = {"S": 100_000, "M": 10_000, "L": 1_000_000}
@@ -35,7 +35,7 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/elevator_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 HOST = "127.0.0.1"
 WARMUP, SAMPLES = 20, 200
-INTAKE_SECONDS, INTAKE_THREADS = 20, 8
+INTAKE_SECONDS, INTAKE_CONNECTIONS = 20, 16
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")
 JOBS = ["risk_scan", "send_reminders", "check_maintenance", "evaluate_credit"]
 API_QUERIES = {
@@ -92,12 +92,7 @@ def shell_json(env, code: str, timeout=None):
     return json.loads(out[-1])
 
 
-def ensure_database(url: str, *, fresh: bool) -> None:
-    """Create the bench database if missing; with `fresh`, drop it first.
-
-    A fresh database is needed to regenerate data: generate_scale_data cannot delete synthetic elevators that earlier
-    bench runs gave complaints and risk flags (protected foreign keys), so the bench rebuilds instead.
-    """
+def _admin(url: str):
     import psycopg2
 
     parts = urllib.parse.urlparse(url)
@@ -107,15 +102,45 @@ def ensure_database(url: str, *, fresh: bool) -> None:
     admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
                              password=parts.password or None, dbname="postgres")
     admin.autocommit = True
+    return admin, name
+
+
+def database_exists(url: str) -> bool:
+    admin, name = _admin(url)
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        found = cursor.fetchone() is not None
+    admin.close()
+    return found
+
+
+def ensure_database(url: str, *, fresh: bool, template: str | None = None) -> None:
+    """Create the bench database if missing; with `fresh`, drop it first; with `template`, as a copy of it.
+
+    A fresh database is needed for every measured run: the jobs are idempotent, so a second run on the same data
+    finds its work done, and generate_scale_data's rebuild at L takes many minutes. The data is therefore built
+    once into a base database per scale and copied (CREATE DATABASE … TEMPLATE, a file copy) for each run.
+    """
+    admin, name = _admin(url)
     with admin.cursor() as cursor:
         if fresh:
-            log(f"dropping database {name} to rebuild the data")
+            log(f"dropping database {name}")
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            log(f"creating database {name}")
-            cursor.execute(f'CREATE DATABASE "{name}"')
+            if template:
+                log(f"copying database {template} to {name}")
+                # FILE_COPY: one checkpoint and a copy of the files, far quicker than WAL-logging gigabytes.
+                cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY = FILE_COPY')
+            else:
+                log(f"creating database {name}")
+                cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urllib.parse.urlparse(url)
+    return urllib.parse.urlunparse(parts._replace(path="/" + name))
 
 
 def reset_redis(url: str) -> None:
@@ -223,15 +248,6 @@ for name, params in %(queries)s.items():
 print(json.dumps(results))
 """
 
-CHECK_SNIPPET = """
-import json, sys
-from complaints.models import Complaint
-wanted = json.load(open(%(path)r))
-found = set(Complaint.objects.filter(tracking_no__in=wanted).values_list("tracking_no", flat=True))
-print(json.dumps({"wanted": len(set(wanted)), "found": len(found), "missing": sorted(set(wanted) - found)[:20]}))
-"""
-
-
 # --- HTTP client ------------------------------------------------------------------------------------------------
 
 class Client:
@@ -258,7 +274,7 @@ class Client:
                 payload = response.read()
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # gunicorn's sync workers close idle keep-alive connections: reconnect once.
+                # gunicorn may close an idle keep-alive connection: reconnect once.
                 self.conn.close()
                 self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
                 if attempt == 2:
@@ -328,54 +344,77 @@ def summarise(latencies: list[float], *, total_seconds: float) -> dict:
             "requests": len(ordered), "rps": len(ordered) / total_seconds if total_seconds else 0.0}
 
 
-def complaint_intake(port: int, codes: list[str], started_token: str) -> dict:
-    """INTAKE_THREADS clients post the public complaint form for INTAKE_SECONDS; returns the accepted numbers."""
-    stop_at = time.monotonic() + INTAKE_SECONDS
-    lock = threading.Lock()
-    accepted: list[str] = []
-    errors: dict[str, int] = {}
-    latencies: list[float] = []
+# --- Data -------------------------------------------------------------------------------------------------------
 
-    def worker(index: int):
-        client = Client(port)
-        status, _, page = client.request("GET", "/complaints/new/")
-        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if status != 200 or not match:
-            with lock:
-                errors[f"form {status}"] = errors.get(f"form {status}", 0) + 1
-            return
-        csrf = match.group(1).decode()
-        n = index
-        while time.monotonic() < stop_at:
-            body = {"csrfmiddlewaretoken": csrf, "trapped_now": "no", "elevator_code": codes[n % len(codes)],
-                    "category": "breakdown", "description": f"基准测试投诉 {index}-{n}：电梯异响。",
-                    "started": started_token, "website": ""}
-            n += INTAKE_THREADS
-            # Each submission is a new visitor: only the CSRF cookie is kept, not the session.
-            client.cookies.pop("sessionid", None)
-            began = time.perf_counter()
-            try:
-                status, headers, _ = client.request("POST", "/complaints/new/", body)
-            except OSError as exc:
-                status, headers = type(exc).__name__, {}
-            elapsed = (time.perf_counter() - began) * 1000
-            found = re.search(r"/complaints/(TS\d{18})/", headers.get("location", "")) if status == 302 else None
-            with lock:
-                latencies.append(elapsed)
-                if found:
-                    accepted.append(found.group(1))
-                else:
-                    errors[str(status)] = errors.get(str(status), 0) + 1
-        client.close()
+BUILD_INFO_SNIPPET = """
+import json
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS bench_build (info jsonb NOT NULL)")
+    cursor.execute("DELETE FROM bench_build")
+    cursor.execute("INSERT INTO bench_build VALUES (%%s)", [json.dumps(%(info)r)])
+print(json.dumps(True))
+"""
 
+READ_INFO_SNIPPET = """
+import json
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT to_regclass('bench_build') IS NOT NULL")
+    info = None
+    if cursor.fetchone()[0]:
+        cursor.execute("SELECT info FROM bench_build")
+        row = cursor.fetchone()
+        info = row and (json.loads(row[0]) if isinstance(row[0], str) else row[0])
+print(json.dumps(info))
+"""
+
+
+def prepare_data(args, env, *, elevators: int, label: str) -> dict:
+    """The bench database for this run: a fresh copy of the scale's base database, built first if missing.
+
+    The base (e.g. elevator_bench_base_l) holds migrate + seed_demo + generate_scale_data + ANALYZE, and a
+    bench_build row recording when and how fast it was built. Each run copies it, migrates the copy (so indexes
+    added since the build are created, and timed) and analyses the registry.
+    """
+    name = urllib.parse.urlparse(args.database_url).path.lstrip("/")
+    base_url = with_database(args.database_url, f"{name}_base_{label.lower()}")
+    base_env = {**env, "DATABASE_URL": base_url}
+    data: dict = {}
+    if args.skip_data:
+        ensure_database(args.database_url, fresh=False)
+    else:
+        if args.rebuild or not database_exists(base_url):
+            ensure_database(base_url, fresh=True)
+            build = {"date": dt.date.today().isoformat(), "elevators": elevators}
+            for step, argv in (("migrate", ["migrate", "--noinput", "-v", "0"]), ("seed_demo", ["seed_demo"]),
+                               ("generate_scale_data", ["generate_scale_data", "--elevators", str(elevators)])):
+                log(f"building the base: {step} ...")
+                began = time.monotonic()
+                out = manage(base_env, *argv, capture=True).stdout
+                build[step] = round(time.monotonic() - began, 1)
+                if step == "generate_scale_data":
+                    build["generated"] = [line.strip() for line in out.splitlines() if line.startswith(("History", "Done"))
+                                          or "synthetic elevators in" in line]
+            began = time.monotonic()
+            manage(base_env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')",
+                   capture=True)
+            build["analyze"] = round(time.monotonic() - began, 1)
+            shell_json(base_env, BUILD_INFO_SNIPPET % {"info": build})
+        began = time.monotonic()
+        ensure_database(args.database_url, fresh=True, template=urllib.parse.urlparse(base_url).path.lstrip("/"))
+        data["copy"] = round(time.monotonic() - began, 1)
     began = time.monotonic()
-    with ThreadPoolExecutor(INTAKE_THREADS) as pool:
-        list(pool.map(worker, range(INTAKE_THREADS)))
-    seconds = time.monotonic() - began
-    result = summarise(latencies, total_seconds=seconds) if latencies else {"median_ms": 0, "p95_ms": 0, "rps": 0}
-    result.update({"accepted": accepted, "errors": errors, "seconds": seconds,
-                   "rps": len(accepted) / seconds})
-    return result
+    log("migrate ...")
+    manage(env, "migrate", "--noinput", "-v", "0", capture=True)
+    manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE registry_elevator')",
+           capture=True)
+    data["migrate"] = round(time.monotonic() - began, 1)
+    data["base"] = shell_json(env, READ_INFO_SNIPPET)
+    if data["base"] and data["base"].get("date") != dt.date.today().isoformat():
+        log(f"note: the base data was built on {data['base']['date']}; dates in it are relative to that day "
+            "(--rebuild to build it anew)")
+    return data
 
 
 # --- Main ---------------------------------------------------------------------------------------------------------
@@ -385,8 +424,11 @@ def main() -> None:
     parser.add_argument("--scale", default="S", help="S (100,000), M (10,000), L (1,000,000) or a number")
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="a Redis database the bench may empty")
-    parser.add_argument("--skip-data", action="store_true", help="reuse the data already in the database")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--skip-data", action="store_true",
+                        help="reuse the bench database as it is (jobs then find their work done)")
+    parser.add_argument("--rebuild", action="store_true", help="build the scale's base database anew")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (gthread)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
     scale = args.scale.upper()
     elevators = SCALES.get(scale) or (int(scale) if scale.isdigit() else None)
@@ -396,22 +438,11 @@ def main() -> None:
     env = bench_env(args)
     run_started = time.monotonic()
 
-    ensure_database(args.database_url, fresh=not args.skip_data)
     reset_redis(args.redis_url)
+    label = scale if scale in SCALES else f"N{elevators}"
+    data = prepare_data(args, env, elevators=elevators, label=label)
     facts = machine_facts(env)
     log(f"machine: {facts['nproc']} cores, {facts['memory']}, PostgreSQL {facts['postgresql']}")
-
-    data = {"skipped": args.skip_data}
-    if not args.skip_data:
-        for step, argv in (("migrate", ["migrate", "--noinput", "-v", "0"]), ("seed_demo", ["seed_demo"]),
-                           ("generate_scale_data", ["generate_scale_data", "--elevators", str(elevators)])):
-            log(f"{step} ...")
-            began = time.monotonic()
-            manage(env, *argv, capture=True)
-            data[step] = round(time.monotonic() - began, 1)
-        manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')", capture=True)
-    else:
-        manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     setup = shell_json(env, SETUP_SNIPPET)
     log(f"{setup['elevators']} elevators in the database, {setup['complaints']} complaints")
@@ -426,9 +457,10 @@ def main() -> None:
     raw = shell_json(env, RAW_SQL_SNIPPET % {"queries": repr(API_QUERIES), "warmup": WARMUP, "samples": SAMPLES})
 
     port = free_port()
-    log(f"gunicorn on {HOST}:{port} with {args.workers} workers")
+    log(f"gunicorn on {HOST}:{port}: {args.workers} workers × {args.threads} threads")
     server = subprocess.Popen([str(Path(PYTHON).parent / "gunicorn"), "elevator_portal.wsgi:application",
-                               "--workers", str(args.workers), "--bind", f"{HOST}:{port}",
+                               "--workers", str(args.workers), "--worker-class", "gthread",
+                               "--threads", str(args.threads), "--bind", f"{HOST}:{port}",
                                "--log-level", "warning", "--timeout", "120"],
                               cwd=ROOT, env=env)
     rows = []
@@ -439,7 +471,8 @@ def main() -> None:
         city = login(port, "city")
         code = setup["codes"][0]
         pages = [
-            ("floor: /api/v1/districts/", anonymous, "/api/v1/districts/"),
+            ("floor: /livez (trivial Django JSON view)", anonymous, "/livez"),
+            ("/api/v1/districts/ (DRF, one small query)", anonymous, "/api/v1/districts/"),
             ("/healthz (db + broker)", anonymous, "/healthz"),
             *[(name, api, "/api/v1/elevators/" + ("?" + urllib.parse.urlencode(params) if params else ""))
               for name, params in API_QUERIES.items()],
@@ -453,8 +486,9 @@ def main() -> None:
             log(f"{name}: {path}")
             result = measure(client, path, name)
             rows.append({"name": name, "path": path, **result})
-        log(f"complaint intake: {INTAKE_THREADS} clients for {INTAKE_SECONDS} s ...")
-        intake = complaint_intake(port, setup["codes"], setup["started"])
+        log(f"complaint intake: wrk, {INTAKE_CONNECTIONS} connections for {INTAKE_SECONDS} s ...")
+        intake = wrk_intake(port, setup["codes"], setup["started"], seconds=INTAKE_SECONDS,
+                            connections=INTAKE_CONNECTIONS)
     finally:
         server.terminate()
         try:
@@ -464,12 +498,9 @@ def main() -> None:
             server.wait()
     log("gunicorn stopped")
 
-    accepted = intake.pop("accepted")
-    check_path = RESULTS / "accepted.tmp"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    check_path.write_text(json.dumps(accepted))
-    check = shell_json(env, CHECK_SNIPPET % {"path": str(check_path)})
-    check_path.unlink()
+    accepted = intake.pop("tracking_numbers")
+    intake.pop("wrk_output")
+    check = check_in_database(accepted, env)
 
     floor = rows[0]["rps"]
     for row in rows:
@@ -481,12 +512,12 @@ def main() -> None:
             row["notes"] = (f"raw SQL median {sql['median']:.1f} ms / p95 {sql['p95']:.1f} ms; "
                             f"API/raw {row['median_ms'] / sql['median']:.1f}× (median)"
                             + ("; Seq Scan on registry_elevator" if sql["seq_scan"] else ""))
-    rows.append({"name": "complaint intake (POST form)", "path": "/complaints/new/",
-                 "median_ms": intake["median_ms"], "p95_ms": intake["p95_ms"], "rps": intake["rps"],
-                 "ratio_to_floor": intake["rps"] / floor if floor else None,
+    rows.append({"name": "complaint intake (POST form, wrk)", "path": "/complaints/new/",
+                 "median_ms": intake["median_ms"], "p95_ms": intake["p95_ms"], "rps": intake["accepted_per_second"],
+                 "ratio_to_floor": intake["accepted_per_second"] / floor if floor else None,
                  "accepted": len(accepted), "errors": intake["errors"], "in_database": check,
-                 "notes": f"{INTAKE_THREADS} clients, {intake['seconds']:.0f} s: {len(accepted)} accepted, "
-                          f"errors {sum(intake['errors'].values())} {intake['errors'] or ''}, "
+                 "notes": f"wrk {INTAKE_CONNECTIONS} connections, {intake['seconds']:.0f} s: {len(accepted)} accepted, "
+                          f"errors {intake['error_count']} {intake['errors'] or ''}, "
                           f"{check['found']}/{check['wanted']} in the database"})
     for name, job in jobs.items():
         rows.append({"name": f"job {name}", "median_ms": None, "p95_ms": None, "rps": None, "ratio_to_floor": None,
@@ -494,7 +525,6 @@ def main() -> None:
                      "notes": f"wall {job['seconds']:.2f} s, {job['queries']} queries; {job['output']}"})
 
     today = dt.date.today().isoformat()
-    label = scale if scale in SCALES else f"N{elevators}"
     report = {"date": today, "scale": label, "elevators": setup["elevators"], "machine": facts, "data_seconds": data,
               "samples": SAMPLES, "warmup": WARMUP, "gunicorn_workers": args.workers, "rows": rows,
               "total_seconds": round(time.monotonic() - run_started, 1)}
@@ -503,24 +533,51 @@ def main() -> None:
     print(table)
     header = (f"# Bench {today}, scale {label} ({setup['elevators']} elevators)\n\n"
               f"Machine: {facts['nproc']} cores ({facts['cpu']}), {facts['memory']}, PostgreSQL {facts['postgresql']}, "
-              f"Python {facts['python']}, gunicorn {args.workers} sync workers, DEBUG off, Redis cache.\n"
+              f"Python {facts['python']}, gunicorn {args.workers} gthread workers × {args.threads} threads, DEBUG off, Redis cache.\n"
               f"Data: {data}. Latencies over {SAMPLES} sequential requests after {WARMUP} warm-up; "
               f"req/s is sequential (one client) except for intake. Whole run {report['total_seconds']} s.\n\n")
     (RESULTS / f"{today}-{label}.md").write_text(header + table + "\n")
     (RESULTS / f"{today}-{label}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log(f"written bench/results/{today}-{label}.md and .json ({report['total_seconds']} s in all)")
-    if check["found"] != check["wanted"] or sum(intake["errors"].values()):
+    if check["found"] != check["wanted"] or intake["error_count"]:
         fail("complaint intake had errors or lost complaints (see the table)")
+
+
+def target(row: dict) -> str:
+    """Issue 7's target for this row (at L, on 2 cores) and whether this run met it."""
+    name = row["name"]
+
+    def verdict(text: str, met: bool) -> str:
+        return f"{text}: {'met' if met else 'MISSED'}"
+
+    if name.startswith("api list"):
+        ratio = row["median_ms"] / row["raw_sql"]["median"] if row.get("raw_sql") else None
+        return verdict("p95 < 50 ms, ≤ 3× raw SQL", row["p95_ms"] < 50 and ratio is not None and ratio <= 3)
+    if name == "public elevator page":
+        return verdict("p95 < 30 ms", row["p95_ms"] < 30)
+    if "dashboard" in name:
+        return verdict("p95 < 150 ms", row["p95_ms"] < 150)
+    if name in ("job risk_scan", "job send_reminders"):
+        return verdict("< 60 s, queries independent of N", row["seconds"] < 60)
+    if name.startswith("complaint intake"):
+        check = row["in_database"]
+        return verdict("≥ 300/s, no errors, none lost",
+                       row["rps"] >= 300 and not row["errors"] and check["found"] == check["wanted"])
+    if name.startswith("bulk maintenance upload"):
+        return verdict("≥ 5,000 records/s", row["rps"] >= 5000)
+    return ""
 
 
 def markdown_table(rows: list[dict]) -> str:
     def number(value, fmt):
         return "" if value is None else format(value, fmt)
 
-    lines = ["| name | median ms | p95 ms | req/s | req/s ÷ floor | notes |", "|---|---:|---:|---:|---:|---|"]
+    lines = ["| name | median ms | p95 ms | req/s | req/s ÷ floor | target | notes |",
+             "|---|---:|---:|---:|---:|---|---|"]
     for row in rows:
         lines.append(f"| {row['name']} | {number(row['median_ms'], '.1f')} | {number(row['p95_ms'], '.1f')} | "
-                     f"{number(row['rps'], '.0f')} | {number(row['ratio_to_floor'], '.2f')} | {row['notes']} |")
+                     f"{number(row['rps'], '.0f')} | {number(row['ratio_to_floor'], '.2f')} | {target(row)} | "
+                     f"{row['notes']} |")
     return "\n".join(lines)
 
 
