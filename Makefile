@@ -35,10 +35,10 @@ run: install translations
 test: install translations
 	$(BIN)/python -m pytest
 
-# Debian packages the browser tests and `make messages` need (run as root).
+# Debian packages the browser tests, `make messages` and `make bench` (wrk) need (run as root).
 system-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei gettext
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei gettext wrk
 
 bench: install
 	$(BIN)/python bench/run.py --scale $(or $(SCALE),S)
