@@ -9,8 +9,9 @@ Plan §2(4): 使用期限超过15年，运行故障率、投诉率明显偏高�
   whatever the cause).
 
 A flag is a row per elevator and reason; it clears itself (cleared_on) when the condition ends and stays as history.
-The scan is set-based: per reason one INSERT…SELECT…ON CONFLICT DO NOTHING of new flags, one UPDATE of flags still
-true, one UPDATE clearing the others — a fixed number of queries whatever the registry size. The partial unique
+The scan is set-based: per reason the candidates are computed once into a temporary table, then one
+INSERT…SELECT…ON CONFLICT DO NOTHING of new flags, one UPDATE of flags still true, one UPDATE clearing the others — a
+fixed number of queries whatever the registry size. The partial unique
 constraint (one active flag per elevator and reason) makes a second run, or two workers at once, insert nothing
 twice; each run tells the district regulators only about the flags *it* inserted (by its run id).
 """
@@ -26,16 +27,12 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
-    DateField,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    UUIDField,
     Value,
     When,
 )
@@ -106,24 +103,52 @@ def _at_least(elevators: QuerySet, events: QuerySet, threshold: int) -> QuerySet
 
 # ---------------------------------------------------------------- the scan (writes)
 
-def _insert_new_flags(reason: str, candidates: QuerySet, *, threshold: int, today: date, run_id: uuid.UUID) -> None:
-    """One INSERT…SELECT of a flag for every candidate without an active flag for `reason` (ON CONFLICT DO NOTHING
-    on the partial unique constraint, so two scans at once insert it once)."""
-    select = candidates.annotate(
-        f_reason=Value(reason, output_field=CharField()),
-        f_threshold=Value(threshold, output_field=IntegerField()),
-        f_today=Value(today, output_field=DateField()),
-        f_today2=Value(today, output_field=DateField()),
-        f_run=Value(run_id, output_field=UUIDField()),
-        f_assessment=Value(RiskAssessment.PENDING, output_field=CharField()),
-        f_note=Value("", output_field=CharField()),
-    ).values("pk", "f_reason", "measured", "f_threshold", "f_today", "f_today2", "f_run", "f_assessment", "f_note")
-    sql, params = select.query.sql_with_params()
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(c) for c in ["elevator_id", "reason", "measured", "threshold", "first_seen", "last_seen",
-                                        "run_id", "assessment", "assessment_note"])
+CANDIDATES = "risk_scan_candidates"  # a temporary table: each database session has its own
+
+
+def _stage_candidates(candidates: QuerySet) -> None:
+    """Compute one reason's candidates once, into a temporary table of (elevator id, measured).
+
+    The flags are then inserted, refreshed and cleared by joins on it. Using the candidate query itself in each
+    statement would evaluate it again per flag (a correlated subquery) or, as `NOT IN`, per row once its result
+    outgrows memory: at a million elevators, hours instead of seconds.
+    """
+    sql, params = candidates.values("pk", "measured").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(RiskFlag._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
+        cursor.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {CANDIDATES} (id bigint NOT NULL, measured integer NOT NULL)")
+        cursor.execute(f"INSERT INTO {CANDIDATES} (id, measured) {sql}", params)
+        cursor.execute(f"CREATE INDEX {CANDIDATES}_id ON {CANDIDATES} (id)")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {CANDIDATES}")  # autovacuum never sees temporary tables
+
+
+def _apply_candidates(reason: str, *, threshold: int, today: date, run_id: uuid.UUID) -> tuple[int, int]:
+    """Insert a flag for every staged candidate without an active one for `reason` (ON CONFLICT DO NOTHING on the
+    partial unique constraint, so two scans at once insert it once), refresh the flags still true and clear the
+    others. Returns (still, cleared)."""
+    table = connection.ops.quote_name(RiskFlag._meta.db_table)
+    day = connection.ops.adapt_datefield_value(today)
+    run = RiskFlag._meta.get_field("run_id").get_db_prep_value(run_id, connection)
+    staged = f"SELECT 1 FROM {CANDIDATES} c WHERE c.id = {table}.elevator_id"
+    active = "reason = %s AND cleared_on IS NULL"
+    with connection.cursor() as cursor:
+        # "WHERE 1 = 1": SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT … SELECT.
+        cursor.execute(
+            f"INSERT INTO {table} (elevator_id, reason, measured, threshold, first_seen, last_seen, run_id, "
+            f"assessment, assessment_note) SELECT id, %s, measured, %s, %s, %s, %s, %s, '' FROM {CANDIDATES} "
+            f"WHERE 1 = 1 ON CONFLICT DO NOTHING",
+            [reason, threshold, day, day, run, RiskAssessment.PENDING])
+        cursor.execute(
+            f"UPDATE {table} SET last_seen = %s, "
+            f"measured = (SELECT c.measured FROM {CANDIDATES} c WHERE c.id = {table}.elevator_id) "
+            f"WHERE {active} AND EXISTS ({staged})", [day, reason])
+        still = cursor.rowcount
+        # The condition ended (or the elevator is no longer in use): the flag clears, the row stays as history.
+        cursor.execute(f"UPDATE {table} SET cleared_on = %s WHERE {active} AND NOT EXISTS ({staged})", [day, reason])
+        cleared = cursor.rowcount
+        cursor.execute(f"DROP TABLE {CANDIDATES}")
+    return still, cleared
 
 
 RISK_SCAN_LOCK = 7_001_2019_092  # any fixed number: the PostgreSQL advisory lock the scan's transaction holds
@@ -150,16 +175,10 @@ def risk_scan(*, today: date) -> dict:
     with transaction.atomic():
         _one_scan_at_a_time()
         for reason, (candidates, threshold) in risk_candidates(today=today).items():
-            _insert_new_flags(reason, candidates, threshold=threshold, today=today, run_id=run_id)
-            active = RiskFlag.objects.filter(reason=reason, cleared_on__isnull=True)
-            measured = candidates.filter(pk=OuterRef("elevator_id")).values("measured")[:1]
-            # EXISTS, not IN: at a province's scale the candidates (400,000 elevators over 15 years) overflow the
-            # hash of an IN subplan, and NOT IN then re-reads them for every flag; EXISTS is a (anti-)join.
-            candidate = Exists(candidates.filter(pk=OuterRef("elevator_id")))
-            still += active.filter(candidate).update(last_seen=today,
-                                                     measured=Subquery(measured, output_field=IntegerField()))
-            # The condition ended (or the elevator is no longer in use): the flag clears, the row stays as history.
-            cleared += active.exclude(candidate).update(cleared_on=today)
+            _stage_candidates(candidates)
+            reason_still, reason_cleared = _apply_candidates(reason, threshold=threshold, today=today, run_id=run_id)
+            still += reason_still
+            cleared += reason_cleared
 
     new = list(RiskFlag.objects.filter(run_id=run_id).select_related("elevator__district"))
     recipients = _send_digests(new, today=today)
