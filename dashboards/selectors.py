@@ -13,16 +13,20 @@ ComplaintFilterSet, the credit ranking), so the number on a card is the number o
   5. maintenance-firm grades of the latest evaluated month (the credit ranking).
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts import access
+from accounts.choices import Role
 from complaints.choices import OPEN_STATUSES, Category
 from complaints.selectors import complaint_overdue_q
 from maintenance.choices import FaultKind, Grade
@@ -33,6 +37,8 @@ from maintenance.faults import _within_limit_q
 from maintenance.models import CreditEvaluation
 from registry.choices import DistrictLevel, ElevatorStatus, ElevatorType, InspectionStatus
 from registry.models import INSPECTION_EXPIRING_DAYS, District
+
+from .models import DataVersion
 
 # Age bands by years since commissioning (plan §2(4): lifts over 15 years in use go under key monitoring).
 AGE_BANDS = (("lt5", 0, 5), ("5to10", 5, 10), ("10to15", 10, 15), ("ge15", 15, None))
@@ -111,6 +117,46 @@ def _months(since: date, until: date) -> list[MonthRange]:
     return result
 
 
+def _cache_scope(user) -> str | None:
+    """Whose figures these are, for the cache key: the whole city, or one district regulator's district. Other
+    users' figures are not cached."""
+    if access.is_city_wide(user):
+        return "city"
+    if user.role == Role.DISTRICT_REGULATOR and user.district_id:
+        return f"district-{user.district_id}"
+    return None
+
+
+def _data_version(scope: str | None) -> int | None:
+    """The current data version, or None when figures for this scope are not cached (SQLite, unknown scope)."""
+    if connection.vendor != "postgresql" or scope is None or not settings.DASHBOARD_CACHE_SECONDS:
+        return None
+    return DataVersion.objects.filter(name="dashboard").values_list("version", flat=True).first() or 0
+
+
+def _cached(version: int | None, key: tuple, compute):
+    """`compute()`'s rows, from the cache when the data behind them has not changed since they were stored.
+
+    The version (dashboards.models.DataVersion) is raised by PostgreSQL triggers in the very transaction that
+    changes an elevator, district, fault or credit grade: a changed registry is a new key, so a cached figure is
+    never stale. The version is read before computing, so what is stored is at least as new as its key. Without
+    a version (SQLite, or a user whose scope is not city or district) nothing is cached. Complaint figures are not
+    cached at all: they depend on the clock (deadlines pass) and change with every complaint filed.
+    """
+    if version is None:
+        return compute()
+    # The rules' settings are part of the key too: a changed arrival limit or interval is a new figure.
+    rules = (settings.MAINTENANCE_INTERVAL_DAYS, sorted(settings.RESCUE_ARRIVAL_MINUTES.items()),
+             settings.RESCUE_ARRIVAL_DEFAULT_MINUTES)
+    digest = hashlib.sha256(repr((version, key, rules)).encode()).hexdigest()[:32]
+    cache_key = f"dashboard:{digest}"
+    rows = cache.get(cache_key)
+    if rows is None:
+        rows = compute()
+        cache.set(cache_key, rows, settings.DASHBOARD_CACHE_SECONDS)
+    return rows
+
+
 def dashboard_numbers(*, user, district: District | None = None, since: date, until: date,
                       today: date | None = None, districts: list[District] | None = None) -> dict:
     """The dashboard's figures for `user` (city-wide, or narrowed to `district`), faults from `since` to `until`
@@ -135,9 +181,12 @@ def dashboard_numbers(*, user, district: District | None = None, since: date, un
     inspection = _inspection_qs(today)
     counts = {f"age_{key}": Count("id", filter=_band_q(*bands[key])) for key, _low, _high in AGE_BANDS}
     counts.update({f"insp_{key}": Count("id", filter=q) for key, q in inspection.items()})
-    rows = (elevators.order_by().values("district_id", "elevator_type", "status")
-            .annotate(total=Count("id"), maintenance_overdue=Count("id", filter=_maintenance_overdue_q(today)),
-                      **counts))
+    scope = _cache_scope(user)
+    version = _data_version(scope)
+    rows = _cached(version, ("elevators", scope, district and district.pk, today), lambda: list(
+        elevators.order_by().values("district_id", "elevator_type", "status")
+        .annotate(total=Count("id"), maintenance_overdue=Count("id", filter=_maintenance_overdue_q(today)),
+                  **counts)))
     by_district = defaultdict(lambda: defaultdict(int))
     by_type, by_status, age, insp = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
     total = maintenance_overdue = in_use = 0
@@ -166,11 +215,12 @@ def dashboard_numbers(*, user, district: District | None = None, since: date, un
 
     # -- faults and entrapments per month (TSG T5002 §5 arrival limit, the rule of maintenance.faults)
     start, end = day_bounds(since, until)
-    fault_rows = {row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row for row in (
-        faults.filter(reported_at__gte=start, reported_at__lt=end)
-        .annotate(month=TruncMonth("reported_at")).order_by().values("month")
-        .annotate(faults=Count("id"), entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
-                  within=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q())))}
+    fault_rows = {row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row
+                  for row in _cached(version, ("faults", scope, district and district.pk, since, until), lambda: list(
+                      faults.filter(reported_at__gte=start, reported_at__lt=end)
+                      .annotate(month=TruncMonth("reported_at")).order_by().values("month")
+                      .annotate(faults=Count("id"), entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
+                                within=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q()))))}
     months = []
     for m in _months(since, until):
         row = fault_rows.get(m.month, {})

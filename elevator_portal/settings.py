@@ -99,6 +99,10 @@ DATABASES = {
         conn_max_age=envint("CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation costs 50 ms and more on every big aggregate (dashboards, jobs) and pays off only for long
+    # analytical queries; a web portal is better without it (issue 7's benchmarks).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -272,6 +276,9 @@ ENTRAPMENT_ACCIDENT_MINUTES = 120
 # - over the last 12 months, at least RISK_FAULTS_12M faults whose cause is not external (a power cut is not the
 #   elevator's doing), at least RISK_COMPLAINTS_12M valid complaints, or at least RISK_ENTRAPMENTS_12M entrapments.
 RISK_AGE_YEARS = envint("RISK_AGE_YEARS", 15)
+# How long the dashboards' registry and fault figures may stay in the cache. They are keyed by a data version that
+# every change raises (dashboards.models.DataVersion), so this bounds memory, not staleness; 0 turns caching off.
+DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", 24 * 3600)
 RISK_FAULTS_12M = envint("RISK_FAULTS_12M", 6)
 RISK_COMPLAINTS_12M = envint("RISK_COMPLAINTS_12M", 3)
 RISK_ENTRAPMENTS_12M = envint("RISK_ENTRAPMENTS_12M", 2)

@@ -168,6 +168,9 @@ class Elevator(models.Model):
             models.Index(fields=["use_unit", "registration_code"], name="elevator_use_unit_code_idx"),
             models.Index(fields=["maintenance_firm", "registration_code"], name="elevator_firm_code_idx"),
             models.Index(fields=["commission_date"], name="elevator_commission_idx"),
+            # Counting without reading the table (issue 7): the list's COUNT for filters by district, type, status
+            # and building kind is answered from this index alone (an index-only scan).
+            models.Index(fields=["district", "elevator_type", "status", "building_kind"], name="elevator_count_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(registration_code__regex=r"^[0-9]{20}$"),

@@ -63,3 +63,12 @@ def plan(districts):
     from departments.plan import ensure_plan
 
     return ensure_plan()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit counters and cached figures of one test (whose data a
+    rollback then removes) must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
