@@ -200,7 +200,8 @@ def bulk_record_input(item) -> dict:
 class ContractSerializer(serializers.ModelSerializer):
     use_unit = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.filter(kind="use_unit"))
     firm = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.filter(kind="maintenance"))
-    elevators = serializers.PrimaryKeyRelatedField(many=True, queryset=Elevator.objects.all())
+    # Written as ids; read back from the prefetched coverage (to_representation), not by a query per contract.
+    elevators = serializers.PrimaryKeyRelatedField(many=True, queryset=Elevator.objects.all(), write_only=True)
 
     class Meta:
         model = MaintenanceContract
