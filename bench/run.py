@@ -41,8 +41,11 @@ DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")
 JOBS = ["risk_scan", "send_reminders", "check_maintenance", "evaluate_credit"]
 API_QUERIES = {
     "api list": {},
-    "api list filtered": {"district": "510402", "elevator_type": "3110"},
-    "api list q=炳草岗": {"q": "炳草岗"},
+    "api list filtered": {"district": "510402", "elevator_type": "3110"},  # about a third of the registry
+    "api list filtered, narrow": {"district": "510422", "elevator_type": "3310", "status": "in_use"},
+    "api list q=炳草岗": {"q": "炳草岗"},  # a street: one elevator in seven
+    "api list q=新华街128号": {"q": "新华街128号"},  # one address
+    "api list q=阳光 (2 characters)": {"q": "阳光"},  # the bigram index
 }
 
 
@@ -478,6 +481,7 @@ def main() -> None:
             ("/healthz (db + broker)", anonymous, "/healthz"),
             *[(name, api, "/api/v1/elevators/" + ("?" + urllib.parse.urlencode(params) if params else ""))
               for name, params in API_QUERIES.items()],
+            ("api maintenance records (city-wide, newest first)", api, "/api/v1/maintenance-records/"),
             ("public elevator page", anonymous, f"/e/{code}/"),
             ("city dashboard", city, "/dashboard/"),
             ("district dashboard 510402", city, "/dashboard/510402/"),
