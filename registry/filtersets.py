@@ -17,9 +17,10 @@ class ElevatorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("搜索"))
     # distinct=False: these follow forward foreign keys, which cannot repeat a row, and a SELECT DISTINCT over
     # the whole registry would defeat the indexes (issue 7).
+    # By the district's id (the form already looked the codes up), not a join on its code: a join would hide the
+    # id from the (district, type, code) index that serves the page in code order.
     district = django_filters.ModelMultipleChoiceFilter(
-        field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）"),
-        distinct=False,
+        to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）"), method="filter_district",
     )
     district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"),
                                                            distinct=False)
@@ -46,6 +47,9 @@ class ElevatorFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(elevator_search_q(value))
+
+    def filter_district(self, queryset, name, value):
+        return queryset.filter(district_id__in=[d.pk for d in value]) if value else queryset
 
     def filter_maintenance_overdue(self, queryset, name, value):
         # 条例 §31: more than MAINTENANCE_INTERVAL_DAYS (15) since the last confirmed routine maintenance.

@@ -61,6 +61,18 @@ def test_filters(api, dongqu, xiqu):
     assert codes(api.get("/api/v1/elevators/", {"inspection_status": "expired"})) == {expired.registration_code}
 
 
+def test_type_and_district_filters_take_several_values(api, dongqu, xiqu):
+    lift = ElevatorFactory(elevator_type="3110", district=dongqu)
+    escalator = ElevatorFactory(elevator_type="3310", district=xiqu)
+    ElevatorFactory(elevator_type="3120", district=dongqu)
+    assert codes(api.get("/api/v1/elevators/", {"elevator_type": ["3110", "3310"]})) == {
+        lift.registration_code, escalator.registration_code}
+    assert codes(api.get("/api/v1/elevators/", {"district": ["510402", "510403"], "elevator_type": "3310"})) == {
+        escalator.registration_code}
+    response = api.get("/api/v1/elevators/", {"district": "999999"})
+    assert response.status_code == 400 and "district" in response.json()
+
+
 def test_bad_filter_value_is_a_clear_400(api):
     response = api.get("/api/v1/elevators/", {"commissioned_after": "not-a-date"})
     assert response.status_code == 400 and "commissioned_after" in response.json()
