@@ -200,17 +200,13 @@ def bulk_record_input(item) -> dict:
 class ContractSerializer(serializers.ModelSerializer):
     use_unit = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.filter(kind="use_unit"))
     firm = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.filter(kind="maintenance"))
-    # Written as ids; read back from the prefetched coverage (to_representation), not by a query per contract.
-    elevators = serializers.PrimaryKeyRelatedField(many=True, queryset=Elevator.objects.all(), write_only=True)
+    # Read from the view's prefetch of the elevators' ids (one query for the page, not one per contract).
+    elevators = serializers.PrimaryKeyRelatedField(many=True, queryset=Elevator.objects.all())
 
     class Meta:
         model = MaintenanceContract
         fields = ["id", "number", "use_unit", "firm", "starts_on", "ends_on", "status", "elevators", "created_at"]
         read_only_fields = ["status", "created_at"]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["elevators"] = [c.elevator_id for c in instance.coverage.all()]
-        return data
 
 

@@ -1,6 +1,7 @@
 import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Prefetch
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -12,6 +13,7 @@ from inspections.api.views import call_service
 from maintenance import services
 from maintenance.filtersets import MaintenanceRecordFilterSet
 from maintenance.selectors import contract_list
+from registry.models import Elevator
 
 from .serializers import (
     ContractSerializer,
@@ -81,7 +83,8 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ContractSerializer
 
     def get_queryset(self):
-        return contract_list(user=self.request.user).prefetch_related("coverage")
+        return contract_list(user=self.request.user).prefetch_related(
+            Prefetch("elevators", queryset=Elevator.objects.only("pk").order_by("pk")))
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
