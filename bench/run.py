@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -439,6 +440,9 @@ def main() -> None:
     elevators = SCALES.get(scale) or (int(scale) if scale.isdigit() else None)
     if not elevators:
         fail(f"--scale must be S, M, L or a number, not {args.scale!r}")
+    if not shutil.which("wrk"):
+        fail("wrk is not installed (it is the load generator for complaint intake): `make system-deps` as root, "
+             "or apt-get install wrk")
     os.chdir(ROOT)
     env = bench_env(args)
     run_started = time.monotonic()
