@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,17 +119,22 @@ def contracts_roll(*, today: date) -> dict[str, int]:
     ended_ids = list(ended.values_list("pk", flat=True))
     touched = set(ContractElevator.objects.filter(contract_id__in=ended_ids).values_list("elevator_id", flat=True))
     ContractElevator.objects.filter(contract_id__in=ended_ids).update(active=False)
-    n_ended = MaintenanceContract.objects.filter(pk__in=ended_ids).update(status=ContractStatus.ENDED)
+    # The status condition again: a second run at the same moment counts only what it changed itself.
+    n_ended = MaintenanceContract.objects.filter(pk__in=ended_ids, status=ContractStatus.ACTIVE).update(
+        status=ContractStatus.ENDED)
 
     starting = MaintenanceContract.objects.filter(status=ContractStatus.PENDING, starts_on__lte=today,
                                                   ends_on__gte=today)
     starting_ids = list(starting.values_list("pk", flat=True))
     # An elevator still covered by another active contract is left alone (the unique constraint would refuse it).
+    # NOT EXISTS, not NOT IN: at a province's million active coverages the NOT IN list outgrows memory and is
+    # re-read for every row (issue 7).
     coverage = ContractElevator.objects.filter(contract_id__in=starting_ids).exclude(
-        elevator_id__in=ContractElevator.objects.filter(active=True).values("elevator_id"))
+        Exists(ContractElevator.objects.filter(active=True, elevator_id=OuterRef("elevator_id"))))
     touched |= set(coverage.values_list("elevator_id", flat=True))
     coverage.update(active=True)
-    n_started = MaintenanceContract.objects.filter(pk__in=starting_ids).update(status=ContractStatus.ACTIVE)
+    n_started = MaintenanceContract.objects.filter(pk__in=starting_ids, status=ContractStatus.PENDING).update(
+        status=ContractStatus.ACTIVE)
     if touched:
         _sync_current_firms(touched)
     return {"ended": n_ended, "started": n_started}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from maintenance import integrity, services
 from maintenance.jobs import maintenance_overdue_run
-from maintenance.models import ContractElevator
+from maintenance.models import ContractElevator, MaintenanceContract
 from notifications.models import Notification, Reminder
 
 from ..factories import ElevatorFactory
@@ -45,6 +45,20 @@ class TestContracts:
         contract(firms)
         with pytest.raises(ValidationError, match="在该期间已有维保合同"):
             contract(firms, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=100))
+
+    def test_a_starting_contract_leaves_an_elevator_still_under_another_active_one(self, firms):
+        other = ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])
+        contract(firms, elevators=[firms["a"]])  # active until TODAY + 355
+        new = contract(firms, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=400),
+                       end=TODAY + timedelta(days=500), elevators=[other])
+        # Force the overlap a bad import could leave: the new contract also names the still-covered elevator.
+        ContractElevator.objects.create(contract=new, elevator=firms["a"])
+        day = TODAY + timedelta(days=400)
+        MaintenanceContract.objects.filter(number="HT-1").update(ends_on=day)  # still active on that day
+        assert services.contracts_roll(today=day) == {"ended": 0, "started": 1}
+        assert set(ContractElevator.objects.filter(contract=new, active=True).values_list("elevator", flat=True)) == {
+            other.pk}
+        assert ContractElevator.objects.get(contract__number="HT-1", elevator=firms["a"]).active
 
     def test_roll_over_ends_and_starts_contracts_on_their_days(self, firms):
         old = contract(firms, end=TODAY)
