@@ -28,7 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from shell import shell_json  # bench/shell.py
+
 SCRIPT = Path(__file__).resolve().parent / "intake.lua"
 HOST = "127.0.0.1"
 MARKER = "INTAKE_JSON "
@@ -113,19 +114,12 @@ print(json.dumps(started_token(time.time() - 10)))
 """
 
 
-def manage_json(snippet: str, env: dict | None = None):
-    """Run a snippet in `manage.py shell -c` with the environment's settings; its last stdout line is JSON."""
-    run = subprocess.run([sys.executable, "manage.py", "shell", "-c", snippet], cwd=ROOT, env=env or os.environ,
-                         capture_output=True, text=True, check=True)
-    return json.loads(run.stdout.strip().splitlines()[-1])
-
-
 def check_in_database(tracking_numbers: list[str], env: dict | None = None) -> dict:
     """How many of the accepted tracking numbers the database holds: {"wanted", "duplicates", "found", "missing"}."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(tracking_numbers, f)
     try:
-        return manage_json(CHECK_SNIPPET % {"path": f.name}, env)
+        return shell_json(env, CHECK_SNIPPET % {"path": f.name})
     finally:
         os.unlink(f.name)
 
@@ -144,7 +138,7 @@ def main() -> None:
     parser.add_argument("--show-wrk", action="store_true", help="print wrk's own output too")
     args = parser.parse_args()
     codes = [line.strip() for line in Path(args.codes_file).read_text().splitlines() if line.strip()]
-    started = args.started or manage_json(STARTED_SNIPPET)
+    started = args.started or shell_json(None, STARTED_SNIPPET)
     result = wrk_intake(args.port, codes, started, seconds=args.seconds, connections=args.connections,
                         threads=args.threads)
     if args.show_wrk:

@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from intake import check_in_database, wrk_intake  # noqa: E402  (bench/intake.py, the wrk load generator)
+from shell import shell_json  # noqa: E402
 from upload import UPLOAD_SETUP_SNIPPET, build_payloads, bulk_upload_throughput, upload_check_code  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
@@ -89,12 +90,6 @@ def manage(env, *argv, capture=False, timeout=None) -> subprocess.CompletedProce
             sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         fail(f"`manage.py {' '.join(argv)[:80]}` exited with {result.returncode}")
     return result
-
-
-def shell_json(env, code: str, timeout=None):
-    """Run a snippet in `manage.py shell -c`; its last stdout line is JSON."""
-    out = manage(env, "shell", "-c", code, capture=True, timeout=timeout).stdout.strip().splitlines()
-    return json.loads(out[-1])
 
 
 def _admin(url: str):

@@ -22,12 +22,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
+
+from shell import shell_json  # bench/shell.py
 
 HOST = "127.0.0.1"
 PATH = "/api/v1/maintenance-records/bulk/"
@@ -291,16 +292,6 @@ def bulk_upload_throughput(port: int, token: str, payloads: list[dict] | None = 
                if server_pid or database else {})}
 
 
-def _shell_json(code: str):
-    """Run a snippet in `manage.py shell -c` in this environment; its last stdout line is JSON."""
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=root, text=True,
-                            capture_output=True, env=os.environ)
-    if result.returncode != 0:
-        sys.exit(result.stdout[-2000:] + result.stderr[-4000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Bulk maintenance-record upload throughput against a running server.")
     parser.add_argument("--port", type=int, required=True)
@@ -313,7 +304,7 @@ def main() -> None:
     parser.add_argument("--server-pid", type=int, help="gunicorn's master pid, to count its workers' CPU time")
     parser.add_argument("--database", help="the server's database name, to count its PostgreSQL backends' CPU time")
     args = parser.parse_args()
-    setup = _shell_json(UPLOAD_SETUP_SNIPPET % {"username": args.username})
+    setup = shell_json(None, UPLOAD_SETUP_SNIPPET % {"username": args.username})
     print(f"{len(setup['elevators'])} elevators, {len(setup['workers'])} certified workers, "
           f"{setup['records']} records before", flush=True)
     payloads = build_payloads(setup, batches=args.batches + args.warmup, batch_size=args.batch_size, seed=args.seed)
@@ -321,7 +312,7 @@ def main() -> None:
                                     concurrency=args.concurrency, server_pid=args.server_pid, database=args.database)
     ids = result.pop("ids")
     path = Path(f"/tmp/bench-upload-{os.getpid()}.json")
-    check = _shell_json(upload_check_code(ids, path))
+    check = shell_json(None, upload_check_code(ids, path))
     path.unlink()
     print(json.dumps({**result, "in_database": check}, indent=2, ensure_ascii=False))
     print(f"{result['records_per_second']:.0f} records/s; per batch of {result['batch_size']}: "
