@@ -41,6 +41,20 @@ def _scoped(user, qs: QuerySet, *, district: str, use_unit: str, firm: str, agen
     return qs.filter(**{path: user.organization_id}) if path else qs.none()
 
 
+def scope_key(user) -> str | None:
+    """A name for the rows `_scoped` lets this user see, the same for every user who sees the same rows: "city",
+    "district-<id>", "<role>-<organisation id>"; None for a user who sees none (e.g. for cache keys of figures)."""
+    if not user.is_authenticated:
+        return None
+    if is_city_wide(user):
+        return "city"
+    if user.role == Role.DISTRICT_REGULATOR:
+        return f"district-{user.district_id}" if user.district_id else None
+    if user.role in (Role.USE_UNIT, Role.MAINTENANCE, Role.INSPECTION) and user.organization_id:
+        return f"{user.role}-{user.organization_id}"
+    return None
+
+
 def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """The elevators a user may see."""
     qs = Elevator.objects.all() if queryset is None else queryset

@@ -26,7 +26,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts import access
-from accounts.choices import Role
 from complaints.choices import OPEN_STATUSES, Category
 from complaints.selectors import complaint_overdue_q
 from maintenance.choices import FaultKind, Grade
@@ -117,18 +116,8 @@ def _months(since: date, until: date) -> list[MonthRange]:
     return result
 
 
-def _cache_scope(user) -> str | None:
-    """Whose figures these are, for the cache key: the whole city, or one district regulator's district. Other
-    users' figures are not cached."""
-    if access.is_city_wide(user):
-        return "city"
-    if user.role == Role.DISTRICT_REGULATOR and user.district_id:
-        return f"district-{user.district_id}"
-    return None
-
-
 def _data_version(scope: str | None) -> int | None:
-    """The current data version, or None when figures for this scope are not cached (SQLite, unknown scope)."""
+    """The current data version, or None when figures are not cached (SQLite, or a user who sees nothing)."""
     if connection.vendor != "postgresql" or scope is None or not settings.DASHBOARD_CACHE_SECONDS:
         return None
     return DataVersion.objects.filter(name="dashboard").values_list("version", flat=True).first() or 0
@@ -140,8 +129,8 @@ def _cached(version: int | None, key: tuple, compute):
     The version (dashboards.models.DataVersion) is raised by PostgreSQL triggers in the very transaction that
     changes an elevator, district, fault or credit grade: a changed registry is a new key, so a cached figure is
     never stale. The version is read before computing, so what is stored is at least as new as its key. Without
-    a version (SQLite, or a user whose scope is not city or district) nothing is cached. Complaint figures are not
-    cached at all: they depend on the clock (deadlines pass) and change with every complaint filed.
+    a version (SQLite) nothing is cached; the key names the rows the user may see (access.scope_key). Complaint
+    figures are not cached at all: they depend on the clock (deadlines pass) and change with every complaint filed.
     """
     if version is None:
         return compute()
@@ -181,7 +170,7 @@ def dashboard_numbers(*, user, district: District | None = None, since: date, un
     inspection = _inspection_qs(today)
     counts = {f"age_{key}": Count("id", filter=_band_q(*bands[key])) for key, _low, _high in AGE_BANDS}
     counts.update({f"insp_{key}": Count("id", filter=q) for key, q in inspection.items()})
-    scope = _cache_scope(user)
+    scope = access.scope_key(user)
     version = _data_version(scope)
     rows = _cached(version, ("elevators", scope, district and district.pk, today), lambda: list(
         elevators.order_by().values("district_id", "elevator_type", "status")

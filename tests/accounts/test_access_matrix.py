@@ -265,3 +265,23 @@ def test_each_role_lands_on_a_page_it_may_use_after_signing_in(client, world, ro
     response = client.get("/accounts/start/", follow=True)
     assert response.redirect_chain[0][0] == lands_on
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_scope_key_names_the_rows_a_user_sees():
+    """Users who see the same rows share a scope key (cached figures are keyed by it); others never do."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts import access
+    from accounts.choices import Role
+
+    from ..factories import user_with_role
+
+    city_a, city_b = user_with_role(Role.CITY_REGULATOR), user_with_role(Role.CITY_REGULATOR)
+    district = user_with_role(Role.DISTRICT_REGULATOR)
+    firm = user_with_role(Role.MAINTENANCE)
+    assert access.scope_key(city_a) == access.scope_key(city_b) == "city"
+    assert access.scope_key(district) == f"district-{district.district_id}"
+    assert access.scope_key(firm) == f"maintenance-{firm.organization_id}"
+    assert access.scope_key(AnonymousUser()) is None
+    assert len({access.scope_key(u) for u in (city_a, district, firm)}) == 3
