@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Case, Count, DateTimeField, F, Q, Que
 
 from accounts import access
 from elevator_portal.dates import day_bounds
+from registry.selectors import elevator_by_public_code
 
 from .choices import Status
 
@@ -36,20 +37,9 @@ def complaint_counts_by_elevator(*, since: date, until: date) -> dict[int, int]:
 
 
 def elevator_for_complaint(*, code: str):
-    """The elevator a complaint names by its 20-digit registration code or 5-6 digit rescue code, or None.
-
-    Only with its district: filing needs the district, address and building kind, and the form shows the address and
-    district. (registry's `elevator_by_public_code` also joins the use unit and the firm for the public elevator page;
-    every complaint would pay for those two joins.)
-    """
-    from registry.models import Elevator
-
-    field = "registration_code" if len(code) == 20 else "rescue_code"
-    try:
-        # get(), not first(): both codes are unique, and first() would have the database sort by them.
-        return Elevator.objects.select_related("district").get(**{field: code})
-    except Elevator.DoesNotExist:
-        return None
+    """The elevator a complaint names by its registration or rescue code, or None; with its district only (filing
+    needs the district, address and building kind)."""
+    return elevator_by_public_code(code, related=("district",))
 
 
 def complaint_overdue_q(*, now: datetime) -> Q:

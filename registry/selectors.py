@@ -60,11 +60,16 @@ def elevator_public_lookup(*, text: str) -> QuerySet:
     return qs.filter(text_contains("address", text) | text_contains("building_name", text))
 
 
-def elevator_by_public_code(code: str) -> Elevator | None:
-    """The elevator behind /e/<code>/: a 20-digit registration code or a 5-6 digit rescue code."""
+def elevator_by_public_code(code: str, *, related: tuple[str, ...] = ("district", "use_unit", "maintenance_firm")
+                            ) -> Elevator | None:
+    """The elevator behind /e/<code>/: a 20-digit registration code or a 5-6 digit rescue code.
+
+    `related`: what to join; the public page shows the use unit and the firm, the complaint intake needs only the
+    district (every complaint would pay for the other two joins).
+    """
     field = "registration_code" if len(code) == 20 else "rescue_code"
-    return (
-        Elevator.objects.select_related("district", "use_unit", "maintenance_firm")
-        .filter(**{field: code})
-        .first()
-    )
+    try:
+        # get(), not first(): both codes are unique, and first() would have the database sort by them.
+        return Elevator.objects.select_related(*related).get(**{field: code})
+    except Elevator.DoesNotExist:
+        return None
