@@ -125,10 +125,17 @@ def can_use_admin_for(user, model) -> bool:
 
 # ---------------------------------------------------------------- inspections (特种设备安全法 §40; plan §2(3), §2(7))
 
+
 def _by_elevator_scope(user, qs: QuerySet, elevator_path: str, agency_path: str | None) -> QuerySet:
     """Scope rows that hang off an elevator (and, for agency staff, off their agency)."""
-    return _scoped(user, qs, district=f"{elevator_path}__district_id", use_unit=f"{elevator_path}__use_unit_id",
-                   firm=f"{elevator_path}__maintenance_firm_id", agency=f"{agency_path}_id" if agency_path else None)
+    return _scoped(
+        user,
+        qs,
+        district=f"{elevator_path}__district_id",
+        use_unit=f"{elevator_path}__use_unit_id",
+        firm=f"{elevator_path}__maintenance_firm_id",
+        agency=f"{agency_path}_id" if agency_path else None,
+    )
 
 
 def inspection_applications_for(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -169,11 +176,15 @@ def can_record_inspection(user, agency_id: int) -> bool:
 
 def can_rectify_defect(user, defect) -> bool:
     """The use unit records the rectification of defects on its elevators."""
-    return (user.is_authenticated and user.role == Role.USE_UNIT
-            and defect.inspection.elevator.use_unit_id == user.organization_id)
+    return (
+        user.is_authenticated
+        and user.role == Role.USE_UNIT
+        and defect.inspection.elevator.use_unit_id == user.organization_id
+    )
 
 
 # ---------------------------------------------------------------- maintenance (条例 §31; TSG T5002-2017; plan §2(2))
+
 
 def maintenance_records_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """Records, and so their attachments: a firm sees the records it wrote, others by their elevators."""
@@ -203,14 +214,17 @@ def faults_for(user, queryset: QuerySet | None = None) -> QuerySet:
 
 def can_write_maintenance_for(user, elevator: Elevator) -> bool:
     """A firm writes records only for elevators under its active contract (the elevator's current firm)."""
-    return (user.is_authenticated and user.role == Role.MAINTENANCE and user.organization_id is not None
-            and elevator.maintenance_firm_id == user.organization_id)
+    return (
+        user.is_authenticated
+        and user.role == Role.MAINTENANCE
+        and user.organization_id is not None
+        and elevator.maintenance_firm_id == user.organization_id
+    )
 
 
 def can_confirm_record(user, record) -> bool:
     """The use unit's safety manager confirms records of its elevators (TSG T5002-2017)."""
-    return (user.is_authenticated and user.role == Role.USE_UNIT
-            and record.elevator.use_unit_id == user.organization_id)
+    return user.is_authenticated and user.role == Role.USE_UNIT and record.elevator.use_unit_id == user.organization_id
 
 
 def can_manage_contracts(user, use_unit: Organization | None = None) -> bool:
@@ -226,9 +240,15 @@ def can_manage_contracts(user, use_unit: Organization | None = None) -> bool:
 
 def can_record_fault(user, elevator: Elevator) -> bool:
     """Faults come from the elevator's firm, its use unit, or regulators (96333 platform operators)."""
-    return is_regulator(user) and elevators_for(user).filter(pk=elevator.pk).exists() or (
-        user.is_authenticated and user.role in (Role.MAINTENANCE, Role.USE_UNIT)
-        and user.organization_id in (elevator.maintenance_firm_id, elevator.use_unit_id))
+    return (
+        is_regulator(user)
+        and elevators_for(user).filter(pk=elevator.pk).exists()
+        or (
+            user.is_authenticated
+            and user.role in (Role.MAINTENANCE, Role.USE_UNIT)
+            and user.organization_id in (elevator.maintenance_firm_id, elevator.use_unit_id)
+        )
+    )
 
 
 def can_update_fault(user, fault) -> bool:
@@ -249,6 +269,7 @@ def can_update_fault(user, fault) -> bool:
 
 # ---------------------------------------------------------------- complaints (plan §2(8), §2(10), §2(11))
 
+
 def complaints_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """A department sees what is routed to it (lead or co-responsible), a district what is in its district,
     the use unit and the firm complaints about their elevators."""
@@ -263,7 +284,8 @@ def complaints_for(user, queryset: QuerySet | None = None) -> QuerySet:
         return qs.filter(district_id=user.district_id)
     if user.role == Role.DEPARTMENT:
         mine = Q(department__organization_id=user.organization_id) | Q(
-            co_departments__organization_id=user.organization_id)
+            co_departments__organization_id=user.organization_id
+        )
         return qs.filter(pk__in=qs.model.objects.filter(mine).values("pk"))
     if user.role == Role.USE_UNIT:
         return qs.filter(elevator__use_unit_id=user.organization_id)
@@ -291,18 +313,21 @@ def can_respond_to_complaint(user, complaint) -> bool:
         return True
     if user.role in (Role.USE_UNIT, Role.MAINTENANCE) and complaint.elevator_id:
         return user.organization_id in (complaint.elevator.use_unit_id, complaint.elevator.maintenance_firm_id)
-    return user.role == Role.DEPARTMENT and complaint.co_departments.filter(
-        organization_id=user.organization_id).exists()
+    return (
+        user.role == Role.DEPARTMENT and complaint.co_departments.filter(organization_id=user.organization_id).exists()
+    )
 
 
 def can_view_complaints(user) -> bool:
     """Whether the staff complaint queue (page, API, export) is for this user at all: regulators, departments,
     use units and maintenance firms; inspection agencies have no complaints of their own."""
-    return user.is_authenticated and (is_regulator(user) or user.role in (
-        Role.DEPARTMENT, Role.USE_UNIT, Role.MAINTENANCE))
+    return user.is_authenticated and (
+        is_regulator(user) or user.role in (Role.DEPARTMENT, Role.USE_UNIT, Role.MAINTENANCE)
+    )
 
 
 # ---------------------------------------------------------------- plan tasks (plan 二 (一)–(十四); 三(1) 定期分析)
+
 
 def can_view_plan_tasks(user) -> bool:
     """The plan's 14 tasks and their progress are a working page for regulators and the responsible departments."""

@@ -39,12 +39,16 @@ class User(AbstractUser):
         if not self.role:
             return
         if self.organization_id is None:
-            raise ValidationError({"organization": _("角色为“%(role)s”的用户必须属于一个单位。") % {"role": self.get_role_display()}})
+            raise ValidationError(
+                {"organization": _("角色为“%(role)s”的用户必须属于一个单位。") % {"role": self.get_role_display()}}
+            )
         expected = ROLE_ORGANIZATION_KIND[Role(self.role)]
         if self.organization.kind != expected:
             raise ValidationError(
-                {"organization": _("角色“%(role)s”的用户必须属于%(kind)s。")
-                 % {"role": self.get_role_display(), "kind": self.organization.kind_label_for(expected)}}
+                {
+                    "organization": _("角色“%(role)s”的用户必须属于%(kind)s。")
+                    % {"role": self.get_role_display(), "kind": self.organization.kind_label_for(expected)}
+                }
             )
         if self.role == Role.DISTRICT_REGULATOR and self.organization.district_id is None:
             raise ValidationError({"organization": _("区县监管人员必须属于一个区县的监管部门。")})

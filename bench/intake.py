@@ -37,8 +37,9 @@ MARKER = "INTAKE_JSON "
 CSRF_ALPHABET = string.ascii_letters + string.digits
 
 
-def wrk_intake(port: int, codes: list[str], started_token: str, seconds: int = 20, connections: int = 16,
-               threads: int = 2) -> dict:
+def wrk_intake(
+    port: int, codes: list[str], started_token: str, seconds: int = 20, connections: int = 16, threads: int = 2
+) -> dict:
     """Post the complaint form with wrk for `seconds` on `connections` connections; each post names the next code.
 
     Returns a dict: seconds, requests (answers wrk received), accepted, accepted_per_second, median_ms, p95_ms,
@@ -55,20 +56,42 @@ def wrk_intake(port: int, codes: list[str], started_token: str, seconds: int = 2
     with tempfile.TemporaryDirectory(prefix="intake-") as tmp:
         codes_file = Path(tmp) / "codes.txt"
         codes_file.write_text("\n".join(codes) + "\n")
-        command = [wrk, "--threads", str(threads), "--connections", str(connections), "--duration", f"{seconds}s",
-                   # A post slower than this counts as an error (wrk's default of 2 s would hide a stalled server
-                   # behind "timeouts"; 10 s still bounds the run).
-                   "--timeout", "10s", "--latency", "--script", str(SCRIPT), f"http://{HOST}:{port}/complaints/new/",
-                   "--", str(codes_file), started_token, csrf, tmp, str(threads)]
+        command = [
+            wrk,
+            "--threads",
+            str(threads),
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{seconds}s",
+            # A post slower than this counts as an error (wrk's default of 2 s would hide a stalled server
+            # behind "timeouts"; 10 s still bounds the run).
+            "--timeout",
+            "10s",
+            "--latency",
+            "--script",
+            str(SCRIPT),
+            f"http://{HOST}:{port}/complaints/new/",
+            "--",
+            str(codes_file),
+            started_token,
+            csrf,
+            tmp,
+            str(threads),
+        ]
         run = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
         if run.returncode != 0:
             raise RuntimeError(f"wrk exited with {run.returncode}: {run.stderr[-2000:]}")
         lines = [line for line in run.stdout.splitlines() if line.startswith(MARKER)]
         if not lines:
             raise RuntimeError(f"wrk printed no result line:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
-        report = json.loads(lines[-1][len(MARKER):])
-        tracking = [line.strip() for path in sorted(Path(tmp).glob("accepted-*.txt"))
-                    for line in path.read_text().splitlines() if line.strip()]
+        report = json.loads(lines[-1][len(MARKER) :])
+        tracking = [
+            line.strip()
+            for path in sorted(Path(tmp).glob("accepted-*.txt"))
+            for line in path.read_text().splitlines()
+            if line.strip()
+        ]
 
     errors = {str(status): count for status, count in report["statuses"].items()}
     for kind, count in report["socket"].items():
@@ -128,31 +151,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--codes-file", required=True, help="elevator registration or rescue codes, one a line")
-    parser.add_argument("--started", help="a started token signed with the server's SECRET_KEY (default: made with "
-                                          "manage.py shell, so the environment must match the server's)")
+    parser.add_argument(
+        "--started",
+        help="a started token signed with the server's SECRET_KEY (default: made with "
+        "manage.py shell, so the environment must match the server's)",
+    )
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--check-db", action="store_true",
-                        help="look every accepted tracking number up (manage.py shell, this environment's database)")
+    parser.add_argument(
+        "--check-db",
+        action="store_true",
+        help="look every accepted tracking number up (manage.py shell, this environment's database)",
+    )
     parser.add_argument("--show-wrk", action="store_true", help="print wrk's own output too")
     args = parser.parse_args()
     codes = [line.strip() for line in Path(args.codes_file).read_text().splitlines() if line.strip()]
     started = args.started or shell_json(None, STARTED_SNIPPET)
-    result = wrk_intake(args.port, codes, started, seconds=args.seconds, connections=args.connections,
-                        threads=args.threads)
+    result = wrk_intake(
+        args.port, codes, started, seconds=args.seconds, connections=args.connections, threads=args.threads
+    )
     if args.show_wrk:
         print(result["wrk_output"])
-    print(f"{result['accepted']} accepted in {result['seconds']:.1f} s = {result['accepted_per_second']:.0f}/s "
-          f"({args.connections} connections, {args.threads} wrk threads); median {result['median_ms']:.1f} ms, "
-          f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
-          f"errors {result['error_count']} {result['errors'] or ''}")
+    print(
+        f"{result['accepted']} accepted in {result['seconds']:.1f} s = {result['accepted_per_second']:.0f}/s "
+        f"({args.connections} connections, {args.threads} wrk threads); median {result['median_ms']:.1f} ms, "
+        f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
+        f"errors {result['error_count']} {result['errors'] or ''}"
+    )
     failed = bool(result["error_count"])
     if args.check_db:
         check = check_in_database(result["tracking_numbers"])
-        print(f"in the database: {check['found']}/{check['wanted']}"
-              + (f", missing {check['missing']}" if check["missing"] else "")
-              + (f", {check['duplicates']} tracking numbers given twice" if check["duplicates"] else ""))
+        print(
+            f"in the database: {check['found']}/{check['wanted']}"
+            + (f", missing {check['missing']}" if check["missing"] else "")
+            + (f", {check['duplicates']} tracking numbers given twice" if check["duplicates"] else "")
+        )
         failed = failed or check["found"] != check["wanted"] or bool(check["duplicates"])
     sys.exit(1 if failed else 0)
 

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from intake import check_in_database, wrk_intake  # noqa: E402  (bench/intake.py, the wrk load generator)
 from shell import shell_json  # noqa: E402
 from upload import UPLOAD_SETUP_SNIPPET, build_payloads, bulk_upload_throughput, upload_check_code  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 SCALES = {"S": 100_000, "M": 10_000, "L": 1_000_000}
@@ -61,30 +62,32 @@ def fail(message: str) -> None:
 
 # --- Environment and subprocesses -----------------------------------------------------------------------------
 
+
 def bench_env(args) -> dict:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "elevator_portal.settings",
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench",
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-        # Jobs and intake render and "send" their mail, but nothing leaves the machine or floods the terminal.
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        # Intake is measured from one client IP: lift the per-IP limit (the limiter still runs on every request).
-        "COMPLAINT_RATE_PER_IP": "1000000/m",
-        "DEMO_PASSWORD": DEMO_PASSWORD,
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "elevator_portal.settings",
+            "DATABASE_URL": args.database_url,
+            "REDIS_URL": args.redis_url,
+            "DEBUG": "false",
+            "SECRET_KEY": "bench",
+            "ALLOWED_HOSTS": HOST,
+            "LOG_LEVEL": "WARNING",
+            # Jobs and intake render and "send" their mail, but nothing leaves the machine or floods the terminal.
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            # Intake is measured from one client IP: lift the per-IP limit (the limiter still runs on every request).
+            "COMPLAINT_RATE_PER_IP": "1000000/m",
+            "DEMO_PASSWORD": DEMO_PASSWORD,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
 def manage(env, *argv, capture=False, timeout=None) -> subprocess.CompletedProcess:
     command = [PYTHON, "manage.py", *argv]
-    result = subprocess.run(command, cwd=ROOT, env=env, text=True, timeout=timeout,
-                            capture_output=capture)
+    result = subprocess.run(command, cwd=ROOT, env=env, text=True, timeout=timeout, capture_output=capture)
     if result.returncode != 0:
         if capture:
             sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
@@ -99,8 +102,13 @@ def _admin(url: str):
     name = parts.path.lstrip("/")
     if not re.fullmatch(r"[A-Za-z0-9_]+", name):
         fail(f"unexpected database name {name!r}")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                             password=parts.password or None, dbname="postgres")
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+    )
     admin.autocommit = True
     return admin, name
 
@@ -161,14 +169,29 @@ def machine_facts(env) -> dict:
         pass
     cpu = ""
     try:
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), "")
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
     except OSError:
         pass
-    pg = shell_json(env, "import json; from django.db import connection\n"
-                         "c = connection.cursor(); c.execute('SHOW server_version'); print(json.dumps(c.fetchone()[0]))")
-    return {"nproc": os.cpu_count(), "memory": memory, "cpu": cpu, "postgresql": pg,
-            "python": platform.python_version(), "os": platform.platform()}
+    pg = shell_json(
+        env,
+        "import json; from django.db import connection\n"
+        "c = connection.cursor(); c.execute('SHOW server_version'); print(json.dumps(c.fetchone()[0]))",
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "memory": memory,
+        "cpu": cpu,
+        "postgresql": pg,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
 
 
 # --- Jobs and raw SQL, inside Django --------------------------------------------------------------------------
@@ -250,6 +273,7 @@ print(json.dumps(results))
 
 # --- HTTP client ------------------------------------------------------------------------------------------------
 
+
 class Client:
     """One keep-alive loopback connection with a tiny cookie jar, like one browser tab."""
 
@@ -317,8 +341,11 @@ def login(port: int, username: str) -> Client:
     match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     if status != 200 or not match:
         fail(f"login page answered {status} without a CSRF token")
-    status, headers, _ = client.request("POST", "/accounts/login/", {
-        "csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": DEMO_PASSWORD})
+    status, headers, _ = client.request(
+        "POST",
+        "/accounts/login/",
+        {"csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": DEMO_PASSWORD},
+    )
     if status != 302 or "sessionid" not in client.cookies:
         fail(f"could not log in as {username} (status {status}); is DEMO_PASSWORD right?")
     return client
@@ -340,8 +367,12 @@ def measure(client: Client, path: str, name: str) -> dict:
 
 def summarise(latencies: list[float], *, total_seconds: float) -> dict:
     ordered = sorted(latencies)
-    return {"median_ms": statistics.median(ordered), "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)],
-            "requests": len(ordered), "rps": len(ordered) / total_seconds if total_seconds else 0.0}
+    return {
+        "median_ms": statistics.median(ordered),
+        "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)],
+        "requests": len(ordered),
+        "rps": len(ordered) / total_seconds if total_seconds else 0.0,
+    }
 
 
 # --- Data -------------------------------------------------------------------------------------------------------
@@ -387,19 +418,30 @@ def prepare_data(args, env, *, elevators: int, label: str) -> dict:
         if args.rebuild or not database_exists(base_url):
             ensure_database(base_url, fresh=True)
             build = {"date": dt.date.today().isoformat(), "elevators": elevators}
-            for step, argv in (("migrate", ["migrate", "--noinput", "-v", "0"]), ("seed_demo", ["seed_demo"]),
-                               ("generate_scale_data", ["generate_scale_data", "--elevators", str(elevators)])):
+            for step, argv in (
+                ("migrate", ["migrate", "--noinput", "-v", "0"]),
+                ("seed_demo", ["seed_demo"]),
+                ("generate_scale_data", ["generate_scale_data", "--elevators", str(elevators)]),
+            ):
                 log(f"building the base: {step} ...")
                 began = time.monotonic()
                 out = manage(base_env, *argv, capture=True).stdout
                 build[step] = round(time.monotonic() - began, 1)
                 if step == "generate_scale_data":
-                    build["generated"] = [line.strip() for line in out.splitlines() if line.startswith(("History", "Done"))
-                                          or "synthetic elevators in" in line]
+                    build["generated"] = [
+                        line.strip()
+                        for line in out.splitlines()
+                        if line.startswith(("History", "Done")) or "synthetic elevators in" in line
+                    ]
             began = time.monotonic()
             # VACUUM too, not only ANALYZE: it sets the visibility map, without which no scan is index-only.
-            manage(base_env, "shell", "-c",
-                   "from django.db import connection; connection.cursor().execute('VACUUM (ANALYZE)')", capture=True)
+            manage(
+                base_env,
+                "shell",
+                "-c",
+                "from django.db import connection; connection.cursor().execute('VACUUM (ANALYZE)')",
+                capture=True,
+            )
             build["vacuum_analyze"] = round(time.monotonic() - began, 1)
             shell_json(base_env, BUILD_INFO_SNIPPET % {"info": build})
         began = time.monotonic()
@@ -408,25 +450,34 @@ def prepare_data(args, env, *, elevators: int, label: str) -> dict:
     began = time.monotonic()
     log("migrate ...")
     manage(env, "migrate", "--noinput", "-v", "0", capture=True)
-    manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE registry_elevator')",
-           capture=True)
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from django.db import connection; connection.cursor().execute('ANALYZE registry_elevator')",
+        capture=True,
+    )
     data["migrate"] = round(time.monotonic() - began, 1)
     data["base"] = shell_json(env, READ_INFO_SNIPPET)
     if data["base"] and data["base"].get("date") != dt.date.today().isoformat():
-        log(f"note: the base data was built on {data['base']['date']}; dates in it are relative to that day "
-            "(--rebuild to build it anew)")
+        log(
+            f"note: the base data was built on {data['base']['date']}; dates in it are relative to that day "
+            "(--rebuild to build it anew)"
+        )
     return data
 
 
 # --- Main ---------------------------------------------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="S", help="S (100,000), M (10,000), L (1,000,000) or a number")
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="a Redis database the bench may empty")
-    parser.add_argument("--skip-data", action="store_true",
-                        help="reuse the bench database as it is (jobs then find their work done)")
+    parser.add_argument(
+        "--skip-data", action="store_true", help="reuse the bench database as it is (jobs then find their work done)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the scale's base database anew")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (gthread)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
@@ -436,8 +487,10 @@ def main() -> None:
     if not elevators:
         fail(f"--scale must be S, M, L or a number, not {args.scale!r}")
     if not shutil.which("wrk"):
-        fail("wrk is not installed (it is the load generator for complaint intake): `make system-deps` as root, "
-             "or apt-get install wrk")
+        fail(
+            "wrk is not installed (it is the load generator for complaint intake): `make system-deps` as root, "
+            "or apt-get install wrk"
+        )
     os.chdir(ROOT)
     env = bench_env(args)
     run_started = time.monotonic()
@@ -462,11 +515,26 @@ def main() -> None:
 
     port = free_port()
     log(f"gunicorn on {HOST}:{port}: {args.workers} workers × {args.threads} threads")
-    server = subprocess.Popen([str(Path(PYTHON).parent / "gunicorn"), "elevator_portal.wsgi:application",
-                               "--workers", str(args.workers), "--worker-class", "gthread",
-                               "--threads", str(args.threads), "--bind", f"{HOST}:{port}",
-                               "--log-level", "warning", "--timeout", "120"],
-                              cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "elevator_portal.wsgi:application",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--bind",
+            f"{HOST}:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     rows = []
     try:
         wait_for(port, server)
@@ -478,8 +546,10 @@ def main() -> None:
             ("floor: /livez (trivial Django JSON view)", anonymous, "/livez"),
             ("/api/v1/districts/ (DRF, one small query)", anonymous, "/api/v1/districts/"),
             ("/healthz (db + broker)", anonymous, "/healthz"),
-            *[(name, api, "/api/v1/elevators/" + ("?" + urllib.parse.urlencode(params) if params else ""))
-              for name, params in API_QUERIES.items()],
+            *[
+                (name, api, "/api/v1/elevators/" + ("?" + urllib.parse.urlencode(params) if params else ""))
+                for name, params in API_QUERIES.items()
+            ],
             ("api maintenance records (city-wide, newest first)", api, "/api/v1/maintenance-records/"),
             ("public elevator page", anonymous, f"/e/{code}/"),
             ("city dashboard", city, "/dashboard/"),
@@ -492,13 +562,19 @@ def main() -> None:
             result = measure(client, path, name)
             rows.append({"name": name, "path": path, **result})
         log(f"complaint intake: wrk, {INTAKE_CONNECTIONS} connections for {INTAKE_SECONDS} s ...")
-        intake = wrk_intake(port, setup["codes"], setup["started"], seconds=INTAKE_SECONDS,
-                            connections=INTAKE_CONNECTIONS)
+        intake = wrk_intake(
+            port, setup["codes"], setup["started"], seconds=INTAKE_SECONDS, connections=INTAKE_CONNECTIONS
+        )
         log("bulk maintenance upload: 20 batches of 500 records, 4 clients ...")
         upload_setup = shell_json(env, UPLOAD_SETUP_SNIPPET % {"username": "weibao"})
-        upload = bulk_upload_throughput(port, upload_setup["token"], build_payloads(upload_setup), concurrency=4,
-                                        server_pid=server.pid,
-                                        database=urllib.parse.urlparse(args.database_url).path.lstrip("/"))
+        upload = bulk_upload_throughput(
+            port,
+            upload_setup["token"],
+            build_payloads(upload_setup),
+            concurrency=4,
+            server_pid=server.pid,
+            database=urllib.parse.urlparse(args.database_url).path.lstrip("/"),
+        )
     finally:
         server.terminate()
         try:
@@ -522,43 +598,83 @@ def main() -> None:
         if row["name"] in raw:
             sql = raw[row["name"]]
             row["raw_sql"] = sql
-            row["notes"] = (f"raw SQL median {sql['median']:.1f} ms / p95 {sql['p95']:.1f} ms; "
-                            f"API/raw {row['median_ms'] / sql['median']:.1f}× (median)"
-                            + ("; Seq Scan on registry_elevator" if sql["seq_scan"] else ""))
-    rows.append({"name": "complaint intake (POST form, wrk)", "path": "/complaints/new/",
-                 "median_ms": intake["median_ms"], "p95_ms": intake["p95_ms"], "rps": intake["accepted_per_second"],
-                 "ratio_to_floor": intake["accepted_per_second"] / floor if floor else None,
-                 "accepted": len(accepted), "errors": intake["errors"], "in_database": check,
-                 "notes": f"wrk {INTAKE_CONNECTIONS} connections, {intake['seconds']:.0f} s: {len(accepted)} accepted, "
-                          f"errors {intake['error_count']} {intake['errors'] or ''}, "
-                          f"{check['found']}/{check['wanted']} in the database"})
-    rows.append({"name": "bulk maintenance upload (API, 500 records a batch)", "path": "/api/v1/maintenance-records/bulk/",
-                 "median_ms": upload["median_ms"], "p95_ms": upload["p95_ms"], "rps": upload["records_per_second"],
-                 "ratio_to_floor": None, "errors": upload["errors"], "in_database": upload_check,
-                 "cpu_seconds": upload.get("cpu_seconds"),
-                 "notes": f"{upload['records']} records in {upload['batches']} batches by {upload['concurrency']} clients; "
-                          f"latency per batch; errors {sum(upload['errors'].values())} {upload['errors'] or ''}; "
-                          f"{upload_check['found']}/{upload_check['wanted']} in the database with "
-                          f"{upload_check['items']} checklist rows; replay of a key "
-                          f"{'ok' if upload['replay_ok'] else 'FAILED'}; "
-                          f"{upload.get('records_per_cpu_second', 0):.0f} records per CPU-second"})
+            row["notes"] = (
+                f"raw SQL median {sql['median']:.1f} ms / p95 {sql['p95']:.1f} ms; "
+                f"API/raw {row['median_ms'] / sql['median']:.1f}× (median)"
+                + ("; Seq Scan on registry_elevator" if sql["seq_scan"] else "")
+            )
+    rows.append(
+        {
+            "name": "complaint intake (POST form, wrk)",
+            "path": "/complaints/new/",
+            "median_ms": intake["median_ms"],
+            "p95_ms": intake["p95_ms"],
+            "rps": intake["accepted_per_second"],
+            "ratio_to_floor": intake["accepted_per_second"] / floor if floor else None,
+            "accepted": len(accepted),
+            "errors": intake["errors"],
+            "in_database": check,
+            "notes": f"wrk {INTAKE_CONNECTIONS} connections, {intake['seconds']:.0f} s: {len(accepted)} accepted, "
+            f"errors {intake['error_count']} {intake['errors'] or ''}, "
+            f"{check['found']}/{check['wanted']} in the database",
+        }
+    )
+    rows.append(
+        {
+            "name": "bulk maintenance upload (API, 500 records a batch)",
+            "path": "/api/v1/maintenance-records/bulk/",
+            "median_ms": upload["median_ms"],
+            "p95_ms": upload["p95_ms"],
+            "rps": upload["records_per_second"],
+            "ratio_to_floor": None,
+            "errors": upload["errors"],
+            "in_database": upload_check,
+            "cpu_seconds": upload.get("cpu_seconds"),
+            "notes": f"{upload['records']} records in {upload['batches']} batches by {upload['concurrency']} clients; "
+            f"latency per batch; errors {sum(upload['errors'].values())} {upload['errors'] or ''}; "
+            f"{upload_check['found']}/{upload_check['wanted']} in the database with "
+            f"{upload_check['items']} checklist rows; replay of a key "
+            f"{'ok' if upload['replay_ok'] else 'FAILED'}; "
+            f"{upload.get('records_per_cpu_second', 0):.0f} records per CPU-second",
+        }
+    )
     for name, job in jobs.items():
-        rows.append({"name": f"job {name}", "median_ms": None, "p95_ms": None, "rps": None, "ratio_to_floor": None,
-                     "seconds": job["seconds"], "queries": job["queries"],
-                     "notes": f"wall {job['seconds']:.2f} s, {job['queries']} queries; {job['output']}"})
+        rows.append(
+            {
+                "name": f"job {name}",
+                "median_ms": None,
+                "p95_ms": None,
+                "rps": None,
+                "ratio_to_floor": None,
+                "seconds": job["seconds"],
+                "queries": job["queries"],
+                "notes": f"wall {job['seconds']:.2f} s, {job['queries']} queries; {job['output']}",
+            }
+        )
 
     today = dt.date.today().isoformat()
-    report = {"date": today, "scale": label, "elevators": setup["elevators"], "machine": facts, "data_seconds": data,
-              "samples": SAMPLES, "warmup": WARMUP, "gunicorn_workers": args.workers, "rows": rows,
-              "total_seconds": round(time.monotonic() - run_started, 1)}
+    report = {
+        "date": today,
+        "scale": label,
+        "elevators": setup["elevators"],
+        "machine": facts,
+        "data_seconds": data,
+        "samples": SAMPLES,
+        "warmup": WARMUP,
+        "gunicorn_workers": args.workers,
+        "rows": rows,
+        "total_seconds": round(time.monotonic() - run_started, 1),
+    }
     table = markdown_table(rows)
     print()
     print(table)
-    header = (f"# Bench {today}, scale {label} ({setup['elevators']} elevators)\n\n"
-              f"Machine: {facts['nproc']} cores ({facts['cpu']}), {facts['memory']}, PostgreSQL {facts['postgresql']}, "
-              f"Python {facts['python']}, gunicorn {args.workers} gthread workers × {args.threads} threads, DEBUG off, Redis cache.\n"
-              f"Data: {data}. Latencies over {SAMPLES} sequential requests after {WARMUP} warm-up; "
-              f"req/s is sequential (one client) except for intake. Whole run {report['total_seconds']} s.\n\n")
+    header = (
+        f"# Bench {today}, scale {label} ({setup['elevators']} elevators)\n\n"
+        f"Machine: {facts['nproc']} cores ({facts['cpu']}), {facts['memory']}, PostgreSQL {facts['postgresql']}, "
+        f"Python {facts['python']}, gunicorn {args.workers} gthread workers × {args.threads} threads, DEBUG off, Redis cache.\n"
+        f"Data: {data}. Latencies over {SAMPLES} sequential requests after {WARMUP} warm-up; "
+        f"req/s is sequential (one client) except for intake. Whole run {report['total_seconds']} s.\n\n"
+    )
     (RESULTS / f"{today}-{label}.md").write_text(header + table + "\n")
     (RESULTS / f"{today}-{label}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log(f"written bench/results/{today}-{label}.md and .json ({report['total_seconds']} s in all)")
@@ -586,8 +702,10 @@ def target(row: dict) -> str:
         return verdict("< 60 s, queries independent of N", row["seconds"] < 60)
     if name.startswith("complaint intake"):
         check = row["in_database"]
-        return verdict("≥ 300/s, no errors, none lost",
-                       row["rps"] >= 300 and not row["errors"] and check["found"] == check["wanted"])
+        return verdict(
+            "≥ 300/s, no errors, none lost",
+            row["rps"] >= 300 and not row["errors"] and check["found"] == check["wanted"],
+        )
     if name.startswith("bulk maintenance upload"):
         return verdict("≥ 5,000 records/s", row["rps"] >= 5000)
     return ""
@@ -597,12 +715,16 @@ def markdown_table(rows: list[dict]) -> str:
     def number(value, fmt):
         return "" if value is None else format(value, fmt)
 
-    lines = ["| name | median ms | p95 ms | req/s | req/s ÷ floor | target | notes |",
-             "|---|---:|---:|---:|---:|---|---|"]
+    lines = [
+        "| name | median ms | p95 ms | req/s | req/s ÷ floor | target | notes |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
     for row in rows:
-        lines.append(f"| {row['name']} | {number(row['median_ms'], '.1f')} | {number(row['p95_ms'], '.1f')} | "
-                     f"{number(row['rps'], '.0f')} | {number(row['ratio_to_floor'], '.2f')} | {target(row)} | "
-                     f"{row['notes']} |")
+        lines.append(
+            f"| {row['name']} | {number(row['median_ms'], '.1f')} | {number(row['p95_ms'], '.1f')} | "
+            f"{number(row['rps'], '.0f')} | {number(row['ratio_to_floor'], '.2f')} | {target(row)} | "
+            f"{row['notes']} |"
+        )
     return "\n".join(lines)
 
 

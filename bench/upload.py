@@ -95,8 +95,14 @@ def upload_check_code(ids: list[int], path: Path) -> str:
     return UPLOAD_CHECK_SNIPPET % {"path": str(path)}
 
 
-def build_payloads(setup: dict, *, batches: int = BATCHES + WARMUP, batch_size: int = BATCH_SIZE, seed: int = 7,
-                   now: dt.datetime | None = None) -> list[dict]:
+def build_payloads(
+    setup: dict,
+    *,
+    batches: int = BATCHES + WARMUP,
+    batch_size: int = BATCH_SIZE,
+    seed: int = 7,
+    now: dt.datetime | None = None,
+) -> list[dict]:
     """`batches` bodies of `batch_size` records for distinct elevators of the firm (cycling if there are fewer).
 
     Each visit starts on one of the last 14 days between 08:00 and 17:00 and lasts 30-90 minutes, so it ends in the
@@ -124,17 +130,31 @@ def build_payloads(setup: dict, *, batches: int = BATCHES + WARMUP, batch_size: 
             for item in checklist.get(tier, []):
                 result = rng.choices(results, result_weights)[0]
                 items.append({"item": item, "result": result, **({"note": NOTES[result]} if result in NOTES else {})})
-            records.append({"elevator": order[n % len(order)], "tier": tier, "started_at": start.isoformat(),
-                            "ended_at": end.isoformat(), "workers": crew, "signed_by": crew[0], "items": items,
-                            "note": "例行维保，运行正常。" if tier != "repair" else "更换层门门锁触点。"})
+            records.append(
+                {
+                    "elevator": order[n % len(order)],
+                    "tier": tier,
+                    "started_at": start.isoformat(),
+                    "ended_at": end.isoformat(),
+                    "workers": crew,
+                    "signed_by": crew[0],
+                    "items": items,
+                    "note": "例行维保，运行正常。" if tier != "repair" else "更换层门门锁触点。",
+                }
+            )
             n += 1
         payloads.append({"records": records})
     return payloads
 
 
 def _post(conn_box: list, port: int, token: str, body: bytes, key: str):
-    headers = {"Host": HOST, "Authorization": f"Token {token}", "Content-Type": "application/json",
-               "Accept": "application/json", "Idempotency-Key": key}
+    headers = {
+        "Host": HOST,
+        "Authorization": f"Token {token}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "Idempotency-Key": key,
+    }
     for attempt in (1, 2):
         try:
             conn_box[0].request("POST", PATH, body=body, headers=headers)
@@ -181,9 +201,17 @@ def _cpu_seconds(server_pid: int | None, database: str | None) -> dict[int, tupl
     return found
 
 
-def bulk_upload_throughput(port: int, token: str, payloads: list[dict] | None = None, *, setup: dict | None = None,
-                           warmup: int = WARMUP, concurrency: int = CONCURRENCY, server_pid: int | None = None,
-                           database: str | None = None) -> dict:
+def bulk_upload_throughput(
+    port: int,
+    token: str,
+    payloads: list[dict] | None = None,
+    *,
+    setup: dict | None = None,
+    warmup: int = WARMUP,
+    concurrency: int = CONCURRENCY,
+    server_pid: int | None = None,
+    database: str | None = None,
+) -> dict:
     """Post `payloads` (or build_payloads(setup)) to the bulk endpoint and time it.
 
     The first `warmup` batches are sent one by one and not timed; the rest are shared among `concurrency` clients,
@@ -205,8 +233,10 @@ def bulk_upload_throughput(port: int, token: str, payloads: list[dict] | None = 
     bodies = [(f"bench-{run}-{i}", json.dumps(p, ensure_ascii=False).encode()) for i, p in enumerate(payloads)]
     sizes = [len(p["records"]) for p in payloads]
     # What each batch should add besides its records: checklist rows and worker rows, for UPLOAD_CHECK_SNIPPET.
-    rows = {key: (sum(len(r["items"]) for r in p["records"]), sum(len(set(r["workers"])) for r in p["records"]))
-            for (key, _), p in zip(bodies, payloads)}
+    rows = {
+        key: (sum(len(r["items"]) for r in p["records"]), sum(len(set(r["workers"])) for r in p["records"]))
+        for (key, _), p in zip(bodies, payloads)
+    }
     saved = {"items": 0, "workers": 0}
     lock = threading.Lock()
     ids: list[int] = []
@@ -282,14 +312,27 @@ def bulk_upload_throughput(port: int, token: str, payloads: list[dict] | None = 
     measured = sum(sizes[warmup:])
     ordered = sorted(latencies)
     # Only records the server accepted count: a refused batch adds its time, not its records.
-    return {"records_per_second": created_timed[0] / seconds if seconds else 0.0,
-            "median_ms": statistics.median(ordered) if ordered else None,
-            "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] if ordered else None,
-            "batch_size": max(sizes) if sizes else 0, "batches": len(ordered), "records": measured,
-            "seconds": seconds, "concurrency": concurrency, "errors": errors, "error_samples": samples,
-            "replay_ok": replay_ok, "ids": ids, "items_saved": saved["items"], "workers_saved": saved["workers"],
-            **({"cpu_seconds": cpu, "records_per_cpu_second": created_timed[0] / max(sum(cpu.values()), 1e-9)}
-               if server_pid or database else {})}
+    return {
+        "records_per_second": created_timed[0] / seconds if seconds else 0.0,
+        "median_ms": statistics.median(ordered) if ordered else None,
+        "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] if ordered else None,
+        "batch_size": max(sizes) if sizes else 0,
+        "batches": len(ordered),
+        "records": measured,
+        "seconds": seconds,
+        "concurrency": concurrency,
+        "errors": errors,
+        "error_samples": samples,
+        "replay_ok": replay_ok,
+        "ids": ids,
+        "items_saved": saved["items"],
+        "workers_saved": saved["workers"],
+        **(
+            {"cpu_seconds": cpu, "records_per_cpu_second": created_timed[0] / max(sum(cpu.values()), 1e-9)}
+            if server_pid or database
+            else {}
+        ),
+    }
 
 
 def main() -> None:
@@ -305,27 +348,47 @@ def main() -> None:
     parser.add_argument("--database", help="the server's database name, to count its PostgreSQL backends' CPU time")
     args = parser.parse_args()
     setup = shell_json(None, UPLOAD_SETUP_SNIPPET % {"username": args.username})
-    print(f"{len(setup['elevators'])} elevators, {len(setup['workers'])} certified workers, "
-          f"{setup['records']} records before", flush=True)
+    print(
+        f"{len(setup['elevators'])} elevators, {len(setup['workers'])} certified workers, "
+        f"{setup['records']} records before",
+        flush=True,
+    )
     payloads = build_payloads(setup, batches=args.batches + args.warmup, batch_size=args.batch_size, seed=args.seed)
-    result = bulk_upload_throughput(args.port, setup["token"], payloads, warmup=args.warmup,
-                                    concurrency=args.concurrency, server_pid=args.server_pid, database=args.database)
+    result = bulk_upload_throughput(
+        args.port,
+        setup["token"],
+        payloads,
+        warmup=args.warmup,
+        concurrency=args.concurrency,
+        server_pid=args.server_pid,
+        database=args.database,
+    )
     ids = result.pop("ids")
     path = Path(f"/tmp/bench-upload-{os.getpid()}.json")
     check = shell_json(None, upload_check_code(ids, path))
     path.unlink()
     print(json.dumps({**result, "in_database": check}, indent=2, ensure_ascii=False))
-    print(f"{result['records_per_second']:.0f} records/s; per batch of {result['batch_size']}: "
-          f"median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms; {result['concurrency']} clients; "
-          f"errors {sum(result['errors'].values())}; {check['found']}/{check['wanted']} in the database "
-          f"(checklist rows {check['items']}/{result['items_saved']}, "
-          f"worker rows {check['workers']}/{result['workers_saved']}); "
-          f"replay {'ok' if result['replay_ok'] else 'FAILED'}"
-          + (f"; {result['records_per_cpu_second']:.0f} records per CPU-second "
-             f"({', '.join(f'{k} {v:.2f} s' for k, v in result['cpu_seconds'].items())})" if "cpu_seconds" in result
-             else ""))
-    if (check["found"] != check["wanted"] or check["items"] != result["items_saved"]
-            or check["workers"] != result["workers_saved"] or result["errors"] or not result["replay_ok"]):
+    print(
+        f"{result['records_per_second']:.0f} records/s; per batch of {result['batch_size']}: "
+        f"median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms; {result['concurrency']} clients; "
+        f"errors {sum(result['errors'].values())}; {check['found']}/{check['wanted']} in the database "
+        f"(checklist rows {check['items']}/{result['items_saved']}, "
+        f"worker rows {check['workers']}/{result['workers_saved']}); "
+        f"replay {'ok' if result['replay_ok'] else 'FAILED'}"
+        + (
+            f"; {result['records_per_cpu_second']:.0f} records per CPU-second "
+            f"({', '.join(f'{k} {v:.2f} s' for k, v in result['cpu_seconds'].items())})"
+            if "cpu_seconds" in result
+            else ""
+        )
+    )
+    if (
+        check["found"] != check["wanted"]
+        or check["items"] != result["items_saved"]
+        or check["workers"] != result["workers_saved"]
+        or result["errors"]
+        or not result["replay_ok"]
+    ):
         sys.exit(1)
 
 

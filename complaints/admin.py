@@ -26,8 +26,17 @@ class ComplaintEventInline(admin.TabularInline):
 class ComplaintAdmin(AccessScopedAdmin):
     scope = staticmethod(access.complaints_for)
     can_change = staticmethod(_read_only)
-    list_display = ["tracking_no", "category", "status", "district", "department", "trapped_now", "created_at",
-                    "resolve_deadline", "escalated_at"]
+    list_display = [
+        "tracking_no",
+        "category",
+        "status",
+        "district",
+        "department",
+        "trapped_now",
+        "created_at",
+        "resolve_deadline",
+        "escalated_at",
+    ]
     list_filter = ["status", "category", "district", "department", "source", "trapped_now"]
     list_select_related = ["district", "department"]
     search_fields = ["tracking_no", "address", "elevator__registration_code"]

@@ -97,7 +97,9 @@ PLAN: list[tuple[str, str, int, str | None]] = [
     (Category.INSURANCE, "resolved", 7, BuildingKind.RESIDENTIAL),
 ]
 TRANSITIONS_TO = {
-    "submitted": [], "overdue": [], "merged": [],
+    "submitted": [],
+    "overdue": [],
+    "merged": [],
     "accepted": ["accept"],
     "in_progress": ["accept", "start"],
     "resolved": ["accept", "start", "resolve"],
@@ -116,9 +118,13 @@ def _backdate(complaint: Complaint, days: int, rng: random.Random) -> None:
         return
     delta = timedelta(days=days, hours=rng.randint(0, 8))
     Complaint.objects.filter(pk=complaint.pk).update(
-        created_at=F("created_at") - delta, accept_deadline=F("accept_deadline") - delta,
-        resolve_deadline=F("resolve_deadline") - delta, accepted_at=F("accepted_at") - delta,
-        resolved_at=F("resolved_at") - delta, closed_at=F("closed_at") - delta)
+        created_at=F("created_at") - delta,
+        accept_deadline=F("accept_deadline") - delta,
+        resolve_deadline=F("resolve_deadline") - delta,
+        accepted_at=F("accepted_at") - delta,
+        resolved_at=F("resolved_at") - delta,
+        closed_at=F("closed_at") - delta,
+    )
     ComplaintEvent.objects.filter(complaint=complaint).update(created_at=F("created_at") - delta)
 
 
@@ -161,28 +167,34 @@ def seed_complaints(*, today: date, rng: random.Random) -> int:
             elevator = pick(kind)
         name, phone = _person(rng)
         complaint = complaint_submit(
-            elevator=elevator, district=None if elevator else departments["dq"].district,
-            address="" if elevator else "东区炳草岗大街某小区", category=category,
-            description=DESCRIPTIONS[category], trapped_now=category == Category.ENTRAPMENT,
-            contact_name=name)
+            elevator=elevator,
+            district=None if elevator else departments["dq"].district,
+            address="" if elevator else "东区炳草岗大街某小区",
+            category=category,
+            description=DESCRIPTIONS[category],
+            trapped_now=category == Category.ENTRAPMENT,
+            contact_name=name,
+        )
         made += 1
         last.setdefault(category, complaint)
         handler = handlers.get(complaint.department_id, city)
         for action in TRANSITIONS_TO[state]:
-            text = {"resolve": ANSWERS.get(category, DEFAULT_ANSWER),
-                    "reject": "经核实，该问题不属于电梯安全问题，已告知投诉人向相关部门反映。"}.get(action, "")
+            text = {
+                "resolve": ANSWERS.get(category, DEFAULT_ANSWER),
+                "reject": "经核实，该问题不属于电梯安全问题，已告知投诉人向相关部门反映。",
+            }.get(action, "")
             complaint_transition(user=handler, complaint=complaint, action=action, text=text)
         if state in ("in_progress", "resolved", "closed") and complaint.elevator_id and wuye and weibao:
             responder = wuye if complaint.elevator.use_unit_id == wuye.organization_id else None
             if complaint.elevator.maintenance_firm_id == weibao.organization_id:
                 responder = weibao
             if responder is not None:
-                complaint_respond(user=responder, complaint=complaint,
-                                  text="已安排人员到现场核查，正在整改，预计三日内完成。")
+                complaint_respond(
+                    user=responder, complaint=complaint, text="已安排人员到现场核查，正在整改，预计三日内完成。"
+                )
         if state == "closed":
             # As the resident does it from the browser that filed the complaint.
-            complaint_close(tracking_no=complaint.tracking_no, rating=rng.choice([3, 4, 5, 5]),
-                            filed_in_session=True)
+            complaint_close(tracking_no=complaint.tracking_no, rating=rng.choice([3, 4, 5, 5]), filed_in_session=True)
         _backdate(complaint, days, rng)
         if rng.random() < 0.8:
             # Demo numbers are made up: they are written only after the workflow ran, so that no text message

@@ -56,36 +56,57 @@ class PhotosField(forms.FileField):
 
 class ComplaintForm(BootstrapFormMixin, forms.Form):
     trapped_now = forms.ChoiceField(
-        label=_("是否有人被困在电梯里？"), choices=[(TRAPPED_NO, _("没有")), (TRAPPED_YES, _("有人被困"))],
-        initial=TRAPPED_NO, widget=forms.RadioSelect)
+        label=_("是否有人被困在电梯里？"),
+        choices=[(TRAPPED_NO, _("没有")), (TRAPPED_YES, _("有人被困"))],
+        initial=TRAPPED_NO,
+        widget=forms.RadioSelect,
+    )
     elevator_code = forms.CharField(
-        label=_("注册代码或救援识别码"), max_length=20, required=False,
+        label=_("注册代码或救援识别码"),
+        max_length=20,
+        required=False,
         help_text=_("见轿厢内标牌：5～6位救援识别码或20位注册代码。不知道时请在下方填写地址。"),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    district = forms.ModelChoiceField(label=_("区县"), required=False, queryset=District.objects.none(),
-                                      empty_label=_("请选择区县"))
-    address = forms.CharField(label=_("电梯所在地址"), max_length=255, required=False,
-                              widget=forms.TextInput(attrs={"placeholder": _("例如 东区炳草岗大街1号3栋1单元")}))
-    category = forms.ChoiceField(label=_("投诉类别"), required=False,
-                                 choices=[("", _("请选择投诉类别"))] + list(Category.choices))
-    description = forms.CharField(label=_("问题描述"), required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    district = forms.ModelChoiceField(
+        label=_("区县"), required=False, queryset=District.objects.none(), empty_label=_("请选择区县")
+    )
+    address = forms.CharField(
+        label=_("电梯所在地址"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("例如 东区炳草岗大街1号3栋1单元")}),
+    )
+    category = forms.ChoiceField(
+        label=_("投诉类别"), required=False, choices=[("", _("请选择投诉类别"))] + list(Category.choices)
+    )
+    description = forms.CharField(
+        label=_("问题描述"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     photos = PhotosField(label=_("照片（选填，最多3张，JPEG或PNG）"), required=False)
-    contact_name = forms.CharField(label=_("姓名"), max_length=50, required=False,
-                                   widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    contact_phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    contact_email = forms.EmailField(label=_("电子邮箱"), required=False,
-                                     widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    contact_name = forms.CharField(
+        label=_("姓名"), max_length=50, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    contact_phone = forms.CharField(
+        label=_("手机号"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    contact_email = forms.EmailField(
+        label=_("电子邮箱"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     # Honeypot: hidden from people (and from screen readers); a script that fills every input fills it too.
-    website = forms.CharField(label=_("网址"), required=False, widget=forms.TextInput(
-        attrs={"tabindex": "-1", "autocomplete": "off"}))
+    website = forms.CharField(
+        label=_("网址"), required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"})
+    )
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = District.objects.filter(
-            level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY])
+            level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY]
+        )
         # Called when the form is shown, not when a filled form is posted back.
         self.fields["started"].initial = started_token
         self.elevator = None
@@ -116,7 +137,17 @@ class ComplaintForm(BootstrapFormMixin, forms.Form):
 
 
 class CloseForm(BootstrapFormMixin, forms.Form):
-    rating = forms.TypedChoiceField(label=_("满意度评价"), required=False, coerce=int, empty_value=None,
-                                    choices=[(n, "★" * n) for n in range(5, 0, -1)], widget=forms.RadioSelect)
-    phone_last4 = forms.RegexField(label=_("投诉时留下的手机号后四位"), regex=r"^\d{4}$", required=False,
-                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    rating = forms.TypedChoiceField(
+        label=_("满意度评价"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
+    phone_last4 = forms.RegexField(
+        label=_("投诉时留下的手机号后四位"),
+        regex=r"^\d{4}$",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )

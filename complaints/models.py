@@ -10,10 +10,17 @@ class Complaint(models.Model):
     """A resident's complaint about an elevator (plan §2(10), §2(11)); name and phone are never shown publicly."""
 
     tracking_no = models.CharField(_("查询编号"), max_length=20, unique=True)
-    elevator = models.ForeignKey("registry.Elevator", verbose_name=_("电梯"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="complaints")
-    district = models.ForeignKey("registry.District", verbose_name=_("区县"), on_delete=models.PROTECT,
-                                 related_name="complaints")
+    elevator = models.ForeignKey(
+        "registry.Elevator",
+        verbose_name=_("电梯"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    district = models.ForeignKey(
+        "registry.District", verbose_name=_("区县"), on_delete=models.PROTECT, related_name="complaints"
+    )
     address = models.CharField(_("地址"), max_length=255)
     category = models.CharField(_("投诉类别"), max_length=24, choices=Category.choices, db_index=True)
     description = models.TextField(_("问题描述"))
@@ -24,14 +31,16 @@ class Complaint(models.Model):
     contact_email = models.EmailField(_("电子邮箱"), blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.WEB)
     partner = models.CharField(_("合作系统"), max_length=50, blank=True)
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED,
-                              db_index=True)
-    department = models.ForeignKey("departments.Department", verbose_name=_("牵头部门"), on_delete=models.PROTECT,
-                                   related_name="complaints")
-    co_departments = models.ManyToManyField("departments.Department", verbose_name=_("协办部门"), blank=True,
-                                            related_name="co_complaints")
-    duplicate_of = models.ForeignKey("self", verbose_name=_("合并至"), on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="duplicates")
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    department = models.ForeignKey(
+        "departments.Department", verbose_name=_("牵头部门"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    co_departments = models.ManyToManyField(
+        "departments.Department", verbose_name=_("协办部门"), blank=True, related_name="co_complaints"
+    )
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("合并至"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
     answer = models.TextField(_("答复"), blank=True)
     reject_reason = models.TextField(_("不予受理原因"), blank=True)
     rating = models.PositiveSmallIntegerField(_("满意度评价"), null=True, blank=True)
@@ -50,10 +59,15 @@ class Complaint(models.Model):
         verbose_name = _("投诉")
         verbose_name_plural = _("投诉")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["elevator", "category", "-created_at"], name="complaint_dup_idx"),
-                   models.Index(fields=["department", "status"], name="complaint_queue_idx")]
-        constraints = [models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
-                                              name="complaint_rating_1_to_5")]
+        indexes = [
+            models.Index(fields=["elevator", "category", "-created_at"], name="complaint_dup_idx"),
+            models.Index(fields=["department", "status"], name="complaint_queue_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="complaint_rating_1_to_5"
+            )
+        ]
 
     def __str__(self):
         return self.tracking_no
@@ -88,10 +102,22 @@ class ComplaintEvent(models.Model):
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, blank=True)
     text = models.TextField(_("内容"), blank=True)
     public = models.BooleanField(_("公开"), default=False)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
-    organization = models.ForeignKey("registry.Organization", verbose_name=_("单位"), on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:

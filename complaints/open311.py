@@ -59,15 +59,23 @@ OPEN311_STATUS = {status: "open" if status in OPEN_STATUSES else "closed" for st
 # Service descriptions and keywords (GET services: description, keywords).
 SERVICE_TEXT = {
     # Plan §2(10): whoever may be trapped is told to call the emergency numbers first (%(tel)s: the hotline setting).
-    Category.ENTRAPMENT: (gettext_lazy("电梯困人事件的投诉。有人正被困时请先拨打电梯应急救援电话%(tel)s或119。"),
-                          gettext_lazy("困人,关人,救援,%(tel)s")),
+    Category.ENTRAPMENT: (
+        gettext_lazy("电梯困人事件的投诉。有人正被困时请先拨打电梯应急救援电话%(tel)s或119。"),
+        gettext_lazy("困人,关人,救援,%(tel)s"),
+    ),
     Category.BREAKDOWN: (gettext_lazy("电梯故障、停梯、异响、平层不准等。"), gettext_lazy("故障,停梯,异响,抖动")),
-    Category.MAINTENANCE_QUALITY: (gettext_lazy("维保单位未按期维保、维保记录不实、维保质量差。"),
-                                   gettext_lazy("维保,保养,维保单位")),
-    Category.INSPECTION_OVERDUE: (gettext_lazy("电梯超过检验有效期仍在使用，或检验不合格仍在使用。"),
-                                  gettext_lazy("检验,年检,过期,合格证")),
-    Category.USE_MANAGEMENT: (gettext_lazy("使用单位管理问题：无安全管理员、标牌缺失、应急电话不通等。"),
-                              gettext_lazy("使用单位,物业,安全管理员,标牌")),
+    Category.MAINTENANCE_QUALITY: (
+        gettext_lazy("维保单位未按期维保、维保记录不实、维保质量差。"),
+        gettext_lazy("维保,保养,维保单位"),
+    ),
+    Category.INSPECTION_OVERDUE: (
+        gettext_lazy("电梯超过检验有效期仍在使用，或检验不合格仍在使用。"),
+        gettext_lazy("检验,年检,过期,合格证"),
+    ),
+    Category.USE_MANAGEMENT: (
+        gettext_lazy("使用单位管理问题：无安全管理员、标牌缺失、应急电话不通等。"),
+        gettext_lazy("使用单位,物业,安全管理员,标牌"),
+    ),
     Category.VANDALISM: (gettext_lazy("破坏、盗窃电梯设施。"), gettext_lazy("破坏,盗窃,损坏")),
     Category.NO_SIGNAL: (gettext_lazy("轿厢或井道内没有手机信号，被困时无法求救。"), gettext_lazy("信号,通信,手机")),
     Category.SELECTION: (gettext_lazy("新建建筑电梯数量不足或选型不当。"), gettext_lazy("配置,数量,选型,规划")),
@@ -79,9 +87,23 @@ SERVICE_TEXT = {
 }
 
 # Complaint columns that may be published: requests are built from these only, so personal data cannot leak.
-PUBLIC_COLUMNS = ("tracking_no", "status", "category", "description", "answer", "reject_reason", "address",
-                  "department__name", "duplicate_of__tracking_no", "elevator__registration_code",
-                  "elevator__latitude", "elevator__longitude", "created_at", "updated_at", "resolve_deadline")
+PUBLIC_COLUMNS = (
+    "tracking_no",
+    "status",
+    "category",
+    "description",
+    "answer",
+    "reject_reason",
+    "address",
+    "department__name",
+    "duplicate_of__tracking_no",
+    "elevator__registration_code",
+    "elevator__latitude",
+    "elevator__longitude",
+    "created_at",
+    "updated_at",
+    "resolve_deadline",
+)
 MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d){8}(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)  # ASCII: \w would eat the Chinese before it
@@ -96,6 +118,7 @@ class Open311Error(Exception):
 
 
 # --- Serialisation -----------------------------------------------------------------------------------------------
+
 
 def _text(value) -> str | None:
     if value is None:
@@ -121,8 +144,13 @@ def render(rows: list[dict], fmt: str, *, root: str, item: str, status: int = 20
     if fmt == "xml":
         body = _xml(rows, root=root, item=item)
     else:
-        body = json.dumps([{k: v if v is None or isinstance(v, (bool, int, float)) else str(v)
-                            for k, v in row.items()} for row in rows], ensure_ascii=False).encode()
+        body = json.dumps(
+            [
+                {k: v if v is None or isinstance(v, (bool, int, float)) else str(v) for k, v in row.items()}
+                for row in rows
+            ],
+            ensure_ascii=False,
+        ).encode()
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 
@@ -153,7 +181,9 @@ def _service_notice(*, status: str, category: str, department: str, merged_into:
     if status not in OPEN_STATUSES:
         return None
     notice = _("由%(dept)s牵头办理，%(date)s前答复。") % {
-        "dept": department, "date": timezone.localtime(deadline).strftime("%Y-%m-%d")}
+        "dept": department,
+        "date": timezone.localtime(deadline).strftime("%Y-%m-%d"),
+    }
     if category in (Category.ENTRAPMENT, Category.BREAKDOWN):
         # Plan §2(10): whoever may be trapped is told to call the emergency numbers first.
         notice += _("如有人被困，请立即拨打%(tel)s或119。") % {"tel": settings.EMERGENCY_HOTLINE}
@@ -165,11 +195,18 @@ def service_rows() -> list[dict]:
     One query."""
     groups = dict(RoutingRule.objects.values_list("category", "department__name"))
     hotline = {"tel": settings.EMERGENCY_HOTLINE}
-    return [{"service_code": code, "service_name": str(label), "description": str(SERVICE_TEXT[code][0]) % hotline,
-             "metadata": False,  # no extra attributes: GET service definition is not needed
-             "type": "realtime",  # a service_request_id is returned at once, no token
-             "keywords": str(SERVICE_TEXT[code][1]) % hotline, "group": groups.get(code, "")}
-            for code, label in Category.choices]
+    return [
+        {
+            "service_code": code,
+            "service_name": str(label),
+            "description": str(SERVICE_TEXT[code][0]) % hotline,
+            "metadata": False,  # no extra attributes: GET service definition is not needed
+            "type": "realtime",  # a service_request_id is returned at once, no token
+            "keywords": str(SERVICE_TEXT[code][1]) % hotline,
+            "group": groups.get(code, ""),
+        }
+        for code, label in Category.choices
+    ]
 
 
 def request_row(row: dict) -> dict:
@@ -187,10 +224,13 @@ def request_row(row: dict) -> dict:
         "service_code": row["category"],
         "description": _mask_contacts(row["description"]),
         "agency_responsible": row["department__name"],
-        "service_notice": _service_notice(status=status, category=row["category"],
-                                          department=row["department__name"],
-                                          merged_into=row["duplicate_of__tracking_no"] or "",
-                                          deadline=row["resolve_deadline"]),
+        "service_notice": _service_notice(
+            status=status,
+            category=row["category"],
+            department=row["department__name"],
+            merged_into=row["duplicate_of__tracking_no"] or "",
+            deadline=row["resolve_deadline"],
+        ),
         "requested_datetime": _w3c(row["created_at"]),
         "updated_datetime": _w3c(row["updated_at"]),
         "expected_datetime": _w3c(row["resolve_deadline"]),
@@ -204,6 +244,7 @@ def request_row(row: dict) -> dict:
 
 
 # --- Reads -------------------------------------------------------------------------------------------------------
+
 
 def _comma_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
@@ -257,6 +298,7 @@ def request_rows(params, *, now: datetime) -> list[dict]:
 
 # --- Writes ------------------------------------------------------------------------------------------------------
 
+
 class RequestForm(forms.Form):
     """The fields of POST requests (spec names); what is valid beyond their format is decided by the service."""
 
@@ -292,14 +334,18 @@ class RequestForm(forms.Form):
         elif data.get("address_string", "").strip():
             division = data.get("district", "").strip()
             if not division:
-                raise forms.ValidationError({"district": _("只填写address_string时，请用district给出区县行政区划代码。")})
+                raise forms.ValidationError(
+                    {"district": _("只填写address_string时，请用district给出区县行政区划代码。")}
+                )
             data["district"] = District.objects.filter(
-                code=division, level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY]).first()
+                code=division, level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY]
+            ).first()
             if data["district"] is None:
                 raise forms.ValidationError({"district": _("区县行政区划代码不存在：%(code)s") % {"code": division}})
         else:
-            raise forms.ValidationError({"address_id": _("请提供address_id（电梯注册代码或救援识别码），"
-                                                          "或address_string与district。")})
+            raise forms.ValidationError(
+                {"address_id": _("请提供address_id（电梯注册代码或救援识别码），或address_string与district。")}
+            )
         return data
 
     def contact_name(self) -> str:
@@ -309,15 +355,23 @@ class RequestForm(forms.Form):
 
 
 # The service names its fields after the model; partners know the spec's names.
-SPEC_FIELDS = {"category": "service_code", "elevator": "address_id", "contact_phone": "phone",
-               "contact_email": "email", "contact_name": "first_name"}
+SPEC_FIELDS = {
+    "category": "service_code",
+    "elevator": "address_id",
+    "contact_phone": "phone",
+    "contact_email": "email",
+    "contact_name": "first_name",
+}
 
 
 def _describe(error: ValidationError) -> str:
     if not hasattr(error, "error_dict"):
         return " ".join(error.messages)
-    return " ".join(f"{SPEC_FIELDS.get(field, field)}: {message}"
-                    for field, messages in error.message_dict.items() for message in messages)
+    return " ".join(
+        f"{SPEC_FIELDS.get(field, field)}: {message}"
+        for field, messages in error.message_dict.items()
+        for message in messages
+    )
 
 
 def request_create(*, data, partner: str) -> Complaint:
@@ -328,10 +382,17 @@ def request_create(*, data, partner: str) -> Complaint:
     cleaned = form.cleaned_data
     try:
         return complaint_submit(
-            elevator=cleaned.get("elevator"), address=cleaned["address_string"],
-            district=cleaned["district"], category=cleaned["service_code"],
-            description=cleaned["description"], contact_name=form.contact_name(), contact_phone=cleaned["phone"],
-            contact_email=cleaned["email"], source=Source.OPEN311, partner=partner)
+            elevator=cleaned.get("elevator"),
+            address=cleaned["address_string"],
+            district=cleaned["district"],
+            category=cleaned["service_code"],
+            description=cleaned["description"],
+            contact_name=form.contact_name(),
+            contact_phone=cleaned["phone"],
+            contact_email=cleaned["email"],
+            source=Source.OPEN311,
+            partner=partner,
+        )
     except ValidationError as error:
         raise Open311Error(400, _describe(error)) from error
 
@@ -344,14 +405,25 @@ def _partner(api_key: str) -> PartnerKey:
 
 
 def _rate_limited(request, phone: str) -> bool:
-    by_key = is_ratelimited(request, group=RATE_GROUP, key="post:api_key",
-                            rate=getattr(settings, "OPEN311_RATE_PER_KEY", "120/m"), increment=True)
-    by_phone = bool(phone) and is_ratelimited(request, group=WEB_FORM_RATE_GROUP, key=lambda g, r: "phone:" + phone,
-                                              rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True)
+    by_key = is_ratelimited(
+        request,
+        group=RATE_GROUP,
+        key="post:api_key",
+        rate=getattr(settings, "OPEN311_RATE_PER_KEY", "120/m"),
+        increment=True,
+    )
+    by_phone = bool(phone) and is_ratelimited(
+        request,
+        group=WEB_FORM_RATE_GROUP,
+        key=lambda g, r: "phone:" + phone,
+        rate=settings.COMPLAINT_RATE_PER_PHONE,
+        increment=True,
+    )
     return by_key or by_phone
 
 
 # --- Views -------------------------------------------------------------------------------------------------------
+
 
 def open311_view(view):
     """Answer an Open311Error in the spec's error format and the requested format."""
@@ -382,12 +454,19 @@ def requests(request, fmt):
     if _rate_limited(request, "".join(request.POST.get("phone", "").split())):
         raise Open311Error(429, _("提交过于频繁，请稍后再试。"))
     complaint = request_create(data=request.POST, partner=partner.name)
-    notice = _service_notice(status=complaint.status, category=complaint.category,
-                             department=complaint.department.name,
-                             merged_into=complaint.duplicate_of.tracking_no if complaint.duplicate_of_id else "",
-                             deadline=complaint.resolve_deadline)
-    return render([{"service_request_id": complaint.tracking_no, "service_notice": notice, "account_id": None}],
-                  fmt, root="service_requests", item="request")
+    notice = _service_notice(
+        status=complaint.status,
+        category=complaint.category,
+        department=complaint.department.name,
+        merged_into=complaint.duplicate_of.tracking_no if complaint.duplicate_of_id else "",
+        deadline=complaint.resolve_deadline,
+    )
+    return render(
+        [{"service_request_id": complaint.tracking_no, "service_notice": notice, "account_id": None}],
+        fmt,
+        root="service_requests",
+        item="request",
+    )
 
 
 @require_GET

@@ -24,15 +24,25 @@ def valid_complaints(*, since: date, until: date) -> QuerySet:
 
 def complaint_counts_by_firm(*, since: date, until: date) -> dict[int, int]:
     """Valid complaints per maintenance firm of the elevator (plan §2(2) 投诉率), one query."""
-    rows = (valid_complaints(since=since, until=until).filter(elevator__maintenance_firm__isnull=False)
-            .values("elevator__maintenance_firm").annotate(n=Count("id")).order_by())
+    rows = (
+        valid_complaints(since=since, until=until)
+        .filter(elevator__maintenance_firm__isnull=False)
+        .values("elevator__maintenance_firm")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {row["elevator__maintenance_firm"]: row["n"] for row in rows}
 
 
 def complaint_counts_by_elevator(*, since: date, until: date) -> dict[int, int]:
     """Valid complaints per elevator (plan §2(4) 投诉率明显偏高 → key monitoring), one query."""
-    rows = (valid_complaints(since=since, until=until).filter(elevator__isnull=False)
-            .values("elevator").annotate(n=Count("id")).order_by())
+    rows = (
+        valid_complaints(since=since, until=until)
+        .filter(elevator__isnull=False)
+        .values("elevator")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {row["elevator"]: row["n"] for row in rows}
 
 
@@ -45,18 +55,24 @@ def elevator_for_complaint(*, code: str):
 def complaint_overdue_q(*, now: datetime) -> Q:
     """Open complaints past the deadline of their state: not accepted in time, or not answered in time
     (DESIGN.md "Complaint handling"; the same condition `complaints_escalate` escalates on)."""
-    return (Q(status=Status.SUBMITTED, accept_deadline__lt=now)
-            | Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], resolve_deadline__lt=now))
+    return Q(status=Status.SUBMITTED, accept_deadline__lt=now) | Q(
+        status__in=[Status.ACCEPTED, Status.IN_PROGRESS], resolve_deadline__lt=now
+    )
 
 
 def complaints_with_deadline(queryset: QuerySet, *, now: datetime) -> QuerySet:
     """Annotate `due_at` (the deadline that applies in the current state, none once answered) and `is_overdue`."""
     return queryset.annotate(
-        due_at=Case(When(status=Status.SUBMITTED, then=F("accept_deadline")),
-                    When(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], then=F("resolve_deadline")),
-                    default=None, output_field=DateTimeField()),
-        is_overdue=Case(When(complaint_overdue_q(now=now), then=Value(True)), default=Value(False),
-                        output_field=BooleanField()))
+        due_at=Case(
+            When(status=Status.SUBMITTED, then=F("accept_deadline")),
+            When(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], then=F("resolve_deadline")),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+        is_overdue=Case(
+            When(complaint_overdue_q(now=now), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+    )
 
 
 def complaint_queue(*, user) -> QuerySet:
@@ -107,24 +123,52 @@ def complaint_public_status(*, tracking_no: str) -> PublicComplaint | None:
     from .choices import Category
     from .models import Complaint, ComplaintEvent
 
-    row = (Complaint.objects.filter(tracking_no=tracking_no)
-           .values("pk", "tracking_no", "status", "category", "address", "district__name",
-                   "elevator__registration_code", "created_at", "answer", "rating",
-                   "duplicate_of__tracking_no", "duplicate_of__status")
-           .first())
+    row = (
+        Complaint.objects.filter(tracking_no=tracking_no)
+        .values(
+            "pk",
+            "tracking_no",
+            "status",
+            "category",
+            "address",
+            "district__name",
+            "elevator__registration_code",
+            "created_at",
+            "answer",
+            "rating",
+            "duplicate_of__tracking_no",
+            "duplicate_of__status",
+        )
+        .first()
+    )
     if row is None:
         return None
-    events = [PublicEvent(at=e["created_at"], status=e["status"], text=e["text"],
-                          status_label=Status(e["status"]).label if e["status"] else "",
-                          organization=e["organization__name"] or "")
-              for e in ComplaintEvent.objects.filter(complaint_id=row["pk"], public=True)
-              .order_by("created_at", "id").values("created_at", "status", "text", "organization__name")]
+    events = [
+        PublicEvent(
+            at=e["created_at"],
+            status=e["status"],
+            text=e["text"],
+            status_label=Status(e["status"]).label if e["status"] else "",
+            organization=e["organization__name"] or "",
+        )
+        for e in ComplaintEvent.objects.filter(complaint_id=row["pk"], public=True)
+        .order_by("created_at", "id")
+        .values("created_at", "status", "text", "organization__name")
+    ]
     merged_status = row["duplicate_of__status"] or ""
     return PublicComplaint(
-        tracking_no=row["tracking_no"], status=row["status"], status_label=Status(row["status"]).label,
+        tracking_no=row["tracking_no"],
+        status=row["status"],
+        status_label=Status(row["status"]).label,
         category_label=Category(row["category"]).label if row["category"] in Category.values else row["category"],
-        address=row["address"], district=row["district__name"],
-        registration_code=row["elevator__registration_code"] or "", created_at=row["created_at"],
-        answer=row["answer"], rating=row["rating"], merged_into=row["duplicate_of__tracking_no"] or "",
-        merged_status=merged_status, merged_status_label=Status(merged_status).label if merged_status else "",
-        events=events)
+        address=row["address"],
+        district=row["district__name"],
+        registration_code=row["elevator__registration_code"] or "",
+        created_at=row["created_at"],
+        answer=row["answer"],
+        rating=row["rating"],
+        merged_into=row["duplicate_of__tracking_no"] or "",
+        merged_status=merged_status,
+        merged_status_label=Status(merged_status).label if merged_status else "",
+        events=events,
+    )

@@ -30,7 +30,6 @@ from .choices import OPEN_STATUSES, Category, EventKind, Source, Status
 from .models import Complaint, ComplaintEvent, ComplaintPhoto
 
 
-
 @dataclass(frozen=True)
 class Routing:
     department_id: int
@@ -44,9 +43,11 @@ def complaint_route(*, category: str, district: District | None, building_kind: 
     # cost the intake more CPU than running them (bench/intake.py, issue 7). Categories and building kinds are
     # unique in their rule tables, so there is at most one lead and one sector department.
     quote = connection.ops.quote_name
-    sql = (f"SELECT department_id, 'lead' FROM {quote(RoutingRule._meta.db_table)} WHERE category = %s "
-           f"UNION ALL SELECT id, 'district' FROM {quote(Department._meta.db_table)} WHERE district_id = %s "
-           f"UNION ALL SELECT department_id, 'sector' FROM {quote(SectorRule._meta.db_table)} WHERE building_kind = %s")
+    sql = (
+        f"SELECT department_id, 'lead' FROM {quote(RoutingRule._meta.db_table)} WHERE category = %s "
+        f"UNION ALL SELECT id, 'district' FROM {quote(Department._meta.db_table)} WHERE district_id = %s "
+        f"UNION ALL SELECT department_id, 'sector' FROM {quote(SectorRule._meta.db_table)} WHERE building_kind = %s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [category, district.pk if district else None, building_kind or None])
         rows = cursor.fetchall()
@@ -77,15 +78,34 @@ def submitter_hash(ip: str) -> str:
 
 
 def _event(complaint, *, kind, text="", public=False, actor=None, status=""):
-    return ComplaintEvent.objects.create(complaint=complaint, kind=kind, text=text, public=public, actor=actor,
-                                         organization_id=getattr(actor, "organization_id", None), status=status)
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        text=text,
+        public=public,
+        actor=actor,
+        organization_id=getattr(actor, "organization_id", None),
+        status=status,
+    )
 
 
 @transaction.atomic
-def complaint_submit(*, elevator: Elevator | None, address: str = "", district: District | None = None,
-                     category: str, description: str, trapped_now: bool = False, contact_name: str = "",
-                     contact_phone: str = "", contact_email: str = "", photos: list[tuple[str, bytes]] = (),
-                     source: str = Source.WEB, partner: str = "", ip: str = "") -> Complaint:
+def complaint_submit(
+    *,
+    elevator: Elevator | None,
+    address: str = "",
+    district: District | None = None,
+    category: str,
+    description: str,
+    trapped_now: bool = False,
+    contact_name: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    photos: list[tuple[str, bytes]] = (),
+    source: str = Source.WEB,
+    partner: str = "",
+    ip: str = "",
+) -> Complaint:
     """File a complaint (no account needed). Validation happens here so the form and Open311 agree."""
     errors: dict[str, list[str]] = {}
     if category not in Category.values:
@@ -109,8 +129,10 @@ def complaint_submit(*, elevator: Elevator | None, address: str = "", district: 
         errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": settings.COMPLAINT_MAX_PHOTOS}]
     for name, data in photos:
         if len(data) > settings.COMPLAINT_PHOTO_MAX_BYTES:
-            errors.setdefault("photos", []).append(_("照片“%(name)s”过大，最大%(mb)dMB。") % {
-                "name": name, "mb": settings.COMPLAINT_PHOTO_MAX_BYTES // 2**20})
+            errors.setdefault("photos", []).append(
+                _("照片“%(name)s”过大，最大%(mb)dMB。")
+                % {"name": name, "mb": settings.COMPLAINT_PHOTO_MAX_BYTES // 2**20}
+            )
         elif sniff(data[:8]) not in IMAGES:
             errors.setdefault("photos", []).append(_("“%(name)s”不是JPEG或PNG照片。") % {"name": name})
     if errors:
@@ -121,25 +143,45 @@ def complaint_submit(*, elevator: Elevator | None, address: str = "", district: 
         district, address = elevator.district, elevator.address
     if trapped_now:
         category = Category.ENTRAPMENT
-    routing = complaint_route(category=category, district=district,
-                              building_kind=elevator.building_kind if elevator else None)
+    routing = complaint_route(
+        category=category, district=district, building_kind=elevator.building_kind if elevator else None
+    )
     duplicate_of = None  # (pk, tracking number) of the open complaint this one joins
     if elevator is not None:
         # Locked, so that it cannot be answered or closed while this duplicate joins it.
-        duplicate_of = (Complaint.objects.select_for_update()
-                        .filter(elevator=elevator, category=category, status__in=OPEN_STATUSES,
-                                duplicate_of__isnull=True,
-                                created_at__gte=now - timedelta(days=settings.COMPLAINT_DUPLICATE_DAYS))
-                        .order_by("created_at").values_list("pk", "tracking_no").first())
+        duplicate_of = (
+            Complaint.objects.select_for_update()
+            .filter(
+                elevator=elevator,
+                category=category,
+                status__in=OPEN_STATUSES,
+                duplicate_of__isnull=True,
+                created_at__gte=now - timedelta(days=settings.COMPLAINT_DUPLICATE_DAYS),
+            )
+            .order_by("created_at")
+            .values_list("pk", "tracking_no")
+            .first()
+        )
     complaint = Complaint.objects.create(
-        tracking_no=new_tracking_no(now), elevator=elevator, district=district, address=address[:255],
-        category=category, description=description.strip(), trapped_now=trapped_now,
-        contact_name=contact_name.strip()[:50], contact_phone=contact_phone, contact_email=contact_email,
-        source=source, partner=partner, department_id=routing.department_id,
-        status=Status.MERGED if duplicate_of else Status.SUBMITTED, duplicate_of_id=duplicate_of[0] if duplicate_of else None,
+        tracking_no=new_tracking_no(now),
+        elevator=elevator,
+        district=district,
+        address=address[:255],
+        category=category,
+        description=description.strip(),
+        trapped_now=trapped_now,
+        contact_name=contact_name.strip()[:50],
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        source=source,
+        partner=partner,
+        department_id=routing.department_id,
+        status=Status.MERGED if duplicate_of else Status.SUBMITTED,
+        duplicate_of_id=duplicate_of[0] if duplicate_of else None,
         accept_deadline=add_working_days(now, settings.COMPLAINT_ACCEPT_WORKING_DAYS),
         resolve_deadline=now + timedelta(days=settings.COMPLAINT_RESOLVE_DAYS),
-        submitter_hash=submitter_hash(ip) if ip else "")
+        submitter_hash=submitter_hash(ip) if ip else "",
+    )
     # A new complaint has no co-departments yet: add() inserts them without first reading the current ones.
     complaint.co_departments.add(*routing.co_department_ids)
     for name, data in photos:
@@ -147,15 +189,21 @@ def complaint_submit(*, elevator: Elevator | None, address: str = "", district: 
         photo.file.save(f"{complaint.tracking_no}-{name[-40:]}", ContentFile(data), save=False)
         photo.save()
     if duplicate_of:
-        _event(complaint, kind=EventKind.STATUS, status=Status.MERGED, public=True,
-               text=_("同一电梯的同类问题已在处理中（查询编号%(no)s），本投诉已合并办理。") % {"no": duplicate_of[1]})
+        _event(
+            complaint,
+            kind=EventKind.STATUS,
+            status=Status.MERGED,
+            public=True,
+            text=_("同一电梯的同类问题已在处理中（查询编号%(no)s），本投诉已合并办理。") % {"no": duplicate_of[1]},
+        )
     else:
         _event(complaint, kind=EventKind.STATUS, status=Status.SUBMITTED, public=True, text=_("投诉已提交。"))
     if trapped_now:
         transaction.on_commit(lambda: complaint_open_entrapment_fault(complaint_id=complaint.pk))
     if contact_phone or contact_email:
-        transaction.on_commit(lambda: _tell_resident(complaint, _("您的电梯投诉已收到，查询编号%(no)s。") % {
-            "no": complaint.tracking_no}))
+        transaction.on_commit(
+            lambda: _tell_resident(complaint, _("您的电梯投诉已收到，查询编号%(no)s。") % {"no": complaint.tracking_no})
+        )
     return complaint
 
 
@@ -169,10 +217,17 @@ def complaint_open_entrapment_fault(*, complaint_id: int):
         return None
     # get_or_create under the unique constraint fault_external_ref_once: two workers still make one fault.
     fault, _created = Fault.objects.get_or_create(
-        source=FaultSource.COMPLAINT, external_ref=complaint.tracking_no, elevator=complaint.elevator,
-        defaults={"firm_id": complaint.elevator.maintenance_firm_id, "kind": FaultKind.ENTRAPMENT,
-                  "reported_at": complaint.created_at, "trapped_people": 1,
-                  "description": _("群众投诉：有人被困（%(no)s）") % {"no": complaint.tracking_no}})
+        source=FaultSource.COMPLAINT,
+        external_ref=complaint.tracking_no,
+        elevator=complaint.elevator,
+        defaults={
+            "firm_id": complaint.elevator.maintenance_firm_id,
+            "kind": FaultKind.ENTRAPMENT,
+            "reported_at": complaint.created_at,
+            "trapped_people": 1,
+            "description": _("群众投诉：有人被困（%(no)s）") % {"no": complaint.tracking_no},
+        },
+    )
     return fault
 
 
@@ -181,8 +236,13 @@ def _tell_resident(complaint: Complaint, text: str) -> None:
     link = f"{settings.SITE_URL}{reverse('complaints:track', args=[complaint.tracking_no])}"
     send_sms(complaint.contact_phone, f"{text} {link}")
     if complaint.contact_email:
-        send_mail(subject=_("电梯投诉 %(no)s") % {"no": complaint.tracking_no}, message=f"{text}\n{link}",
-                  from_email=None, recipient_list=[complaint.contact_email], fail_silently=True)
+        send_mail(
+            subject=_("电梯投诉 %(no)s") % {"no": complaint.tracking_no},
+            message=f"{text}\n{link}",
+            from_email=None,
+            recipient_list=[complaint.contact_email],
+            fail_silently=True,
+        )
 
 
 TRANSITIONS = {
@@ -221,8 +281,9 @@ def complaint_transition(*, user, complaint: Complaint, action: str, text: str =
     public_text = {"accept": _("投诉已受理。"), "start": _("正在处理。"), "resolve": text, "reject": text}[action]
     _event(locked, kind=EventKind.STATUS, status=target, text=public_text, public=True, actor=user)
     if action in ("resolve", "reject"):
-        transaction.on_commit(lambda: _tell_resident(locked, _("您的电梯投诉%(no)s已有答复。") % {
-            "no": locked.tracking_no}))
+        transaction.on_commit(
+            lambda: _tell_resident(locked, _("您的电梯投诉%(no)s已有答复。") % {"no": locked.tracking_no})
+        )
     complaint.refresh_from_db()
     return complaint
 
@@ -240,8 +301,9 @@ def complaint_respond(*, user, complaint: Complaint, text: str, public: bool = T
 
 
 @transaction.atomic
-def complaint_close(*, tracking_no: str, rating: int | None, phone_last4: str | None = None,
-                    filed_in_session: bool = False) -> Complaint:
+def complaint_close(
+    *, tracking_no: str, rating: int | None, phone_last4: str | None = None, filed_in_session: bool = False
+) -> Complaint:
     """The resident closes an answered complaint and may rate it (1–5).
 
     The tracking number is public (Open311 lists it), so closing needs proof of being the resident: the browser
@@ -250,8 +312,11 @@ def complaint_close(*, tracking_no: str, rating: int | None, phone_last4: str | 
     complaint = Complaint.objects.select_for_update().get(tracking_no=tracking_no)
     phone = complaint.contact_phone
     if not filed_in_session and not (phone and phone_last4 and phone[-4:] == phone_last4):
-        raise PermissionDenied(_("请输入投诉时留下的手机号后四位，以确认是您本人办结评价。") if phone else
-                               _("该投诉未留手机号，只能在提交投诉的浏览器上评价办结。"))
+        raise PermissionDenied(
+            _("请输入投诉时留下的手机号后四位，以确认是您本人办结评价。")
+            if phone
+            else _("该投诉未留手机号，只能在提交投诉的浏览器上评价办结。")
+        )
     if complaint.status != Status.RESOLVED:
         raise ValidationError(_("只有已答复的投诉可以评价办结。"))
     if rating is not None and not 1 <= rating <= 5:
@@ -274,17 +339,22 @@ def complaints_escalate(*, now: datetime) -> int:
     if not ids:
         return 0
     run_id = uuid.uuid4()
-    claimed = Complaint.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now,
-                                                                                     escalation_run=run_id)
+    claimed = Complaint.objects.filter(pk__in=ids, escalated_at__isnull=True).update(
+        escalated_at=now, escalation_run=run_id
+    )
     rows = list(Complaint.objects.filter(escalation_run=run_id).select_related("department__supervisor"))
-    ComplaintEvent.objects.bulk_create([ComplaintEvent(complaint=c, kind=EventKind.ESCALATION,
-                                                       text=_("超过办理期限，已提交督办。")) for c in rows])
+    ComplaintEvent.objects.bulk_create(
+        [ComplaintEvent(complaint=c, kind=EventKind.ESCALATION, text=_("超过办理期限，已提交督办。")) for c in rows]
+    )
     digests: dict = {}
     for c in rows:
         if c.department.supervisor_id:
-            digests.setdefault(c.department.supervisor, []).append(DigestLine(
-                _("投诉%(no)s（%(cat)s，%(addr)s）已超过办理期限。") % {
-                    "no": c.tracking_no, "cat": c.get_category_display(), "addr": c.address},
-                reverse("complaints:staff_detail", args=[c.pk])))
+            digests.setdefault(c.department.supervisor, []).append(
+                DigestLine(
+                    _("投诉%(no)s（%(cat)s，%(addr)s）已超过办理期限。")
+                    % {"no": c.tracking_no, "cat": c.get_category_display(), "addr": c.address},
+                    reverse("complaints:staff_detail", args=[c.pk]),
+                )
+            )
     notifications_send_digests(digests=digests, title=_("投诉超期督办"))
     return claimed

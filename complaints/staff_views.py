@@ -95,42 +95,61 @@ def queue(request):
     data = _filter_data(request)
     filterset = ComplaintFilterSet(data, queryset=queryset)
     if request.GET.get("export") in ("csv", "xlsx"):
-        return export_response(queryset=filterset.qs, columns=COMPLAINT_EXPORT, fmt=request.GET["export"],
-                               basename="complaints")
+        return export_response(
+            queryset=filterset.qs, columns=COMPLAINT_EXPORT, fmt=request.GET["export"], basename="complaints"
+        )
     page, querystring = paginate(request, filterset.qs)
     district_regulator = request.user.role == Role.DISTRICT_REGULATOR and not request.user.is_superuser
-    return render(request, "complaints/staff/queue.html", {
-        "page": page, "querystring": querystring, "filter": filterset,
-        "status": data.getlist("status"), "category": data.getlist("category"), "district": data.get("district", ""),
-        "q": data.get("q", ""), "overdue": data.get("overdue", "") == "true",
-        "statuses": STATUS_CHOICES, "categories": Category.choices,
-        "districts": [] if district_regulator else District.objects.filter(parent__isnull=False),
-    })
+    return render(
+        request,
+        "complaints/staff/queue.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "filter": filterset,
+            "status": data.getlist("status"),
+            "category": data.getlist("category"),
+            "district": data.get("district", ""),
+            "q": data.get("q", ""),
+            "overdue": data.get("overdue", "") == "true",
+            "statuses": STATUS_CHOICES,
+            "categories": Category.choices,
+            "districts": [] if district_regulator else District.objects.filter(parent__isnull=False),
+        },
+    )
 
 
 @login_required
 def detail(request, pk):
     """Everything about one complaint; full contact data only for those who handle it."""
     _require_staff(request.user)
-    queryset = (complaints_with_deadline(complaint_queue(user=request.user), now=timezone.now())
-                .select_related("elevator__use_unit", "elevator__maintenance_firm", "duplicate_of",
-                                "department__supervisor")
-                .prefetch_related("co_departments", "photos"))
+    queryset = (
+        complaints_with_deadline(complaint_queue(user=request.user), now=timezone.now())
+        .select_related("elevator__use_unit", "elevator__maintenance_firm", "duplicate_of", "department__supervisor")
+        .prefetch_related("co_departments", "photos")
+    )
     complaint = get_object_or_404(queryset, pk=pk)
     handler = access.can_handle_complaint(request.user, complaint)
-    actions = [name for name, (allowed, _target) in services.TRANSITIONS.items()
-               if complaint.status in allowed] if handler else []
-    return render(request, "complaints/staff/detail.html", {
-        "complaint": complaint,
-        "show_contact": handler,
-        "actions": actions,
-        "can_respond": access.can_respond_to_complaint(request.user, complaint),
-        "events": complaint.events.select_related("actor", "organization"),
-        "duplicates": access.complaints_for(request.user, complaint.duplicates.order_by("created_at")),
-        # Responses belong to a complaint still being worked on or just answered, not to a closed file.
-        "accepts_responses": complaint.status in (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS,
-                                                  Status.RESOLVED),
-    })
+    actions = (
+        [name for name, (allowed, _target) in services.TRANSITIONS.items() if complaint.status in allowed]
+        if handler
+        else []
+    )
+    return render(
+        request,
+        "complaints/staff/detail.html",
+        {
+            "complaint": complaint,
+            "show_contact": handler,
+            "actions": actions,
+            "can_respond": access.can_respond_to_complaint(request.user, complaint),
+            "events": complaint.events.select_related("actor", "organization"),
+            "duplicates": access.complaints_for(request.user, complaint.duplicates.order_by("created_at")),
+            # Responses belong to a complaint still being worked on or just answered, not to a closed file.
+            "accepts_responses": complaint.status
+            in (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED),
+        },
+    )
 
 
 @login_required
@@ -142,13 +161,15 @@ def action(request, pk, action):
         raise Http404
     complaint = get_object_or_404(complaint_queue(user=request.user), pk=pk)
     try:
-        complaint = services.complaint_transition(user=request.user, complaint=complaint, action=action,
-                                                  text=request.POST.get("text", ""))
+        complaint = services.complaint_transition(
+            user=request.user, complaint=complaint, action=action, text=request.POST.get("text", "")
+        )
     except (ValidationError, PermissionDenied) as exc:
         _error_messages(request, exc)
     else:
-        messages.success(request, SUCCESS[action] % {"no": complaint.tracking_no,
-                                                     "due": _local(complaint.resolve_deadline)})
+        messages.success(
+            request, SUCCESS[action] % {"no": complaint.tracking_no, "due": _local(complaint.resolve_deadline)}
+        )
     return redirect("complaints:staff_detail", pk=complaint.pk)
 
 
@@ -160,8 +181,9 @@ def respond(request, pk):
     complaint = get_object_or_404(complaint_queue(user=request.user), pk=pk)
     public = request.POST.get("public") in ("on", "true", "1")
     try:
-        services.complaint_respond(user=request.user, complaint=complaint, text=request.POST.get("text", ""),
-                                   public=public)
+        services.complaint_respond(
+            user=request.user, complaint=complaint, text=request.POST.get("text", ""), public=public
+        )
     except (ValidationError, PermissionDenied) as exc:
         _error_messages(request, exc)
     else:
@@ -172,8 +194,7 @@ def respond(request, pk):
 @login_required
 def photo(request, pk):
     """A complaint photo goes only to those who may see the complaint (accounts.access)."""
-    found = get_object_or_404(ComplaintPhoto.objects.filter(complaint__in=access.complaints_for(request.user)),
-                              pk=pk)
+    found = get_object_or_404(ComplaintPhoto.objects.filter(complaint__in=access.complaints_for(request.user)), pk=pk)
     handle = found.file.open("rb")
     # The upload was checked to be JPEG or PNG by its first bytes; serve it with the type those bytes say.
     response = FileResponse(handle, content_type=content_type_of(handle))

@@ -41,25 +41,37 @@ def _phone_key(group, request) -> str:
 
 def _rate_limited(request) -> bool:
     """Count this submission against the client IP and, when one is given, the phone number."""
-    by_ip = is_ratelimited(request, group=RATE_GROUP, key=lambda group, r: "ip:" + client_ip(r),
-                           rate=settings.COMPLAINT_RATE_PER_IP, increment=True)
+    by_ip = is_ratelimited(
+        request,
+        group=RATE_GROUP,
+        key=lambda group, r: "ip:" + client_ip(r),
+        rate=settings.COMPLAINT_RATE_PER_IP,
+        increment=True,
+    )
     by_phone = bool(request.POST.get("contact_phone", "").strip()) and is_ratelimited(
-        request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True)
+        request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True
+    )
     return by_ip or by_phone
 
 
 def filed_here(request) -> list[str]:
     """The tracking numbers this browser filed, newest last."""
-    signed = request.get_signed_cookie(FILED_COOKIE, default="", salt=FILED_SALT,
-                                       max_age=settings.SESSION_COOKIE_AGE)
+    signed = request.get_signed_cookie(FILED_COOKIE, default="", salt=FILED_SALT, max_age=settings.SESSION_COOKIE_AGE)
     # Browsers that filed before the cookie kept the list in their session.
     return [*request.session.get("filed_complaints", []), *filter(None, signed.split("-"))]
 
 
 def _remember_filed(request, response, tracking_no: str) -> None:
-    numbers = [n for n in filed_here(request) if n != tracking_no][-(FILED_KEEP - 1):] + [tracking_no]
-    response.set_signed_cookie(FILED_COOKIE, "-".join(numbers), salt=FILED_SALT, max_age=settings.SESSION_COOKIE_AGE,
-                               secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+    numbers = [n for n in filed_here(request) if n != tracking_no][-(FILED_KEEP - 1) :] + [tracking_no]
+    response.set_signed_cookie(
+        FILED_COOKIE,
+        "-".join(numbers),
+        salt=FILED_SALT,
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _photos(files) -> list[tuple[str, bytes]]:
@@ -68,8 +80,7 @@ def _photos(files) -> list[tuple[str, bytes]]:
 
 
 def _render_form(request, form, *, elevator=None, status=200):
-    return render(request, "complaints/new.html", {"form": form, "elevator": elevator or form.elevator},
-                  status=status)
+    return render(request, "complaints/new.html", {"form": form, "elevator": elevator or form.elevator}, status=status)
 
 
 def _refuse(request, form, message: str, *, status: int = 200):
@@ -92,8 +103,12 @@ def complaint_new(request):
 
     form = ComplaintForm(request.POST, request.FILES)
     if _rate_limited(request):
-        return _refuse(request, form, _("提交过于频繁，请稍后再试。如有人被困，请立即拨打%(tel)s或119。") % {
-            "tel": settings.EMERGENCY_HOTLINE}, status=429)
+        return _refuse(
+            request,
+            form,
+            _("提交过于频繁，请稍后再试。如有人被困，请立即拨打%(tel)s或119。") % {"tel": settings.EMERGENCY_HOTLINE},
+            status=429,
+        )
     if form.is_honeypot_filled():
         # Quietly: a script learns nothing about why it was refused.
         return _refuse(request, form, _("提交未成功，请检查填写的内容后重新提交。"))
@@ -109,18 +124,31 @@ def complaint_new(request):
     trapped = form.is_trapped
     try:
         complaint = complaint_submit(
-            elevator=form.elevator, address=data["address"], district=data["district"],
+            elevator=form.elevator,
+            address=data["address"],
+            district=data["district"],
             # Someone trapped: the service files it as an entrapment whatever category was (not) chosen.
             category=Category.ENTRAPMENT if trapped and not data["category"] else data["category"],
-            description=data["description"], trapped_now=trapped, contact_name=data["contact_name"],
-            contact_phone=data["contact_phone"], contact_email=data["contact_email"],
-            photos=_photos(data["photos"]), ip=client_ip(request))
+            description=data["description"],
+            trapped_now=trapped,
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            contact_email=data["contact_email"],
+            photos=_photos(data["photos"]),
+            ip=client_ip(request),
+        )
     except ValidationError as error:
         _add_service_errors(form, error)
         return _render_form(request, form)
-    messages.success(request, format_html(
-        '{} <strong class="fs-4 code" id="new-tracking-no">{}</strong><br>{}', _("投诉已提交，查询编号："),
-        complaint.tracking_no, _("请保存此编号，凭它查询办理进度。")))
+    messages.success(
+        request,
+        format_html(
+            '{} <strong class="fs-4 code" id="new-tracking-no">{}</strong><br>{}',
+            _("投诉已提交，查询编号："),
+            complaint.tracking_no,
+            _("请保存此编号，凭它查询办理进度。"),
+        ),
+    )
     response = redirect("complaints:track", tracking_no=complaint.tracking_no)
     _remember_filed(request, response, complaint.tracking_no)
     return response
@@ -140,16 +168,27 @@ def track(request, tracking_no):
     complaint = complaint_public_status(tracking_no=tracking_no)
     if complaint is None:
         raise Http404
-    return render(request, "complaints/track.html", {
-        "complaint": complaint, "close_form": CloseForm() if complaint.can_close else None,
-        "filed_here": tracking_no in filed_here(request)})
+    return render(
+        request,
+        "complaints/track.html",
+        {
+            "complaint": complaint,
+            "close_form": CloseForm() if complaint.can_close else None,
+            "filed_here": tracking_no in filed_here(request),
+        },
+    )
 
 
 @require_POST
 def close(request, tracking_no):
     """The resident closes an answered complaint, with an optional 1–5 star rating."""
-    if is_ratelimited(request, group=f"{RATE_GROUP}-close", key=lambda group, r: "ip:" + client_ip(r),
-                      rate=settings.COMPLAINT_RATE_PER_IP, increment=True):
+    if is_ratelimited(
+        request,
+        group=f"{RATE_GROUP}-close",
+        key=lambda group, r: "ip:" + client_ip(r),
+        rate=settings.COMPLAINT_RATE_PER_IP,
+        increment=True,
+    ):
         messages.error(request, _("操作过于频繁，请稍后再试。"))
         return redirect("complaints:track", tracking_no=tracking_no)
     form = CloseForm(request.POST)
@@ -157,9 +196,12 @@ def close(request, tracking_no):
         messages.error(request, _("请选择1至5星的评价。"))
         return redirect("complaints:track", tracking_no=tracking_no)
     try:
-        complaint_close(tracking_no=tracking_no, rating=form.cleaned_data["rating"],
-                        phone_last4=form.cleaned_data.get("phone_last4") or None,
-                        filed_in_session=tracking_no in filed_here(request))
+        complaint_close(
+            tracking_no=tracking_no,
+            rating=form.cleaned_data["rating"],
+            phone_last4=form.cleaned_data.get("phone_last4") or None,
+            filed_in_session=tracking_no in filed_here(request),
+        )
     except Complaint.DoesNotExist:
         raise Http404 from None
     except PermissionDenied as error:

@@ -28,8 +28,18 @@ INSPECTION_OVERDUE_WARNING_RATE = getattr(settings, "BULLETIN_INSPECTION_OVERDUE
 MAINTENANCE_OVERDUE_WARNING_RATE = getattr(settings, "BULLETIN_MAINTENANCE_OVERDUE_WARNING_RATE", 0.05)
 ARRIVAL_WARNING_RATE = getattr(settings, "BULLETIN_ARRIVAL_WARNING_RATE", 0.9)
 
-COUNT_FIELDS = ("elevators_registered", "elevators_in_use", "inspection_overdue", "maintenance_overdue", "faults",
-                "entrapments", "arrived_within_limit", "accidents", "complaints_received", "complaints_resolved")
+COUNT_FIELDS = (
+    "elevators_registered",
+    "elevators_in_use",
+    "inspection_overdue",
+    "maintenance_overdue",
+    "faults",
+    "entrapments",
+    "arrived_within_limit",
+    "accidents",
+    "complaints_received",
+    "complaints_resolved",
+)
 
 
 def latest_complete_month(today: date) -> tuple[int, int]:
@@ -55,45 +65,68 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
     Status is the current one (the registry keeps no status history that is complete for bulk imports).
     """
     inspections = Inspection.objects.filter(elevator=OuterRef("pk"))
-    latest_validity = (inspections.filter(inspected_on__lte=last_day, valid_until__isnull=False)
-                       .order_by("-inspected_on", "-id").values("valid_until")[:1])
+    latest_validity = (
+        inspections.filter(inspected_on__lte=last_day, valid_until__isnull=False)
+        .order_by("-inspected_on", "-id")
+        .values("valid_until")[:1]
+    )
     later_inspection = inspections.filter(inspected_on__gt=last_day)
-    last_visit = (MaintenanceRecord.objects.filter(elevator=OuterRef("pk"), status=RecordStatus.CONFIRMED,
-                                                   tier__in=ROUTINE_TIERS, ended_at__lt=end)
-                  .annotate(day=TruncDate("ended_at")).order_by("-ended_at").values("day")[:1])
+    last_visit = (
+        MaintenanceRecord.objects.filter(
+            elevator=OuterRef("pk"), status=RecordStatus.CONFIRMED, tier__in=ROUTINE_TIERS, ended_at__lt=end
+        )
+        .annotate(day=TruncDate("ended_at"))
+        .order_by("-ended_at")
+        .values("day")[:1]
+    )
     cutoff = last_day - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
     in_use = Q(status=ElevatorStatus.IN_USE)
 
     # In service that month: commissioned by its end (records entered into the platform later still count).
     existed = Q(commission_date__lte=last_day) | Q(commission_date__isnull=True, created_at__lt=end)
-    rows = (Elevator.objects.filter(existed)
-            .alias(validity=Subquery(latest_validity), replaced=Exists(later_inspection),
-                   visit=Subquery(last_visit))
-            .values("district_id")
-            .annotate(
-                elevators_registered=Count("id", filter=~Q(status=ElevatorStatus.SCRAPPED)),
-                elevators_in_use=Count("id", filter=in_use),
-                inspection_overdue=Count("id", filter=in_use & (
+    rows = (
+        Elevator.objects.filter(existed)
+        .alias(validity=Subquery(latest_validity), replaced=Exists(later_inspection), visit=Subquery(last_visit))
+        .values("district_id")
+        .annotate(
+            elevators_registered=Count("id", filter=~Q(status=ElevatorStatus.SCRAPPED)),
+            elevators_in_use=Count("id", filter=in_use),
+            inspection_overdue=Count(
+                "id",
+                filter=in_use
+                & (
                     Q(validity__lt=last_day)
-                    | Q(validity__isnull=True, replaced=False, inspection_valid_until__lt=last_day))),
-                maintenance_overdue=Count("id", filter=in_use & (
+                    | Q(validity__isnull=True, replaced=False, inspection_valid_until__lt=last_day)
+                ),
+            ),
+            maintenance_overdue=Count(
+                "id",
+                filter=in_use
+                & (
                     Q(visit__lt=cutoff)
-                    | Q(visit__isnull=True, last_maintenance_on__lt=cutoff,
-                        last_maintenance_on__lte=last_day))))
-            .order_by())
+                    | Q(visit__isnull=True, last_maintenance_on__lt=cutoff, last_maintenance_on__lte=last_day)
+                ),
+            ),
+        )
+        .order_by()
+    )
     return {row.pop("district_id"): row for row in rows}
 
 
 def _fault_counts(*, start, end) -> dict[int, dict]:
     """Per district: faults reported in the month, entrapments, those reached within the district's limit
     (TSG T5002 §5) and accidents (trapped 2 hours or more, 条例 §64). One query; the rules are maintenance's."""
-    rows = (Fault.objects.filter(reported_at__gte=start, reported_at__lt=end)
-            .values("elevator__district_id")
-            .annotate(faults=Count("id"),
-                      entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
-                      arrived_within_limit=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q()),
-                      accidents=Count("id", filter=_accident_q()))
-            .order_by())
+    rows = (
+        Fault.objects.filter(reported_at__gte=start, reported_at__lt=end)
+        .values("elevator__district_id")
+        .annotate(
+            faults=Count("id"),
+            entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
+            arrived_within_limit=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q()),
+            accidents=Count("id", filter=_accident_q()),
+        )
+        .order_by()
+    )
     return {row.pop("elevator__district_id"): row for row in rows}
 
 
@@ -101,11 +134,12 @@ def _complaint_counts(*, start, end) -> dict[int, dict]:
     """Per district: complaints received in the month and complaints answered in the month. One query."""
     received = Q(created_at__gte=start, created_at__lt=end)
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
-    rows = (Complaint.objects.filter(received | resolved)
-            .values("district_id")
-            .annotate(complaints_received=Count("id", filter=received),
-                      complaints_resolved=Count("id", filter=resolved))
-            .order_by())
+    rows = (
+        Complaint.objects.filter(received | resolved)
+        .values("district_id")
+        .annotate(complaints_received=Count("id", filter=received), complaints_resolved=Count("id", filter=resolved))
+        .order_by()
+    )
     return {row.pop("district_id"): row for row in rows}
 
 
@@ -121,24 +155,49 @@ def _warnings(row: dict) -> list[dict]:
     name = row["name"]
     found = []
     if row["accidents"]:
-        found.append({"level": "danger", "kind": "accident", "message": _(
-            "%(name)s本月发生%(n)d起困人2小时以上的电梯事故。") % {"name": name, "n": row["accidents"]}})
+        found.append(
+            {
+                "level": "danger",
+                "kind": "accident",
+                "message": _("%(name)s本月发生%(n)d起困人2小时以上的电梯事故。")
+                % {"name": name, "n": row["accidents"]},
+            }
+        )
     rate = row["inspection_overdue_rate"]
     if rate is not None and rate > INSPECTION_OVERDUE_WARNING_RATE:
-        found.append({"level": "warning", "kind": "inspection_overdue", "message": _(
-            "%(name)s在用电梯超期未检率为%(rate).1f%%，高于%(limit).0f%%。") % {
-            "name": name, "rate": rate * 100, "limit": INSPECTION_OVERDUE_WARNING_RATE * 100}})
+        found.append(
+            {
+                "level": "warning",
+                "kind": "inspection_overdue",
+                "message": _("%(name)s在用电梯超期未检率为%(rate).1f%%，高于%(limit).0f%%。")
+                % {"name": name, "rate": rate * 100, "limit": INSPECTION_OVERDUE_WARNING_RATE * 100},
+            }
+        )
     rate = row["maintenance_overdue_rate"]
     if rate is not None and rate > MAINTENANCE_OVERDUE_WARNING_RATE:
-        found.append({"level": "warning", "kind": "maintenance_overdue", "message": _(
-            "%(name)s在用电梯超期未维保率为%(rate).1f%%，高于%(limit).0f%%。") % {
-            "name": name, "rate": rate * 100, "limit": MAINTENANCE_OVERDUE_WARNING_RATE * 100}})
+        found.append(
+            {
+                "level": "warning",
+                "kind": "maintenance_overdue",
+                "message": _("%(name)s在用电梯超期未维保率为%(rate).1f%%，高于%(limit).0f%%。")
+                % {"name": name, "rate": rate * 100, "limit": MAINTENANCE_OVERDUE_WARNING_RATE * 100},
+            }
+        )
     rate = row["arrival_rate"]
     if rate is not None and rate < ARRIVAL_WARNING_RATE:
-        found.append({"level": "warning", "kind": "arrival", "message": _(
-            "%(name)s困人救援%(limit)d分钟内到达率为%(rate).1f%%，低于%(target).0f%%。") % {
-            "name": name, "limit": row["arrival_limit_minutes"], "rate": rate * 100,
-            "target": ARRIVAL_WARNING_RATE * 100}})
+        found.append(
+            {
+                "level": "warning",
+                "kind": "arrival",
+                "message": _("%(name)s困人救援%(limit)d分钟内到达率为%(rate).1f%%，低于%(target).0f%%。")
+                % {
+                    "name": name,
+                    "limit": row["arrival_limit_minutes"],
+                    "rate": rate * 100,
+                    "target": ARRIVAL_WARNING_RATE * 100,
+                },
+            }
+        )
     for warning in found:
         warning["district"] = row["code"]
     return found
@@ -163,8 +222,11 @@ def bulletin_for_month(*, year: int, month: int) -> dict:
     for district in District.objects.order_by("code"):
         if district.level == DistrictLevel.CITY and district.pk not in seen:
             continue
-        row = {"code": district.code, "name": district.name,
-               "arrival_limit_minutes": arrival_limit_minutes(district.code)}
+        row = {
+            "code": district.code,
+            "name": district.name,
+            "arrival_limit_minutes": arrival_limit_minutes(district.code),
+        }
         for source in (elevators, faults, complaints):
             row.update(source.get(district.pk, {}))
         for field in COUNT_FIELDS:
@@ -174,14 +236,21 @@ def bulletin_for_month(*, year: int, month: int) -> dict:
     city = _with_rates({field: sum(row[field] for row in districts) for field in COUNT_FIELDS})
     warnings = [warning for row in districts for warning in _warnings(row)]
     return {
-        "period": {"year": year, "month": month, "label": f"{year:04d}-{month:02d}",
-                   "start": first_day.isoformat(), "end": last_day.isoformat()},
+        "period": {
+            "year": year,
+            "month": month,
+            "label": f"{year:04d}-{month:02d}",
+            "start": first_day.isoformat(),
+            "end": last_day.isoformat(),
+        },
         "city": city,
         "districts": districts,
         "warnings": warnings,
-        "thresholds": {"inspection_overdue_rate": INSPECTION_OVERDUE_WARNING_RATE,
-                       "maintenance_overdue_rate": MAINTENANCE_OVERDUE_WARNING_RATE,
-                       "arrival_rate": ARRIVAL_WARNING_RATE,
-                       "maintenance_interval_days": settings.MAINTENANCE_INTERVAL_DAYS,
-                       "accident_minutes": settings.ENTRAPMENT_ACCIDENT_MINUTES},
+        "thresholds": {
+            "inspection_overdue_rate": INSPECTION_OVERDUE_WARNING_RATE,
+            "maintenance_overdue_rate": MAINTENANCE_OVERDUE_WARNING_RATE,
+            "arrival_rate": ARRIVAL_WARNING_RATE,
+            "maintenance_interval_days": settings.MAINTENANCE_INTERVAL_DAYS,
+            "accident_minutes": settings.ENTRAPMENT_ACCIDENT_MINUTES,
+        },
     }

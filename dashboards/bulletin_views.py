@@ -54,12 +54,16 @@ def bulletin(request):
     latest = latest_complete_month(timezone.localdate())
     previous = _shift(year, month, -1)
     following = _shift(year, month, 1)
-    return render(request, "dashboards/bulletin.html", {
-        "bulletin": bulletin_for_month(year=year, month=month),
-        "month_start": date(year, month, 1),
-        "previous_month": _label(*previous) if previous[0] >= FIRST_YEAR else None,
-        "next_month": _label(*following) if following <= latest else None,
-    })
+    return render(
+        request,
+        "dashboards/bulletin.html",
+        {
+            "bulletin": bulletin_for_month(year=year, month=month),
+            "month_start": date(year, month, 1),
+            "previous_month": _label(*previous) if previous[0] >= FIRST_YEAR else None,
+            "next_month": _label(*following) if following <= latest else None,
+        },
+    )
 
 
 @require_GET

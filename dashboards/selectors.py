@@ -29,6 +29,7 @@ from accounts import access
 from complaints.choices import OPEN_STATUSES, Category
 from complaints.selectors import complaint_overdue_q
 from maintenance.choices import FaultKind, Grade
+
 # The arrival-within-limit rule as SQL, from the module that owns it (TSG T5002 §5), so the monthly figures and
 # fault_statistics never disagree; fault_statistics itself groups by district, not by month.
 from elevator_portal.dates import day_bounds
@@ -110,8 +111,7 @@ def _months(since: date, until: date) -> list[MonthRange]:
     result, month = [], since.replace(day=1)
     while month <= until:
         following = (month + timedelta(days=32)).replace(day=1)
-        result.append(MonthRange(month=month, since=max(month, since), until=min(following - timedelta(days=1),
-                                                                                  until)))
+        result.append(MonthRange(month=month, since=max(month, since), until=min(following - timedelta(days=1), until)))
         month = following
     return result
 
@@ -135,8 +135,11 @@ def _cached(version: int | None, key: tuple, compute):
     if version is None:
         return compute()
     # The rules' settings are part of the key too: a changed arrival limit or interval is a new figure.
-    rules = (settings.MAINTENANCE_INTERVAL_DAYS, sorted(settings.RESCUE_ARRIVAL_MINUTES.items()),
-             settings.RESCUE_ARRIVAL_DEFAULT_MINUTES)
+    rules = (
+        settings.MAINTENANCE_INTERVAL_DAYS,
+        sorted(settings.RESCUE_ARRIVAL_MINUTES.items()),
+        settings.RESCUE_ARRIVAL_DEFAULT_MINUTES,
+    )
     digest = hashlib.sha256(repr((version, key, rules)).encode()).hexdigest()[:32]
     cache_key = f"dashboard:{digest}"
     rows = cache.get(cache_key)
@@ -146,8 +149,15 @@ def _cached(version: int | None, key: tuple, compute):
     return rows
 
 
-def dashboard_numbers(*, user, district: District | None = None, since: date, until: date,
-                      today: date | None = None, districts: list[District] | None = None) -> dict:
+def dashboard_numbers(
+    *,
+    user,
+    district: District | None = None,
+    since: date,
+    until: date,
+    today: date | None = None,
+    districts: list[District] | None = None,
+) -> dict:
     """The dashboard's figures for `user` (city-wide, or narrowed to `district`), faults from `since` to `until`
     (local dates, inclusive). Five queries (see the module docstring); four when the caller passes the
     `dashboard_districts` it already loaded."""
@@ -172,10 +182,17 @@ def dashboard_numbers(*, user, district: District | None = None, since: date, un
     counts.update({f"insp_{key}": Count("id", filter=q) for key, q in inspection.items()})
     scope = access.scope_key(user)
     version = _data_version(scope)
-    rows = _cached(version, ("elevators", scope, district and district.pk, today), lambda: list(
-        elevators.order_by().values("district_id", "elevator_type", "status")
-        .annotate(total=Count("id"), maintenance_overdue=Count("id", filter=_maintenance_overdue_q(today)),
-                  **counts)))
+    rows = _cached(
+        version,
+        ("elevators", scope, district and district.pk, today),
+        lambda: list(
+            elevators.order_by()
+            .values("district_id", "elevator_type", "status")
+            .annotate(
+                total=Count("id"), maintenance_overdue=Count("id", filter=_maintenance_overdue_q(today)), **counts
+            )
+        ),
+    )
     by_district = defaultdict(lambda: defaultdict(int))
     by_type, by_status, age, insp = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
     total = maintenance_overdue = in_use = 0
@@ -197,70 +214,122 @@ def dashboard_numbers(*, user, district: District | None = None, since: date, un
             insp[key] += row[f"insp_{key}"]
             d[key] += row[f"insp_{key}"]
     age_unknown = total - sum(age.values())
-    district_rows = [{"id": d.pk, "code": d.code, "name": d.name, "total": by_district[d.pk]["total"],
-                      "in_use": by_district[d.pk]["in_use"],
-                      "maintenance_overdue": by_district[d.pk]["maintenance_overdue"],
-                      **{key: by_district[d.pk][key] for key in INSPECTION_KEYS}} for d in districts]
+    district_rows = [
+        {
+            "id": d.pk,
+            "code": d.code,
+            "name": d.name,
+            "total": by_district[d.pk]["total"],
+            "in_use": by_district[d.pk]["in_use"],
+            "maintenance_overdue": by_district[d.pk]["maintenance_overdue"],
+            **{key: by_district[d.pk][key] for key in INSPECTION_KEYS},
+        }
+        for d in districts
+    ]
 
     # -- faults and entrapments per month (TSG T5002 §5 arrival limit, the rule of maintenance.faults)
     start, end = day_bounds(since, until)
-    fault_rows = {row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row
-                  for row in _cached(version, ("faults", scope, district and district.pk, since, until), lambda: list(
-                      faults.filter(reported_at__gte=start, reported_at__lt=end)
-                      .annotate(month=TruncMonth("reported_at")).order_by().values("month")
-                      .annotate(faults=Count("id"), entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
-                                within=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q()))))}
+    fault_rows = {
+        row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row
+        for row in _cached(
+            version,
+            ("faults", scope, district and district.pk, since, until),
+            lambda: list(
+                faults.filter(reported_at__gte=start, reported_at__lt=end)
+                .annotate(month=TruncMonth("reported_at"))
+                .order_by()
+                .values("month")
+                .annotate(
+                    faults=Count("id"),
+                    entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
+                    within=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q()),
+                )
+            ),
+        )
+    }
     months = []
     for m in _months(since, until):
         row = fault_rows.get(m.month, {})
-        months.append({"month": m.month.strftime("%Y-%m"), "since": m.since.isoformat(), "until": m.until.isoformat(),
-                       "faults": row.get("faults", 0), "entrapments": row.get("entrapments", 0),
-                       "within": row.get("within", 0)})
+        months.append(
+            {
+                "month": m.month.strftime("%Y-%m"),
+                "since": m.since.isoformat(),
+                "until": m.until.isoformat(),
+                "faults": row.get("faults", 0),
+                "entrapments": row.get("entrapments", 0),
+                "within": row.get("within", 0),
+            }
+        )
     fault_total = {key: sum(m[key] for m in months) for key in ("faults", "entrapments", "within")}
-    fault_total["within_rate"] = (fault_total["within"] / fault_total["entrapments"]
-                                  if fault_total["entrapments"] else None)
+    fault_total["within_rate"] = (
+        fault_total["within"] / fault_total["entrapments"] if fault_total["entrapments"] else None
+    )
 
     # -- complaints by category and lead department (state now: the queue has no date filter)
     overdue_q = complaint_overdue_q(now=timezone.now())
     by_category, by_department = defaultdict(lambda: defaultdict(int)), {}
-    for row in (complaints.order_by().values("category", "department_id", "department__name")
-                .annotate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-                          overdue=Count("id", filter=overdue_q))):
+    for row in (
+        complaints.order_by()
+        .values("category", "department_id", "department__name")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count("id", filter=overdue_q),
+        )
+    ):
         c = by_category[row["category"]]
         for key in ("total", "open", "overdue"):
             c[key] += row[key]
-        dep = by_department.setdefault(row["department_id"], {"id": row["department_id"],
-                                                               "name": row["department__name"], "total": 0,
-                                                               "open": 0, "overdue": 0})
+        dep = by_department.setdefault(
+            row["department_id"],
+            {"id": row["department_id"], "name": row["department__name"], "total": 0, "open": 0, "overdue": 0},
+        )
         for key in ("total", "open", "overdue"):
             dep[key] += row[key]
     complaint_total = {key: sum(c[key] for c in by_category.values()) for key in ("total", "open", "overdue")}
 
     # -- maintenance-firm grades of the latest evaluated month (public: plan §2(2), §2(11)); the ranking's rows
     latest = Subquery(CreditEvaluation.objects.order_by("-period").values("period")[:1])
-    grades = dict(CreditEvaluation.objects.filter(period=latest).order_by().values("grade")
-                  .annotate(n=Count("id")).values_list("grade", "n"))
+    grades = dict(
+        CreditEvaluation.objects.filter(period=latest)
+        .order_by()
+        .values("grade")
+        .annotate(n=Count("id"))
+        .values_list("grade", "n")
+    )
 
     return {
-        "today": today, "since": since, "until": until,
+        "today": today,
+        "since": since,
+        "until": until,
         "district": district,
         "elevators": {
-            "total": total, "in_use": in_use, "maintenance_overdue": maintenance_overdue,
+            "total": total,
+            "in_use": in_use,
+            "maintenance_overdue": maintenance_overdue,
             "by_district": district_rows,
-            "by_type": [{"value": v, "label": str(label), "count": by_type[v]}
-                        for v, label in ElevatorType.choices if by_type[v]],
-            "by_status": [{"value": v, "label": str(label), "count": by_status[v]}
-                          for v, label in ElevatorStatus.choices],
-            "by_age": [{"key": key, "after": bands[key][0], "before": bands[key][1], "count": age[key]}
-                       for key, _low, _high in AGE_BANDS],
+            "by_type": [
+                {"value": v, "label": str(label), "count": by_type[v]}
+                for v, label in ElevatorType.choices
+                if by_type[v]
+            ],
+            "by_status": [
+                {"value": v, "label": str(label), "count": by_status[v]} for v, label in ElevatorStatus.choices
+            ],
+            "by_age": [
+                {"key": key, "after": bands[key][0], "before": bands[key][1], "count": age[key]}
+                for key, _low, _high in AGE_BANDS
+            ],
             "age_unknown": age_unknown,
-            "inspection": [{"value": v, "label": str(label), "count": insp[v]}
-                           for v, label in InspectionStatus.choices],
+            "inspection": [
+                {"value": v, "label": str(label), "count": insp[v]} for v, label in InspectionStatus.choices
+            ],
         },
         "faults": {"months": months, "total": fault_total},
         "complaints": {
-            "by_category": [{"value": v, "label": str(label), **by_category[v]}
-                            for v, label in Category.choices if v in by_category],
+            "by_category": [
+                {"value": v, "label": str(label), **by_category[v]} for v, label in Category.choices if v in by_category
+            ],
             "by_department": sorted(by_department.values(), key=lambda d: (-d["total"], d["name"])),
             "total": complaint_total,
         },

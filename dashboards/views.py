@@ -67,12 +67,14 @@ def _with_links(numbers: dict) -> dict:
     for row in elevators["by_district"]:
         row["url"] = _url("registry:elevator_list", district_id=row["id"])
         row["in_use_url"] = _url("registry:elevator_list", district_id=row["id"], status="in_use")
-        row["maintenance_overdue_url"] = _url("registry:elevator_list", district_id=row["id"],
-                                              maintenance_overdue="true")
+        row["maintenance_overdue_url"] = _url(
+            "registry:elevator_list", district_id=row["id"], maintenance_overdue="true"
+        )
         row["dashboard_url"] = reverse("dashboards:district", args=[row["code"]])
-        row["urls"] = {key: _url("registry:elevator_list", district_id=row["id"], status="in_use",
-                                 inspection_status=key)
-                       for key in ("valid", "expiring", "expired", "failed", "unknown")}
+        row["urls"] = {
+            key: _url("registry:elevator_list", district_id=row["id"], status="in_use", inspection_status=key)
+            for key in ("valid", "expiring", "expired", "failed", "unknown")
+        }
     for row in elevators["by_type"]:
         row["url"] = registry(elevator_type=row["value"])
     for row in elevators["by_status"]:
@@ -82,18 +84,22 @@ def _with_links(numbers: dict) -> dict:
     labels = {"lt5": _("5年以下"), "5to10": _("5–10年"), "10to15": _("10–15年"), "ge15": _("15年及以上")}
     for row in elevators["by_age"]:
         row["label"] = labels[row["key"]]
-        row["url"] = registry(commissioned_after=row["after"] and row["after"].isoformat(),
-                              commissioned_before=row["before"] and row["before"].isoformat())
+        row["url"] = registry(
+            commissioned_after=row["after"] and row["after"].isoformat(),
+            commissioned_before=row["before"] and row["before"].isoformat(),
+        )
 
     faults = numbers["faults"]
     for m in faults["months"]:
         m["url"] = _url("faults:list", district=code, reported_after=m["since"], reported_before=m["until"])
-        m["entrapments_url"] = _url("faults:list", kind="entrapment", district=code, reported_after=m["since"],
-                                    reported_before=m["until"])
+        m["entrapments_url"] = _url(
+            "faults:list", kind="entrapment", district=code, reported_after=m["since"], reported_before=m["until"]
+        )
     since, until = numbers["since"].isoformat(), numbers["until"].isoformat()
     faults["total"]["url"] = _url("faults:list", district=code, reported_after=since, reported_before=until)
-    faults["total"]["entrapments_url"] = _url("faults:list", kind="entrapment", district=code,
-                                              reported_after=since, reported_before=until)
+    faults["total"]["entrapments_url"] = _url(
+        "faults:list", kind="entrapment", district=code, reported_after=since, reported_before=until
+    )
     faults["total"]["stats_url"] = _url("faults:stats", since=since, until=until)
 
     complaints = numbers["complaints"]
@@ -124,14 +130,20 @@ def _chart_data(numbers: dict) -> dict:
         "by_type": series(e["by_type"]),
         "by_age": series(e["by_age"]),
         "inspection": series(e["inspection"]),
-        "faults": {"labels": [m["month"] for m in f["months"]], "faults": [m["faults"] for m in f["months"]],
-                   "entrapments": [m["entrapments"] for m in f["months"]],
-                   "urls": [m["url"] for m in f["months"]],
-                   "label_faults": _("故障"), "label_entrapments": _("困人")},
+        "faults": {
+            "labels": [m["month"] for m in f["months"]],
+            "faults": [m["faults"] for m in f["months"]],
+            "entrapments": [m["entrapments"] for m in f["months"]],
+            "urls": [m["url"] for m in f["months"]],
+            "label_faults": _("故障"),
+            "label_entrapments": _("困人"),
+        },
         "complaints": series(c["by_category"], count="total"),
-        "grades": {"labels": [g["label"] for g in numbers["grades"]],
-                   "counts": [g["count"] for g in numbers["grades"]],
-                   "urls": [numbers["grades_url"]] * len(numbers["grades"])},
+        "grades": {
+            "labels": [g["label"] for g in numbers["grades"]],
+            "counts": [g["count"] for g in numbers["grades"]],
+            "urls": [numbers["grades_url"]] * len(numbers["grades"]),
+        },
     }
 
 
@@ -168,10 +180,21 @@ def board(request, district_code: str | None = None):
         until = form.cleaned_data["until"] or until
         if since > until:
             since, until = default_range(until)
-    numbers = _with_links(dashboard_numbers(user=user, district=district, since=since, until=until, today=today,
-                                                  districts=districts))
-    return render(request, "dashboards/board.html", {
-        "n": numbers, "data": _chart_data(numbers), "form": form, "district": district,
-        "districts": districts, "city_wide": city_wide, "since": since, "until": until,
-        "range_query": urlencode(range_params),
-    })
+    numbers = _with_links(
+        dashboard_numbers(user=user, district=district, since=since, until=until, today=today, districts=districts)
+    )
+    return render(
+        request,
+        "dashboards/board.html",
+        {
+            "n": numbers,
+            "data": _chart_data(numbers),
+            "form": form,
+            "district": district,
+            "districts": districts,
+            "city_wide": city_wide,
+            "since": since,
+            "until": until,
+            "range_query": urlencode(range_params),
+        },
+    )

@@ -12,7 +12,8 @@ class DepartmentFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("搜索"))
     district = django_filters.ModelMultipleChoiceFilter(
-        field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）"))
+        field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
+    )
     district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))
 
     class Meta:

@@ -8,8 +8,9 @@ from elevator_portal.forms import BootstrapFormMixin
 class CategoryLookupForm(BootstrapFormMixin, forms.Form):
     """The public "which problem do you have?" lookup."""
 
-    category = forms.ChoiceField(label=_("遇到的问题"), required=False,
-                                 choices=[("", _("请选择问题类型"))] + Category.choices)
+    category = forms.ChoiceField(
+        label=_("遇到的问题"), required=False, choices=[("", _("请选择问题类型"))] + Category.choices
+    )
 
 
 class TaskProgressForm(BootstrapFormMixin, forms.Form):

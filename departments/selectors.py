@@ -41,7 +41,8 @@ class WhoHandlesWhat:
 def departments_public() -> QuerySet[Department]:
     """Departments with only their public fields (never the supervisor, who is a person)."""
     return Department.objects.select_related("district").only(
-        "code", "name", "district__code", "district__name", "duties", "public_phone")
+        "code", "name", "district__code", "district__name", "duties", "public_phone"
+    )
 
 
 def who_handles_what() -> WhoHandlesWhat:
@@ -65,24 +66,30 @@ def who_handles_what() -> WhoHandlesWhat:
 def task_progress_latest() -> QuerySet[TaskProgress]:
     """The newest note of each task for the city and for each district (one query, a window function)."""
     newest_first = [F("created_at").desc(), F("pk").desc()]
-    return (TaskProgress.objects
-            .annotate(rank=Window(RowNumber(), partition_by=[F("task_id"), F("district_id")], order_by=newest_first))
-            .filter(rank=1)
-            .select_related("district", "author")
-            .order_by(F("district__code").asc(nulls_first=True)))
+    return (
+        TaskProgress.objects.annotate(
+            rank=Window(RowNumber(), partition_by=[F("task_id"), F("district_id")], order_by=newest_first)
+        )
+        .filter(rank=1)
+        .select_related("district", "author")
+        .order_by(F("district__code").asc(nulls_first=True))
+    )
 
 
 def responsible_city_departments() -> Prefetch:
     """The responsible city departments; the five district governments show as one line (`includes_districts`)."""
-    return Prefetch("responsible", queryset=Department.objects.filter(district__isnull=True).only("code", "name"),
-                    to_attr="city_responsible")
+    return Prefetch(
+        "responsible",
+        queryset=Department.objects.filter(district__isnull=True).only("code", "name"),
+        to_attr="city_responsible",
+    )
 
 
 def plan_tasks_overview() -> QuerySet[PlanTask]:
     """The 14 tasks with their responsible units and latest progress per district: three queries."""
     return PlanTask.objects.prefetch_related(
-        responsible_city_departments(),
-        Prefetch("progress", queryset=task_progress_latest(), to_attr="latest_progress"))
+        responsible_city_departments(), Prefetch("progress", queryset=task_progress_latest(), to_attr="latest_progress")
+    )
 
 
 def task_progress_notes(*, task: PlanTask) -> QuerySet[TaskProgress]:

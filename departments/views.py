@@ -26,9 +26,16 @@ def who_handles_what_page(request):
     selected = None
     if form.is_valid() and form.cleaned_data["category"]:
         selected = table.for_category(form.cleaned_data["category"])
-    return render(request, "departments/who_handles_what.html", {
-        "table": table, "form": form, "selected": selected,
-        "can_view_tasks": access.can_view_plan_tasks(request.user)})
+    return render(
+        request,
+        "departments/who_handles_what.html",
+        {
+            "table": table,
+            "form": form,
+            "selected": selected,
+            "can_view_tasks": access.can_view_plan_tasks(request.user),
+        },
+    )
 
 
 def _require_viewer(user):
@@ -58,6 +65,13 @@ def task_detail(request, number):
         else:
             messages.success(request, _("已填报任务进展。"))
             return redirect("departments:task_detail", number=task.number)
-    return render(request, "departments/task_detail.html", {
-        "task": task, "notes": task_progress_notes(task=task), "form": form,
-        "reporting_district": task_progress_reporting_district(request.user)})
+    return render(
+        request,
+        "departments/task_detail.html",
+        {
+            "task": task,
+            "notes": task_progress_notes(task=task),
+            "form": form,
+            "reporting_district": task_progress_reporting_district(request.user),
+        },
+    )

@@ -9,8 +9,10 @@ def day_bounds(since: date, until: date) -> tuple[datetime, datetime]:
     """Aware datetimes [start of `since`, start of the day after `until`) in local time, so date ranges are
     inclusive and datetime indexes are used."""
     tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(since, time.min), tz),
-            timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min), tz))
+    return (
+        timezone.make_aware(datetime.combine(since, time.min), tz),
+        timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min), tz),
+    )
 
 
 def years_before(day: date, years: int) -> date:

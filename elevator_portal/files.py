@@ -10,7 +10,7 @@ IMAGES = ("jpeg", "png")
 
 
 def sniff(head: bytes) -> str | None:
-    """"pdf", "jpeg", "png", or None for anything else."""
+    """ "pdf", "jpeg", "png", or None for anything else."""
     return next((kind for kind, magics in SIGNATURES.items() if head.startswith(magics)), None)
 
 

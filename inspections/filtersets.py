@@ -41,5 +41,8 @@ class InspectionFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(report_no=value) | Q(elevator__registration_code__startswith=value)
-                               | Q(elevator__address__icontains=value))
+        return queryset.filter(
+            Q(report_no=value)
+            | Q(elevator__registration_code__startswith=value)
+            | Q(elevator__address__icontains=value)
+        )

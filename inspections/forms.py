@@ -13,13 +13,17 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ApplicationForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("检验类别"), choices=InspectionKind.choices, initial=InspectionKind.PERIODIC)
-    agency = forms.ModelChoiceField(label=_("检验机构"), queryset=Organization.objects.filter(
-        kind=OrganizationKind.INSPECTION, is_active=True), empty_label=None)
+    agency = forms.ModelChoiceField(
+        label=_("检验机构"),
+        queryset=Organization.objects.filter(kind=OrganizationKind.INSPECTION, is_active=True),
+        empty_label=None,
+    )
     wished_from = forms.DateField(label=_("期望检验日期（起）"), widget=DATE)
     wished_to = forms.DateField(label=_("期望检验日期（止）"), widget=DATE)
     site_contact = forms.CharField(label=_("现场联系人"), max_length=50)
-    site_phone = forms.RegexField(label=_("联系电话"), regex=r"^[0-9\-+ ]{7,20}$",
-                                  error_messages={"invalid": _("请输入有效的电话号码。")})
+    site_phone = forms.RegexField(
+        label=_("联系电话"), regex=r"^[0-9\-+ ]{7,20}$", error_messages={"invalid": _("请输入有效的电话号码。")}
+    )
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
@@ -44,8 +48,9 @@ def _inspectors(agency_id):
 
 class ScheduleForm(BootstrapFormMixin, forms.Form):
     scheduled_on = forms.DateField(label=_("检验日期"), widget=DATE)
-    inspectors = InspectorsField(label=_("检验人员"), queryset=Person.objects.none(),
-                                 widget=forms.CheckboxSelectMultiple)
+    inspectors = InspectorsField(
+        label=_("检验人员"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, agency_id=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,11 +61,13 @@ class ResultForm(BootstrapFormMixin, forms.Form):
     inspected_on = forms.DateField(label=_("检验日期"), widget=DATE)
     result = forms.ChoiceField(label=_("检验结论"), choices=InspectionResult.choices)
     report_no = forms.CharField(label=_("报告编号"), max_length=64)
-    report_file = forms.FileField(label=_("检验报告（PDF）"), required=False,
-                                  widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+    report_file = forms.FileField(
+        label=_("检验报告（PDF）"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"})
+    )
     conclusion = forms.CharField(label=_("检验意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    inspectors = InspectorsField(label=_("检验人员"), queryset=Person.objects.none(),
-                                 widget=forms.CheckboxSelectMultiple)
+    inspectors = InspectorsField(
+        label=_("检验人员"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, agency_id=None, **kwargs):
         super().__init__(*args, **kwargs)

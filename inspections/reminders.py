@@ -48,9 +48,13 @@ class ReminderRun:
 
 def _without_application():
     """Elevators with no open application for periodic inspection (plan §2(7): 申报 one month before)."""
-    return ~Exists(InspectionApplication.objects.filter(
-        elevator=OuterRef("pk"), kind__in=[InspectionKind.PERIODIC, InspectionKind.RE_INSPECTION],
-        status__in=OPEN_APPLICATION_STATUSES))
+    return ~Exists(
+        InspectionApplication.objects.filter(
+            elevator=OuterRef("pk"),
+            kind__in=[InspectionKind.PERIODIC, InspectionKind.RE_INSPECTION],
+            status__in=OPEN_APPLICATION_STATUSES,
+        )
+    )
 
 
 def reminders_run(*, today: date) -> ReminderRun:
@@ -58,26 +62,52 @@ def reminders_run(*, today: date) -> ReminderRun:
     run_id = uuid.uuid4()
     in_use = Elevator.objects.filter(status=ElevatorStatus.IN_USE, inspection_failed=False)
 
-    for kind, days in [(ReminderKind.INSPECTION_30, settings.REMINDER_USE_UNIT_DAYS),
-                       (ReminderKind.INSPECTION_15, settings.REMINDER_MAINTENANCE_DAYS)]:
+    for kind, days in [
+        (ReminderKind.INSPECTION_30, settings.REMINDER_USE_UNIT_DAYS),
+        (ReminderKind.INSPECTION_15, settings.REMINDER_MAINTENANCE_DAYS),
+    ]:
         due = in_use.filter(inspection_valid_until__gte=today, inspection_valid_until__lte=today + timedelta(days=days))
-        reminders_insert_from(kind, due.filter(_without_application()), subject="elevator",
-                     cycle_field="inspection_valid_until", run_id=run_id)
-    reminders_insert_from(ReminderKind.INSPECTION_EXPIRED, in_use.filter(inspection_valid_until__lt=today),
-                 subject="elevator", cycle_field="inspection_valid_until", run_id=run_id)
+        reminders_insert_from(
+            kind,
+            due.filter(_without_application()),
+            subject="elevator",
+            cycle_field="inspection_valid_until",
+            run_id=run_id,
+        )
+    reminders_insert_from(
+        ReminderKind.INSPECTION_EXPIRED,
+        in_use.filter(inspection_valid_until__lt=today),
+        subject="elevator",
+        cycle_field="inspection_valid_until",
+        run_id=run_id,
+    )
     horizon = today + timedelta(days=settings.REMINDER_LICENCE_DAYS)
-    reminders_insert_from(ReminderKind.LICENCE_30, Organization.objects.filter(
-        is_active=True, licence_valid_until__gte=today, licence_valid_until__lte=horizon),
-        subject="organization", cycle_field="licence_valid_until", run_id=run_id)
-    reminders_insert_from(ReminderKind.CERTIFICATE_30, Person.objects.filter(
-        certificate_valid_until__gte=today, certificate_valid_until__lte=horizon),
-        subject="person", cycle_field="certificate_valid_until", run_id=run_id)
+    reminders_insert_from(
+        ReminderKind.LICENCE_30,
+        Organization.objects.filter(is_active=True, licence_valid_until__gte=today, licence_valid_until__lte=horizon),
+        subject="organization",
+        cycle_field="licence_valid_until",
+        run_id=run_id,
+    )
+    reminders_insert_from(
+        ReminderKind.CERTIFICATE_30,
+        Person.objects.filter(certificate_valid_until__gte=today, certificate_valid_until__lte=horizon),
+        subject="person",
+        cycle_field="certificate_valid_until",
+        run_id=run_id,
+    )
 
-    new = list(Reminder.objects.filter(run_id=run_id).select_related(
-        "elevator__district", "organization", "person__organization"))
+    new = list(
+        Reminder.objects.filter(run_id=run_id).select_related(
+            "elevator__district", "organization", "person__organization"
+        )
+    )
     digests = _digests(new)
-    notifications_send_digests(digests=digests, title=_("%(day)s 到期提醒") % {"day": today.isoformat()},
-                               link=reverse("inspections:my_elevators"))
+    notifications_send_digests(
+        digests=digests,
+        title=_("%(day)s 到期提醒") % {"day": today.isoformat()},
+        link=reverse("inspections:my_elevators"),
+    )
     created = defaultdict(int)
     for reminder in new:
         created[reminder.kind] += 1
@@ -93,23 +123,35 @@ def _digests(reminders: list[Reminder]) -> dict[User, list[DigestLine]]:
             e = r.elevator
             where = f"{e.registration_code} {e.address}"
             if r.kind == ReminderKind.INSPECTION_EXPIRED:
-                line = DigestLine(_("%(where)s：检验有效期已于%(day)s届满，依法不得继续使用。")
-                                  % {"where": where, "day": r.cycle}, reverse("registry:elevator_detail", args=[e.pk]))
+                line = DigestLine(
+                    _("%(where)s：检验有效期已于%(day)s届满，依法不得继续使用。") % {"where": where, "day": r.cycle},
+                    reverse("registry:elevator_detail", args=[e.pk]),
+                )
                 by_district[e.district_id].append(line)
                 if e.use_unit_id:
                     by_org[e.use_unit_id].append(line)
             else:
-                line = DigestLine(_("%(where)s：检验有效期至%(day)s，请在届满前一个月内向检验机构申报定期检验。")
-                                  % {"where": where, "day": r.cycle}, reverse("inspections:my_elevators"))
+                line = DigestLine(
+                    _("%(where)s：检验有效期至%(day)s，请在届满前一个月内向检验机构申报定期检验。")
+                    % {"where": where, "day": r.cycle},
+                    reverse("inspections:my_elevators"),
+                )
                 if e.use_unit_id:
                     by_org[e.use_unit_id].append(line)
                 if r.kind == ReminderKind.INSPECTION_15 and e.maintenance_firm_id:
                     by_org[e.maintenance_firm_id].append(line)
         elif r.organization_id:
-            by_org[r.organization_id].append(DigestLine(_("本单位许可证（%(no)s）将于%(day)s到期，请及时办理延续。")
-                                                        % {"no": r.organization.licence_no or "—", "day": r.cycle}))
+            by_org[r.organization_id].append(
+                DigestLine(
+                    _("本单位许可证（%(no)s）将于%(day)s到期，请及时办理延续。")
+                    % {"no": r.organization.licence_no or "—", "day": r.cycle}
+                )
+            )
         elif r.person_id:
-            by_org[r.person.organization_id].append(DigestLine(_("%(name)s的证书（%(no)s）将于%(day)s到期，请及时复审。")
-                                                               % {"name": r.person.name, "no": r.person.certificate_no,
-                                                                  "day": r.cycle}))
+            by_org[r.person.organization_id].append(
+                DigestLine(
+                    _("%(name)s的证书（%(no)s）将于%(day)s到期，请及时复审。")
+                    % {"name": r.person.name, "no": r.person.certificate_no, "day": r.cycle}
+                )
+            )
     return merge_digests(digests_for_organizations(by_org), digests_for_district_regulators(by_district))

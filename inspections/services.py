@@ -38,8 +38,10 @@ def _move(application: InspectionApplication, *, user, allowed_from, to: str, ac
     with transaction.atomic():
         locked = InspectionApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status not in allowed_from:
-            raise TransitionError(_("申报当前状态为“%(status)s”，不能%(action)s。")
-                                  % {"status": locked.get_status_display(), "action": action})
+            raise TransitionError(
+                _("申报当前状态为“%(status)s”，不能%(action)s。")
+                % {"status": locked.get_status_display(), "action": action}
+            )
         for field, value in fields.items():
             setattr(locked, field, value)
         locked.status = to
@@ -58,14 +60,32 @@ def _check_file(upload, *, kinds: tuple[str, ...], max_bytes: int, field: str, k
         raise ValidationError({field: _("文件内容不是%(kind)s。") % {"kind": kind_label}})
 
 
-def application_submit(*, user, elevator: Elevator, kind: str, agency: Organization, wished_from: date,
-                       wished_to: date, site_contact: str, site_phone: str, note: str = "") -> InspectionApplication:
+def application_submit(
+    *,
+    user,
+    elevator: Elevator,
+    kind: str,
+    agency: Organization,
+    wished_from: date,
+    wished_to: date,
+    site_contact: str,
+    site_phone: str,
+    note: str = "",
+) -> InspectionApplication:
     """A use unit applies online for an inspection of one of its elevators (plan §2(7))."""
     if not access.can_apply_for_inspection(user, elevator):
         _deny(_("只有该电梯的使用单位可以申报检验。"))
     application = InspectionApplication(
-        elevator=elevator, kind=kind, agency=agency, wished_from=wished_from, wished_to=wished_to,
-        site_contact=site_contact, site_phone=site_phone, note=note, submitted_by=user)
+        elevator=elevator,
+        kind=kind,
+        agency=agency,
+        wished_from=wished_from,
+        wished_to=wished_to,
+        site_contact=site_contact,
+        site_phone=site_phone,
+        note=note,
+        submitted_by=user,
+    )
     application.full_clean(validate_constraints=False)
     if wished_from < timezone.localdate():
         raise ValidationError({"wished_from": _("期望检验日期不能早于今天。")})
@@ -73,16 +93,23 @@ def application_submit(*, user, elevator: Elevator, kind: str, agency: Organizat
         with transaction.atomic():
             application.save()
     except IntegrityError:
-        raise ValidationError(_("该电梯已有一份未办结的“%(kind)s”申报，请勿重复申报。")
-                              % {"kind": InspectionKind(kind).label}) from None
+        raise ValidationError(
+            _("该电梯已有一份未办结的“%(kind)s”申报，请勿重复申报。") % {"kind": InspectionKind(kind).label}
+        ) from None
     return application
 
 
 def application_accept(*, user, application: InspectionApplication) -> InspectionApplication:
     if not access.can_handle_application(user, application):
         _deny(_("只有受理该申报的检验机构可以受理。"))
-    _move(application, allowed_from=[ApplicationStatus.SUBMITTED], to=ApplicationStatus.ACCEPTED, action=_("受理"),
-          user=user, handled_by=user)
+    _move(
+        application,
+        allowed_from=[ApplicationStatus.SUBMITTED],
+        to=ApplicationStatus.ACCEPTED,
+        action=_("受理"),
+        user=user,
+        handled_by=user,
+    )
     return application
 
 
@@ -91,13 +118,21 @@ def application_reject(*, user, application: InspectionApplication, reason: str)
         _deny(_("只有受理该申报的检验机构可以不予受理。"))
     if not reason.strip():
         raise ValidationError({"reject_reason": _("请填写不予受理的原因。")})
-    _move(application, allowed_from=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED],
-          to=ApplicationStatus.REJECTED, action=_("不予受理"), reject_reason=reason.strip(), user=user, handled_by=user)
+    _move(
+        application,
+        allowed_from=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED],
+        to=ApplicationStatus.REJECTED,
+        action=_("不予受理"),
+        reject_reason=reason.strip(),
+        user=user,
+        handled_by=user,
+    )
     return application
 
 
-def application_schedule(*, user, application: InspectionApplication, scheduled_on: date,
-                         inspectors: list[Person]) -> InspectionApplication:
+def application_schedule(
+    *, user, application: InspectionApplication, scheduled_on: date, inspectors: list[Person]
+) -> InspectionApplication:
     """The agency fixes the date and the inspectors (plan §2(3): 及时安排检验)."""
     if not access.can_handle_application(user, application):
         _deny(_("只有受理该申报的检验机构可以安排检验。"))
@@ -105,10 +140,15 @@ def application_schedule(*, user, application: InspectionApplication, scheduled_
         raise ValidationError({"scheduled_on": _("检验日期不能早于今天。")})
     _check_inspectors(inspectors, application.agency_id, scheduled_on)
     with transaction.atomic():
-        _move(application, allowed_from=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED,
-                                         ApplicationStatus.SCHEDULED],
-              to=ApplicationStatus.SCHEDULED, action=_("安排检验"), scheduled_on=scheduled_on, user=user,
-              handled_by=user)
+        _move(
+            application,
+            allowed_from=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.SCHEDULED],
+            to=ApplicationStatus.SCHEDULED,
+            action=_("安排检验"),
+            scheduled_on=scheduled_on,
+            user=user,
+            handled_by=user,
+        )
         application.inspectors.set(inspectors)
     return application
 
@@ -116,8 +156,13 @@ def application_schedule(*, user, application: InspectionApplication, scheduled_
 def application_cancel(*, user, application: InspectionApplication) -> InspectionApplication:
     if not access.can_apply_for_inspection(user, application.elevator):
         _deny(_("只有申报的使用单位可以撤回申报。"))
-    _move(application, allowed_from=[ApplicationStatus.SUBMITTED], to=ApplicationStatus.CANCELLED, action=_("撤回"),
-          user=user)
+    _move(
+        application,
+        allowed_from=[ApplicationStatus.SUBMITTED],
+        to=ApplicationStatus.CANCELLED,
+        action=_("撤回"),
+        user=user,
+    )
     return application
 
 
@@ -129,14 +174,30 @@ def _check_inspectors(inspectors, agency_id: int, on: date) -> None:
             # Someone else's staff: named by id only, so a guessed id reveals no name.
             raise ValidationError({"inspectors": _("人员（编号%(id)d）不是本机构的检验人员。") % {"id": person.pk}})
         if not person.certificate_valid_on(on):
-            raise ValidationError({"inspectors": _("检验人员“%(name)s”的证书已于%(date)s过期，不能在%(on)s检验。")
-                                   % {"name": person.name, "date": person.certificate_valid_until, "on": on}})
+            raise ValidationError(
+                {
+                    "inspectors": _("检验人员“%(name)s”的证书已于%(date)s过期，不能在%(on)s检验。")
+                    % {"name": person.name, "date": person.certificate_valid_until, "on": on}
+                }
+            )
 
 
 @transaction.atomic
-def inspection_record(*, user, elevator: Elevator, agency: Organization, kind: str, inspected_on: date, result: str,
-                      report_no: str, inspectors: list[Person], conclusion: str = "", report_file=None,
-                      defects: list[dict] | None = None, application: InspectionApplication | None = None) -> Inspection:
+def inspection_record(
+    *,
+    user,
+    elevator: Elevator,
+    agency: Organization,
+    kind: str,
+    inspected_on: date,
+    result: str,
+    report_no: str,
+    inspectors: list[Person],
+    conclusion: str = "",
+    report_file=None,
+    defects: list[dict] | None = None,
+    application: InspectionApplication | None = None,
+) -> Inspection:
     """Record an inspection result; a pass sets the elevator's validity, a failure marks it not to be used.
 
     特种设备安全法 §40: an elevator that failed or whose periodic inspection expired must not be used.
@@ -147,22 +208,39 @@ def inspection_record(*, user, elevator: Elevator, agency: Organization, kind: s
         if application.agency_id != agency.pk or application.elevator_id != elevator.pk:
             raise ValidationError(_("检验记录与申报的电梯或检验机构不一致。"))
         if application.status != ApplicationStatus.SCHEDULED:
-            raise TransitionError(_("申报当前状态为“%(status)s”，不能录入检验结果，请先安排检验。")
-                                  % {"status": application.get_status_display()})
+            raise TransitionError(
+                _("申报当前状态为“%(status)s”，不能录入检验结果，请先安排检验。")
+                % {"status": application.get_status_display()}
+            )
     if inspected_on > timezone.localdate():
         raise ValidationError({"inspected_on": _("检验日期不能晚于今天。")})
     re_inspection = kind == InspectionKind.RE_INSPECTION
-    allowed = ((InspectionResult.RE_PASSED, InspectionResult.RE_FAILED) if re_inspection
-               else (InspectionResult.PASSED, InspectionResult.FAILED))
+    allowed = (
+        (InspectionResult.RE_PASSED, InspectionResult.RE_FAILED)
+        if re_inspection
+        else (InspectionResult.PASSED, InspectionResult.FAILED)
+    )
     if result not in allowed:
-        raise ValidationError({"result": _("“%(kind)s”的结论只能是%(allowed)s。") % {
-            "kind": InspectionKind(kind).label, "allowed": "、".join(str(InspectionResult(r).label) for r in allowed)}})
+        raise ValidationError(
+            {
+                "result": _("“%(kind)s”的结论只能是%(allowed)s。")
+                % {
+                    "kind": InspectionKind(kind).label,
+                    "allowed": "、".join(str(InspectionResult(r).label) for r in allowed),
+                }
+            }
+        )
     if Inspection.objects.filter(report_no=report_no).exists():
         raise ValidationError({"report_no": _("报告编号“%(no)s”已存在。") % {"no": report_no}})
     _check_inspectors(inspectors, agency.pk, inspected_on)
     if report_file:
-        _check_file(report_file, kinds=("pdf",), max_bytes=settings.INSPECTION_REPORT_MAX_BYTES,
-                    field="report_file", kind_label="PDF")
+        _check_file(
+            report_file,
+            kinds=("pdf",),
+            max_bytes=settings.INSPECTION_REPORT_MAX_BYTES,
+            field="report_file",
+            kind_label="PDF",
+        )
     defects = defects or []
     for index, item in enumerate(defects, start=1):
         if not item.get("description", "").strip():
@@ -173,33 +251,48 @@ def inspection_record(*, user, elevator: Elevator, agency: Organization, kind: s
     elevator = Elevator.objects.select_for_update().get(pk=elevator.pk)
     passed = result in PASSING_RESULTS
     inspection = Inspection(
-        elevator=elevator, application=application, kind=kind, agency=agency, inspected_on=inspected_on,
-        result=result, report_no=report_no, conclusion=conclusion, recorded_by=user,
-        maintenance_firm_id=elevator.maintenance_firm_id, installer_id=elevator.installer_id,
-        valid_until=inspection_valid_until_after(elevator=elevator, inspected_on=inspected_on) if passed else None)
+        elevator=elevator,
+        application=application,
+        kind=kind,
+        agency=agency,
+        inspected_on=inspected_on,
+        result=result,
+        report_no=report_no,
+        conclusion=conclusion,
+        recorded_by=user,
+        maintenance_firm_id=elevator.maintenance_firm_id,
+        installer_id=elevator.installer_id,
+        valid_until=inspection_valid_until_after(elevator=elevator, inspected_on=inspected_on) if passed else None,
+    )
     if report_file:
         inspection.report_file.save(f"{report_no}.pdf", report_file, save=False)
     inspection.save()
     inspection.inspectors.set(inspectors)
-    Defect.objects.bulk_create([Defect(inspection=inspection, description=d["description"].strip(),
-                                       deadline=d["deadline"]) for d in defects])
+    Defect.objects.bulk_create(
+        [Defect(inspection=inspection, description=d["description"].strip(), deadline=d["deadline"]) for d in defects]
+    )
 
     if passed:
         elevator.inspection_valid_until = inspection.valid_until
         elevator.inspection_failed = False
         if re_inspection:
             # A passed re-inspection closes the defects that were waiting for it.
-            Defect.objects.filter(inspection__elevator=elevator, status__in=[DefectStatus.OPEN,
-                                                                            DefectStatus.RECTIFIED]) \
-                .exclude(inspection=inspection).update(status=DefectStatus.CLOSED, closed_by=inspection)
+            Defect.objects.filter(
+                inspection__elevator=elevator, status__in=[DefectStatus.OPEN, DefectStatus.RECTIFIED]
+            ).exclude(inspection=inspection).update(status=DefectStatus.CLOSED, closed_by=inspection)
     else:
         elevator.inspection_failed = True
     elevator._history_user = user
     elevator._change_reason = f"inspection {report_no}"
     elevator.save(update_fields=["inspection_valid_until", "inspection_failed", "updated_at"])
     if application is not None:
-        _move(application, allowed_from=[ApplicationStatus.SCHEDULED], to=ApplicationStatus.COMPLETED,
-              action=_("完成"), user=user)
+        _move(
+            application,
+            allowed_from=[ApplicationStatus.SCHEDULED],
+            to=ApplicationStatus.COMPLETED,
+            action=_("完成"),
+            user=user,
+        )
     return inspection
 
 
@@ -210,13 +303,19 @@ def defect_rectify(*, user, defect: Defect, note: str, evidence=None) -> Defect:
     if not note.strip():
         raise ValidationError({"rectification_note": _("请填写整改情况。")})
     if evidence:
-        _check_file(evidence, kinds=("pdf", *IMAGES), max_bytes=settings.EVIDENCE_MAX_BYTES,
-                    field="evidence", kind_label=_("PDF、JPEG或PNG"))
+        _check_file(
+            evidence,
+            kinds=("pdf", *IMAGES),
+            max_bytes=settings.EVIDENCE_MAX_BYTES,
+            field="evidence",
+            kind_label=_("PDF、JPEG或PNG"),
+        )
     with transaction.atomic():
         locked = Defect.objects.select_for_update().get(pk=defect.pk)
         if locked.status != DefectStatus.OPEN:
-            raise TransitionError(_("该问题当前状态为“%(status)s”，不能再登记整改。")
-                                  % {"status": locked.get_status_display()})
+            raise TransitionError(
+                _("该问题当前状态为“%(status)s”，不能再登记整改。") % {"status": locked.get_status_display()}
+            )
         locked.status = DefectStatus.RECTIFIED
         locked.rectification_note = note.strip()
         locked.rectified_at = timezone.now()

@@ -24,6 +24,7 @@ from .choices import ApplicationStatus
 from .forms import ApplicationForm, DefectFormSet, RectifyForm, RejectForm, ResultForm, ScheduleForm
 from .selectors import application_list, inspection_overview_by_district, my_elevators, scheduled_between
 
+
 @login_required
 def my_elevators_view(request):
     """Use unit (and maintenance firm): my elevators with validity status and the apply button."""
@@ -34,9 +35,11 @@ def my_elevators_view(request):
     if status:
         qs = ElevatorFilterSet({"inspection_status": status}, queryset=qs).qs
     page, querystring = paginate(request, qs)
-    return render(request, "inspections/my_elevators.html", {
-        "page": page, "querystring": querystring, "status": status,
-        "can_apply": request.user.role == Role.USE_UNIT})
+    return render(
+        request,
+        "inspections/my_elevators.html",
+        {"page": page, "querystring": querystring, "status": status, "can_apply": request.user.role == Role.USE_UNIT},
+    )
 
 
 @login_required
@@ -46,8 +49,12 @@ def apply(request, elevator_pk):
     if not access.can_apply_for_inspection(request.user, elevator):
         raise PermissionDenied(_("只有该电梯的使用单位可以申报检验。"))
     today = timezone.localdate()
-    initial = {"wished_from": today + timedelta(days=7), "wished_to": today + timedelta(days=21),
-               "site_contact": request.user.get_full_name(), "site_phone": request.user.phone}
+    initial = {
+        "wished_from": today + timedelta(days=7),
+        "wished_to": today + timedelta(days=21),
+        "site_contact": request.user.get_full_name(),
+        "site_phone": request.user.phone,
+    }
     form = ApplicationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -55,7 +62,9 @@ def apply(request, elevator_pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("已向%(agency)s提交检验申报，请等待受理。") % {"agency": application.agency.name})
+            messages.success(
+                request, _("已向%(agency)s提交检验申报，请等待受理。") % {"agency": application.agency.name}
+            )
             return redirect("inspections:application_detail", pk=application.pk)
     return render(request, "inspections/apply.html", {"form": form, "elevator": elevator})
 
@@ -66,34 +75,48 @@ def applications(request):
     qs = application_list(user=request.user)
     status = request.GET.get("status", "open" if request.user.role == Role.INSPECTION else "")
     if status == "open":
-        qs = qs.filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED,
-                                   ApplicationStatus.SCHEDULED])
+        qs = qs.filter(
+            status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.SCHEDULED]
+        )
     elif status in ApplicationStatus.values:
         qs = qs.filter(status=status)
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(elevator__registration_code__startswith=q) if q.isdigit() else qs.filter(
-            elevator__address__icontains=q)
+        qs = (
+            qs.filter(elevator__registration_code__startswith=q)
+            if q.isdigit()
+            else qs.filter(elevator__address__icontains=q)
+        )
     page, querystring = paginate(request, qs)
-    return render(request, "inspections/applications.html", {
-        "page": page, "querystring": querystring, "status": status, "q": q,
-        "statuses": ApplicationStatus.choices})
+    return render(
+        request,
+        "inspections/applications.html",
+        {"page": page, "querystring": querystring, "status": status, "q": q, "statuses": ApplicationStatus.choices},
+    )
 
 
 @login_required
 def application_detail(request, pk):
     application = get_object_or_404(application_list(user=request.user).prefetch_related("inspectors"), pk=pk)
     handler = access.can_handle_application(request.user, application)
-    return render(request, "inspections/application_detail.html", {
-        "application": application,
-        "can_handle": handler,
-        "can_cancel": access.can_apply_for_inspection(request.user, application.elevator)
-        and application.status == ApplicationStatus.SUBMITTED,
-        "reject_form": RejectForm() if handler else None,
-        "schedule_form": ScheduleForm(agency_id=application.agency_id, initial={
-            "scheduled_on": application.scheduled_on or application.wished_from}) if handler else None,
-        "inspection": getattr(application, "inspection", None),
-    })
+    return render(
+        request,
+        "inspections/application_detail.html",
+        {
+            "application": application,
+            "can_handle": handler,
+            "can_cancel": access.can_apply_for_inspection(request.user, application.elevator)
+            and application.status == ApplicationStatus.SUBMITTED,
+            "reject_form": RejectForm() if handler else None,
+            "schedule_form": ScheduleForm(
+                agency_id=application.agency_id,
+                initial={"scheduled_on": application.scheduled_on or application.wished_from},
+            )
+            if handler
+            else None,
+            "inspection": getattr(application, "inspection", None),
+        },
+    )
 
 
 @login_required
@@ -133,32 +156,52 @@ def record_result(request, pk):
     application = get_object_or_404(application_list(user=request.user), pk=pk)
     if not access.can_handle_application(request.user, application):
         raise PermissionDenied(_("只有受理该申报的检验机构可以录入检验结果。"))
-    form = ResultForm(request.POST or None, request.FILES or None, agency_id=application.agency_id,
-                      initial={"inspected_on": application.scheduled_on or timezone.localdate(),
-                               "inspectors": application.inspectors.all()})
+    form = ResultForm(
+        request.POST or None,
+        request.FILES or None,
+        agency_id=application.agency_id,
+        initial={
+            "inspected_on": application.scheduled_on or timezone.localdate(),
+            "inspectors": application.inspectors.all(),
+        },
+    )
     defects = DefectFormSet(request.POST or None, prefix="defects")
     if request.method == "POST" and form.is_valid() and defects.is_valid():
         defect_rows = [d for d in defects.cleaned_data if d.get("description")]
         try:
             inspection = services.inspection_record(
-                user=request.user, elevator=application.elevator, agency=application.agency,
-                kind=application.kind, application=application, defects=defect_rows, **form.cleaned_data)
+                user=request.user,
+                elevator=application.elevator,
+                agency=application.agency,
+                kind=application.kind,
+                application=application,
+                defects=defect_rows,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("检验结果已录入：%(result)s。") % {"result": inspection.get_result_display()})
             return redirect("inspections:inspection_detail", pk=inspection.pk)
-    return render(request, "inspections/record_result.html", {"form": form, "defects": defects,
-                                                              "application": application})
+    return render(
+        request, "inspections/record_result.html", {"form": form, "defects": defects, "application": application}
+    )
 
 
 @login_required
 def inspection_detail(request, pk):
-    inspection = get_object_or_404(access.inspections_for(request.user).select_related(
-        "elevator__district", "agency", "recorded_by").prefetch_related("inspectors", "defects"), pk=pk)
+    inspection = get_object_or_404(
+        access.inspections_for(request.user)
+        .select_related("elevator__district", "agency", "recorded_by")
+        .prefetch_related("inspectors", "defects"),
+        pk=pk,
+    )
     rectifiable = {d.pk for d in inspection.defects.all() if access.can_rectify_defect(request.user, d)}
-    return render(request, "inspections/inspection_detail.html", {
-        "inspection": inspection, "rectifiable": rectifiable, "rectify_form": RectifyForm()})
+    return render(
+        request,
+        "inspections/inspection_detail.html",
+        {"inspection": inspection, "rectifiable": rectifiable, "rectify_form": RectifyForm()},
+    )
 
 
 @login_required
@@ -167,8 +210,9 @@ def report_download(request, pk):
     inspection = get_object_or_404(access.inspections_for(request.user), pk=pk)
     if not inspection.report_file:
         raise Http404
-    return FileResponse(inspection.report_file.open("rb"), content_type="application/pdf",
-                        filename=f"{inspection.report_no}.pdf")
+    return FileResponse(
+        inspection.report_file.open("rb"), content_type="application/pdf", filename=f"{inspection.report_no}.pdf"
+    )
 
 
 @login_required
@@ -187,8 +231,9 @@ def defect_rectify(request, pk):
     try:
         if not form.is_valid():
             raise ValidationError({"rectification_note": _("请填写整改情况。")})
-        services.defect_rectify(user=request.user, defect=defect, note=form.cleaned_data["note"],
-                                evidence=form.cleaned_data.get("evidence"))
+        services.defect_rectify(
+            user=request.user, defect=defect, note=form.cleaned_data["note"], evidence=form.cleaned_data.get("evidence")
+        )
         messages.success(request, _("整改情况已登记，等待复检。"))
     except ValidationError as exc:
         for message in exc.messages:
@@ -210,13 +255,25 @@ def calendar_view(request):
     by_day: dict[date, list] = {}
     for application in scheduled_between(user=request.user, start=first, end=end):
         by_day.setdefault(application.scheduled_on, []).append(application)
-    weeks = [[{"day": d, "items": by_day.get(d, []), "in_month": d.month == first.month} for d in week]
-             for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)]
+    weeks = [
+        [{"day": d, "items": by_day.get(d, []), "in_month": d.month == first.month} for d in week]
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    ]
     previous = (first - timedelta(days=1)).replace(day=1)
     weekdays = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
-    return render(request, "inspections/calendar.html", {
-        "weeks": weeks, "weekdays": weekdays, "first": first, "previous": f"{previous:%Y-%m}", "next": f"{end:%Y-%m}",
-        "today": today, "count": sum(len(v) for v in by_day.values())})
+    return render(
+        request,
+        "inspections/calendar.html",
+        {
+            "weeks": weeks,
+            "weekdays": weekdays,
+            "first": first,
+            "previous": f"{previous:%Y-%m}",
+            "next": f"{end:%Y-%m}",
+            "today": today,
+            "count": sum(len(v) for v in by_day.values()),
+        },
+    )
 
 
 @login_required

@@ -75,5 +75,6 @@ def load_checklists(ChecklistItem) -> None:
     """Create the items that are not there yet (safe to run again)."""
     for tier, items in ITEMS.items():
         for order, (title, requirement) in enumerate(items, start=1):
-            ChecklistItem.objects.get_or_create(tier=tier, code=f"{order}", defaults={
-                "title": title, "requirement": requirement, "order": order})
+            ChecklistItem.objects.get_or_create(
+                tier=tier, code=f"{order}", defaults={"title": title, "requirement": requirement, "order": order}
+            )

@@ -60,6 +60,7 @@ EVENT_FIRST_INSPECTION_FAILED = "first_inspection_failed"
 
 # ---------------------------------------------------------------- the formula (pure functions)
 
+
 def _quantize(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -78,8 +79,9 @@ def pass_rate_percent(*, first_inspections: int, first_passes: int) -> Decimal |
     return _quantize(Decimal(first_passes * 100) / Decimal(first_inspections))
 
 
-def credit_score_parts(*, first_pass_rate: Decimal | None, failure_rate: Decimal, complaint_rate: Decimal,
-                       accidents: int) -> dict[str, Decimal]:
+def credit_score_parts(
+    *, first_pass_rate: Decimal | None, failure_rate: Decimal, complaint_rate: Decimal, accidents: int
+) -> dict[str, Decimal]:
     """The four parts of the score (see the module docstring), unrounded."""
     share = Decimal(1) if first_pass_rate is None else Decimal(first_pass_rate) / 100
     return {
@@ -115,18 +117,25 @@ def credit_veto_reasons(*, licence_valid_until: date | None, accidents: int, tod
 
 # ---------------------------------------------------------------- the counted events
 
+
 def _failure_events_by_firm(*, since: date, until: date) -> dict[int, list[dict]]:
     """The failures behind `faults.failures_by_firm`, for the public list of counted events (one query)."""
-    rows = (faults.failure_faults(since=since, until=until)
-            .values("firm_id", "reported_at", "kind", "cause", "elevator__registration_code")
-            .order_by("reported_at", "id"))
+    rows = (
+        faults.failure_faults(since=since, until=until)
+        .values("firm_id", "reported_at", "kind", "cause", "elevator__registration_code")
+        .order_by("reported_at", "id")
+    )
     kinds, causes = dict(FaultKind.choices), dict(FaultCause.choices)
     found: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
-        found[row["firm_id"]].append({
-            "kind": EVENT_FAILURE, "date": timezone.localdate(row["reported_at"]).isoformat(),
-            "registration_code": row["elevator__registration_code"],
-            "reason": f"{kinds.get(row['kind'], row['kind'])}（{causes.get(row['cause'], row['cause'])}）"})
+        found[row["firm_id"]].append(
+            {
+                "kind": EVENT_FAILURE,
+                "date": timezone.localdate(row["reported_at"]).isoformat(),
+                "registration_code": row["elevator__registration_code"],
+                "reason": f"{kinds.get(row['kind'], row['kind'])}（{causes.get(row['cause'], row['cause'])}）",
+            }
+        )
     return found
 
 
@@ -141,26 +150,42 @@ def complaint_counts_by_firm(*, since: date, until: date) -> dict[int, int]:
 
 def _failed_first_inspections_by_firm(*, since: date, until: date) -> dict[int, list[dict]]:
     """First (periodic) inspections that did not pass: the events behind a first-pass rate under 100 %."""
-    rows = (Inspection.objects.filter(kind=InspectionKind.PERIODIC, inspected_on__gte=since, inspected_on__lte=until,
-                                      maintenance_firm__isnull=False)
-            .exclude(result__in=PASSING_RESULTS)
-            .values("maintenance_firm_id", "inspected_on", "elevator__registration_code")
-            .order_by("inspected_on", "id"))
+    rows = (
+        Inspection.objects.filter(
+            kind=InspectionKind.PERIODIC,
+            inspected_on__gte=since,
+            inspected_on__lte=until,
+            maintenance_firm__isnull=False,
+        )
+        .exclude(result__in=PASSING_RESULTS)
+        .values("maintenance_firm_id", "inspected_on", "elevator__registration_code")
+        .order_by("inspected_on", "id")
+    )
     found: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
-        found[row["maintenance_firm_id"]].append({
-            "kind": EVENT_FIRST_INSPECTION_FAILED, "date": row["inspected_on"].isoformat(),
-            "registration_code": row["elevator__registration_code"], "reason": "定期检验首次检验不合格"})
+        found[row["maintenance_firm_id"]].append(
+            {
+                "kind": EVENT_FIRST_INSPECTION_FAILED,
+                "date": row["inspected_on"].isoformat(),
+                "registration_code": row["elevator__registration_code"],
+                "reason": "定期检验首次检验不合格",
+            }
+        )
     return found
 
 
 def _accident_event(fault: Fault) -> dict:
     minutes = int((fault.released_at - fault.reported_at).total_seconds() // 60)
-    return {"kind": EVENT_ACCIDENT, "date": timezone.localdate(fault.reported_at).isoformat(),
-            "registration_code": fault.elevator.registration_code, "reason": f"困人{minutes}分钟"}
+    return {
+        "kind": EVENT_ACCIDENT,
+        "date": timezone.localdate(fault.reported_at).isoformat(),
+        "registration_code": fault.elevator.registration_code,
+        "reason": f"困人{minutes}分钟",
+    }
 
 
 # ---------------------------------------------------------------- the job
+
 
 @dataclass(frozen=True)
 class _Counts:
@@ -175,10 +200,13 @@ class _Counts:
 
 def _counts(*, since: date, until: date) -> _Counts:
     """Everything the evaluation counts, for all firms at once: a fixed number of aggregate queries."""
-    elevators = dict(Elevator.objects.filter(maintenance_firm__isnull=False)
-                     .exclude(status=ElevatorStatus.SCRAPPED)
-                     .values("maintenance_firm_id").annotate(n=Count("id"))
-                     .values_list("maintenance_firm_id", "n"))
+    elevators = dict(
+        Elevator.objects.filter(maintenance_firm__isnull=False)
+        .exclude(status=ElevatorStatus.SCRAPPED)
+        .values("maintenance_firm_id")
+        .annotate(n=Count("id"))
+        .values_list("maintenance_firm_id", "n")
+    )
     return _Counts(
         elevators=elevators,
         accidents=faults.accidents_by_firm(since=since, until=until),
@@ -197,25 +225,63 @@ def _evaluate_firm(*, firm: Organization, counts: _Counts, today: date, period: 
     failures = counts.failures.get(firm.pk, 0)
     complaints = counts.complaints.get(firm.pk, 0)
     first = counts.first_passes.get(firm.pk, {"total": 0, "passed": 0})
-    rates = {"accident_rate": per_hundred(accidents, n), "failure_rate": per_hundred(failures, n),
-             "complaint_rate": per_hundred(complaints, n),
-             "first_pass_rate": pass_rate_percent(first_inspections=first["total"], first_passes=first["passed"])}
-    score = credit_score(first_pass_rate=rates["first_pass_rate"], failure_rate=rates["failure_rate"],
-                         complaint_rate=rates["complaint_rate"], accidents=accidents)
+    rates = {
+        "accident_rate": per_hundred(accidents, n),
+        "failure_rate": per_hundred(failures, n),
+        "complaint_rate": per_hundred(complaints, n),
+        "first_pass_rate": pass_rate_percent(first_inspections=first["total"], first_passes=first["passed"]),
+    }
+    score = credit_score(
+        first_pass_rate=rates["first_pass_rate"],
+        failure_rate=rates["failure_rate"],
+        complaint_rate=rates["complaint_rate"],
+        accidents=accidents,
+    )
     reasons = credit_veto_reasons(licence_valid_until=firm.licence_valid_until, accidents=accidents, today=today)
-    events = ([_accident_event(f) for f in accident_faults] + counts.failure_events.get(firm.pk, [])
-              + counts.failed_first.get(firm.pk, []))
+    events = (
+        [_accident_event(f) for f in accident_faults]
+        + counts.failure_events.get(firm.pk, [])
+        + counts.failed_first.get(firm.pk, [])
+    )
     events.sort(key=lambda e: (e["date"], e["kind"], e["registration_code"]))
     return CreditEvaluation(
-        firm=firm, period=period, window_start=since, window_end=today, elevators=n, accidents=accidents,
-        failures=failures, complaints=complaints, first_inspections=first["total"], first_passes=first["passed"],
-        score=score, grade=Grade.D if reasons else credit_grade(score), capped_reason="；".join(reasons)[:200],
-        events=events, **rates)
+        firm=firm,
+        period=period,
+        window_start=since,
+        window_end=today,
+        elevators=n,
+        accidents=accidents,
+        failures=failures,
+        complaints=complaints,
+        first_inspections=first["total"],
+        first_passes=first["passed"],
+        score=score,
+        grade=Grade.D if reasons else credit_grade(score),
+        capped_reason="；".join(reasons)[:200],
+        events=events,
+        **rates,
+    )
 
 
-_UPDATED_FIELDS = ["window_start", "window_end", "elevators", "accidents", "failures", "complaints",
-                   "first_inspections", "first_passes", "accident_rate", "failure_rate", "complaint_rate",
-                   "first_pass_rate", "score", "grade", "capped_reason", "events", "computed_at"]
+_UPDATED_FIELDS = [
+    "window_start",
+    "window_end",
+    "elevators",
+    "accidents",
+    "failures",
+    "complaints",
+    "first_inspections",
+    "first_passes",
+    "accident_rate",
+    "failure_rate",
+    "complaint_rate",
+    "first_pass_rate",
+    "score",
+    "grade",
+    "capped_reason",
+    "events",
+    "computed_at",
+]
 
 
 def credit_evaluate(*, today: date) -> list[CreditEvaluation]:
@@ -229,17 +295,20 @@ def credit_evaluate(*, today: date) -> list[CreditEvaluation]:
     firms = list(Organization.objects.filter(kind=OrganizationKind.MAINTENANCE, is_active=True).order_by("pk"))
     with translation.override("zh-hans"):  # the stored reasons are Chinese, whoever runs the job
         counts = _counts(since=since, until=until)
-        evaluations = [_evaluate_firm(firm=firm, counts=counts, today=today, period=period, since=since)
-                       for firm in firms]
+        evaluations = [
+            _evaluate_firm(firm=firm, counts=counts, today=today, period=period, since=since) for firm in firms
+        ]
     if evaluations:
         # An upsert on (firm, period): idempotent, and safe against a concurrent run of the same job.
         with transaction.atomic():
-            CreditEvaluation.objects.bulk_create(evaluations, update_conflicts=True,
-                                                 unique_fields=["firm", "period"], update_fields=_UPDATED_FIELDS)
+            CreditEvaluation.objects.bulk_create(
+                evaluations, update_conflicts=True, unique_fields=["firm", "period"], update_fields=_UPDATED_FIELDS
+            )
     return evaluations
 
 
 # ---------------------------------------------------------------- selectors
+
 
 def credit_current(*, firm: Organization) -> CreditEvaluation | None:
     """The firm's latest evaluation, or None before its first one."""
@@ -254,8 +323,9 @@ def credit_history(*, firm: Organization, months: int = 12) -> list[CreditEvalua
 def credit_latest_per_firm() -> QuerySet:
     """Each firm's latest evaluation (the public grades, API `firm-grades`)."""
     latest = CreditEvaluation.objects.filter(firm=OuterRef("firm")).order_by("-period").values("period")[:1]
-    return (CreditEvaluation.objects.filter(period=Subquery(latest)).select_related("firm")
-            .order_by("-score", "firm__name"))
+    return (
+        CreditEvaluation.objects.filter(period=Subquery(latest)).select_related("firm").order_by("-score", "firm__name")
+    )
 
 
 def credit_periods() -> list[date]:
@@ -265,26 +335,39 @@ def credit_periods() -> list[date]:
 
 def credit_ranking(*, period: date | None = None) -> QuerySet:
     """All firms' evaluations of one month (default: the latest evaluated), ranked by score (ties share a rank)."""
-    month = period if period is not None else Subquery(
-        CreditEvaluation.objects.order_by("-period").values("period")[:1])
-    return (CreditEvaluation.objects.filter(period=month).select_related("firm", "firm__district")
-            .annotate(rank=Window(Rank(), order_by=F("score").desc()))
-            .order_by("-score", "firm__name"))
+    month = (
+        period if period is not None else Subquery(CreditEvaluation.objects.order_by("-period").values("period")[:1])
+    )
+    return (
+        CreditEvaluation.objects.filter(period=month)
+        .select_related("firm", "firm__district")
+        .annotate(rank=Window(Rank(), order_by=F("score").desc()))
+        .order_by("-score", "firm__name")
+    )
 
 
 def credit_directory(*, q: str = "") -> QuerySet:
     """Active maintenance firms with their elevators maintained now and latest grade (one query a page)."""
-    elevator_count = (Elevator.objects.filter(maintenance_firm=OuterRef("pk"))
-                      .exclude(status=ElevatorStatus.SCRAPPED)
-                      .order_by().values("maintenance_firm").annotate(n=Count("id")).values("n"))
+    elevator_count = (
+        Elevator.objects.filter(maintenance_firm=OuterRef("pk"))
+        .exclude(status=ElevatorStatus.SCRAPPED)
+        .order_by()
+        .values("maintenance_firm")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     latest = CreditEvaluation.objects.filter(firm=OuterRef("pk")).order_by("-period")
-    qs = (Organization.objects.filter(kind=OrganizationKind.MAINTENANCE, is_active=True)
-          .select_related("district")
-          .annotate(elevator_count=Coalesce(Subquery(elevator_count), 0),
-                    credit_grade=Subquery(latest.values("grade")[:1]),
-                    credit_score=Subquery(latest.values("score")[:1]),
-                    credit_period=Subquery(latest.values("period")[:1]))
-          .order_by("name"))
+    qs = (
+        Organization.objects.filter(kind=OrganizationKind.MAINTENANCE, is_active=True)
+        .select_related("district")
+        .annotate(
+            elevator_count=Coalesce(Subquery(elevator_count), 0),
+            credit_grade=Subquery(latest.values("grade")[:1]),
+            credit_score=Subquery(latest.values("score")[:1]),
+            credit_period=Subquery(latest.values("period")[:1]),
+        )
+        .order_by("name")
+    )
     q = q.strip()
     if q:
         qs = qs.filter(name__icontains=q)

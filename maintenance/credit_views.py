@@ -20,8 +20,11 @@ from registry.models import Organization
 
 from . import credit
 
-EVENT_LABELS = {credit.EVENT_ACCIDENT: gettext_lazy("事故"), credit.EVENT_FAILURE: gettext_lazy("故障"),
-                credit.EVENT_FIRST_INSPECTION_FAILED: gettext_lazy("首次检验不合格")}
+EVENT_LABELS = {
+    credit.EVENT_ACCIDENT: gettext_lazy("事故"),
+    credit.EVENT_FAILURE: gettext_lazy("故障"),
+    credit.EVENT_FIRST_INSPECTION_FAILED: gettext_lazy("首次检验不合格"),
+}
 
 RANKING_EXPORT = [
     ("排名", lambda e: e.rank),
@@ -49,37 +52,62 @@ RANKING_EXPORT = [
 
 def _formula() -> dict:
     """The weights and limits of the score, from the module that computes it, for the pages to print."""
-    return {"first_pass": credit.WEIGHT_FIRST_PASS, "failures": credit.WEIGHT_FAILURES,
-            "complaints": credit.WEIGHT_COMPLAINTS, "no_accident": credit.WEIGHT_NO_ACCIDENT,
-            "failure_rate_at_zero": credit.FAILURE_RATE_AT_ZERO,
-            "complaint_rate_at_zero": credit.COMPLAINT_RATE_AT_ZERO,
-            "thresholds": [(grade, threshold) for threshold, grade in credit.GRADE_THRESHOLDS]}
+    return {
+        "first_pass": credit.WEIGHT_FIRST_PASS,
+        "failures": credit.WEIGHT_FAILURES,
+        "complaints": credit.WEIGHT_COMPLAINTS,
+        "no_accident": credit.WEIGHT_NO_ACCIDENT,
+        "failure_rate_at_zero": credit.FAILURE_RATE_AT_ZERO,
+        "complaint_rate_at_zero": credit.COMPLAINT_RATE_AT_ZERO,
+        "thresholds": [(grade, threshold) for threshold, grade in credit.GRADE_THRESHOLDS],
+    }
 
 
 def directory(request):
     """Public: every maintenance firm with its licence, elevators maintained now and latest grade."""
     q = request.GET.get("q", "").strip()
     page, querystring = paginate(request, credit.credit_directory(q=q))
-    return render(request, "maintenance/credit/directory.html", {"page": page, "querystring": querystring, "q": q,
-                                                                   "can_rank": access.is_regulator(request.user)})
+    return render(
+        request,
+        "maintenance/credit/directory.html",
+        {"page": page, "querystring": querystring, "q": q, "can_rank": access.is_regulator(request.user)},
+    )
 
 
 def firm_detail(request, pk):
     """Public: a firm's grade, each metric, the formula in words and the events counted."""
-    firm = get_object_or_404(Organization.objects.select_related("district"), pk=pk,
-                             kind=OrganizationKind.MAINTENANCE, is_active=True)
+    firm = get_object_or_404(
+        Organization.objects.select_related("district"), pk=pk, kind=OrganizationKind.MAINTENANCE, is_active=True
+    )
     history = credit.credit_history(firm=firm)
     evaluation = history[0] if history else None
     parts = None
     if evaluation is not None:
-        parts = {key: value.quantize(credit.CENT) for key, value in credit.credit_score_parts(
-            first_pass_rate=evaluation.first_pass_rate, failure_rate=evaluation.failure_rate,
-            complaint_rate=evaluation.complaint_rate, accidents=evaluation.accidents).items()}
-    events = [{**event, "label": EVENT_LABELS.get(event.get("kind"), event.get("kind"))}
-              for event in (evaluation.events if evaluation else [])]
-    return render(request, "maintenance/credit/firm.html", {
-        "firm": firm, "evaluation": evaluation, "history": history, "parts": parts, "events": events,
-        "formula": _formula()})
+        parts = {
+            key: value.quantize(credit.CENT)
+            for key, value in credit.credit_score_parts(
+                first_pass_rate=evaluation.first_pass_rate,
+                failure_rate=evaluation.failure_rate,
+                complaint_rate=evaluation.complaint_rate,
+                accidents=evaluation.accidents,
+            ).items()
+        }
+    events = [
+        {**event, "label": EVENT_LABELS.get(event.get("kind"), event.get("kind"))}
+        for event in (evaluation.events if evaluation else [])
+    ]
+    return render(
+        request,
+        "maintenance/credit/firm.html",
+        {
+            "firm": firm,
+            "evaluation": evaluation,
+            "history": history,
+            "parts": parts,
+            "events": events,
+            "formula": _formula(),
+        },
+    )
 
 
 def _month(value: str | None) -> date | None:
@@ -101,6 +129,14 @@ def ranking(request):
         return export_response(queryset=qs, columns=RANKING_EXPORT, fmt="csv", basename="credit-ranking")
     periods = credit.credit_periods()
     page, querystring = paginate(request, qs)
-    return render(request, "maintenance/credit/ranking.html", {
-        "page": page, "querystring": querystring, "periods": periods,
-        "period": period or (periods[0] if periods else None), "formula": _formula()})
+    return render(
+        request,
+        "maintenance/credit/ranking.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "periods": periods,
+            "period": period or (periods[0] if periods else None),
+            "formula": _formula(),
+        },
+    )

@@ -39,22 +39,35 @@ def _require(allowed: bool) -> None:
 
 # ---------------------------------------------------------------- forms
 
+
 class FaultReportForm(BootstrapFormMixin, forms.Form):
     """The phone form: the elevator is typed in by the code on its sign."""
 
     elevator_code = forms.CharField(
-        label=gettext_lazy("注册代码或应急救援识别码"), max_length=20,
+        label=gettext_lazy("注册代码或应急救援识别码"),
+        max_length=20,
         help_text=gettext_lazy("电梯轿厢内标识上的20位注册代码或5-6位救援识别码。"),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}))
-    kind = forms.ChoiceField(label=gettext_lazy("故障类型"), choices=FaultKind.choices, initial=FaultKind.ENTRAPMENT,
-                             widget=forms.RadioSelect)
-    trapped_people = forms.IntegerField(label=gettext_lazy("被困人数"), min_value=0, max_value=100, initial=0,
-                                        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("故障类型"),
+        choices=FaultKind.choices,
+        initial=FaultKind.ENTRAPMENT,
+        widget=forms.RadioSelect,
+    )
+    trapped_people = forms.IntegerField(
+        label=gettext_lazy("被困人数"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     reported_at = forms.DateTimeField(label=gettext_lazy("报告时间"), widget=DATETIME)
     source = forms.ChoiceField(label=gettext_lazy("来源"), choices=FaultSource.choices)
     cause = forms.ChoiceField(label=gettext_lazy("故障原因"), choices=FaultCause.choices, initial=FaultCause.UNKNOWN)
-    description = forms.CharField(label=gettext_lazy("情况说明"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=gettext_lazy("情况说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,6 +114,7 @@ class PeriodForm(BootstrapFormMixin, forms.Form):
 
 # ---------------------------------------------------------------- pages
 
+
 @login_required
 def fault_list(request):
     """Faults in the user's scope, newest first, with late arrivals marked."""
@@ -108,16 +122,24 @@ def fault_list(request):
     _require(access.can_view_registry(request.user))
     filterset = FaultFilterSet(request.GET or None, queryset=faults.fault_list(user=request.user))
     if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
-        return export_response(queryset=filterset.qs, columns=FAULT_EXPORT, fmt=request.GET["export"],
-                               basename="faults")
+        return export_response(
+            queryset=filterset.qs, columns=FAULT_EXPORT, fmt=request.GET["export"], basename="faults"
+        )
     page, querystring = paginate(request, filterset.qs)
     now = timezone.now()
     rows = [(fault, faults.rescue_status(fault, now=now)) for fault in page.object_list]
-    return render(request, "maintenance/faults/list.html", {
-        "page": page, "rows": rows, "querystring": querystring, "filter": filterset,
-        "kinds": FaultKind.choices,
-        "districts": District.objects.exclude(level=DistrictLevel.CITY).order_by("code"),
-    })
+    return render(
+        request,
+        "maintenance/faults/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "querystring": querystring,
+            "filter": filterset,
+            "kinds": FaultKind.choices,
+            "districts": District.objects.exclude(level=DistrictLevel.CITY).order_by("code"),
+        },
+    )
 
 
 def _initial_source(user) -> str:
@@ -131,8 +153,11 @@ def _initial_source(user) -> str:
 def fault_new(request):
     # Whether this user may report for the elevator typed in is checked by fault_report (access.can_record_fault).
     _require(access.can_view_registry(request.user))
-    initial = {"reported_at": timezone.localtime().replace(second=0, microsecond=0),
-               "source": _initial_source(request.user), "elevator_code": request.GET.get("elevator", "")}
+    initial = {
+        "reported_at": timezone.localtime().replace(second=0, microsecond=0),
+        "source": _initial_source(request.user),
+        "elevator_code": request.GET.get("elevator", ""),
+    }
     form = FaultReportForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -142,7 +167,9 @@ def fault_new(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("已登记%(kind)s #%(pk)d。") % {"kind": fault.get_kind_display(), "pk": fault.pk})
+            messages.success(
+                request, _("已登记%(kind)s #%(pk)d。") % {"kind": fault.get_kind_display(), "pk": fault.pk}
+            )
             return redirect("faults:detail", pk=fault.pk)
     return render(request, "maintenance/faults/form.html", {"form": form})
 
@@ -155,9 +182,15 @@ def fault_detail(request, pk):
     can_update = access.can_update_fault(request.user, fault)
     form = None
     if can_update:
-        form = TimingsForm(request.POST or None, initial={
-            "dispatched_at": fault.dispatched_at, "arrived_at": fault.arrived_at, "released_at": fault.released_at,
-            "cause": fault.cause})
+        form = TimingsForm(
+            request.POST or None,
+            initial={
+                "dispatched_at": fault.dispatched_at,
+                "arrived_at": fault.arrived_at,
+                "released_at": fault.released_at,
+                "cause": fault.cause,
+            },
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 faults.fault_update_timings(user=request.user, fault=fault, **form.changes(fault))
@@ -169,11 +202,24 @@ def fault_detail(request, pk):
     elif request.method == "POST":
         raise PermissionDenied(_("只有该故障的维保单位、电梯使用单位或辖区监管部门可以更新救援时间。"))
     entrapment = fault.kind == FaultKind.ENTRAPMENT
-    labels = {"dispatched": _("已派出"), "arrived": _("已到达"), "released": _("已解救") if entrapment else _("已恢复运行")}
+    labels = {
+        "dispatched": _("已派出"),
+        "arrived": _("已到达"),
+        "released": _("已解救") if entrapment else _("已恢复运行"),
+    }
     steps = [(step, labels[step]) for step in faults.stampable_steps(fault)]
-    return render(request, "maintenance/faults/detail.html", {
-        "fault": fault, "rescue": faults.rescue_status(fault), "can_update": can_update, "form": form,
-        "steps": steps, "accident_minutes": settings.ENTRAPMENT_ACCIDENT_MINUTES})
+    return render(
+        request,
+        "maintenance/faults/detail.html",
+        {
+            "fault": fault,
+            "rescue": faults.rescue_status(fault),
+            "can_update": can_update,
+            "form": form,
+            "steps": steps,
+            "accident_minutes": settings.ENTRAPMENT_ACCIDENT_MINUTES,
+        },
+    )
 
 
 @login_required
@@ -189,9 +235,14 @@ def fault_stamp(request, pk):
             messages.error(request, message)
     else:
         field = faults.STAMP_STEPS[step]
-        messages.success(request, _("已记录%(field)s：%(time)s。") % {
-            "field": fault._meta.get_field(field).verbose_name,
-            "time": timezone.localtime(getattr(fault, field)).strftime("%H:%M")})
+        messages.success(
+            request,
+            _("已记录%(field)s：%(time)s。")
+            % {
+                "field": fault._meta.get_field(field).verbose_name,
+                "time": timezone.localtime(getattr(fault, field)).strftime("%H:%M"),
+            },
+        )
     return redirect("faults:detail", pk=fault.pk)
 
 
@@ -207,7 +258,12 @@ def fault_stats(request):
         since, until = today - timedelta(days=364), today
     stats = faults.fault_statistics(user=request.user, since=since, until=until)
     now = timezone.now()
-    late = [(fault, faults.rescue_status(fault, now=now))
-            for fault in faults.late_entrapments(user=request.user, since=since, until=until, now=now)[:100]]
-    return render(request, "maintenance/faults/stats.html", {
-        "form": form, "stats": stats, "late": late, "accident_minutes": settings.ENTRAPMENT_ACCIDENT_MINUTES})
+    late = [
+        (fault, faults.rescue_status(fault, now=now))
+        for fault in faults.late_entrapments(user=request.user, since=since, until=until, now=now)[:100]
+    ]
+    return render(
+        request,
+        "maintenance/faults/stats.html",
+        {"form": form, "stats": stats, "late": late, "accident_minutes": settings.ENTRAPMENT_ACCIDENT_MINUTES},
+    )

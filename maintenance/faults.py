@@ -62,6 +62,7 @@ def _local(value: datetime) -> str:
 
 # ---------------------------------------------------------------- rules (pure helpers)
 
+
 def arrival_limit_minutes(district_code: str | None) -> int:
     """Minutes the firm has to arrive at an entrapment in this district (TSG T5002 §5: 30 in the city
     districts, 60 in the counties; RESCUE_ARRIVAL_DEFAULT_MINUTES elsewhere)."""
@@ -91,8 +92,11 @@ def arrived_within_limit(fault: Fault) -> bool | None:
 def is_accident(fault: Fault) -> bool:
     """An entrapment where people were trapped ENTRAPMENT_ACCIDENT_MINUTES (2 hours) or more (条例 §64).
     An entrapment not yet released does not count yet: the duration is known once people are out."""
-    return (fault.kind == FaultKind.ENTRAPMENT and fault.released_at is not None
-            and fault.released_at - fault.reported_at >= timedelta(minutes=settings.ENTRAPMENT_ACCIDENT_MINUTES))
+    return (
+        fault.kind == FaultKind.ENTRAPMENT
+        and fault.released_at is not None
+        and fault.released_at - fault.reported_at >= timedelta(minutes=settings.ENTRAPMENT_ACCIDENT_MINUTES)
+    )
 
 
 @dataclass(frozen=True)
@@ -121,18 +125,29 @@ def rescue_status(fault: Fault, *, now: datetime | None = None) -> Rescue:
     else:
         stage = _("待派出")
     overdue = bool(entrapment and fault.arrived_at is None and now - fault.reported_at > timedelta(minutes=limit))
-    return Rescue(limit_minutes=limit, arrival_minutes=arrival_minutes(fault),
-                  within_limit=arrived_within_limit(fault), overdue=overdue, accident=is_accident(fault), stage=stage)
+    return Rescue(
+        limit_minutes=limit,
+        arrival_minutes=arrival_minutes(fault),
+        within_limit=arrived_within_limit(fault),
+        overdue=overdue,
+        accident=is_accident(fault),
+        stage=stage,
+    )
 
 
 # The same rules as database expressions, for the aggregates.
 
+
 def _limit_expression(district_code_path: str = "elevator__district__code") -> Case:
     """The arrival limit of each row's district, as a duration (TSG T5002 §5; same settings as above)."""
-    return Case(*[When(**{district_code_path: code}, then=Value(timedelta(minutes=minutes)))
-                  for code, minutes in settings.RESCUE_ARRIVAL_MINUTES.items()],
-                default=Value(timedelta(minutes=settings.RESCUE_ARRIVAL_DEFAULT_MINUTES)),
-                output_field=DurationField())
+    return Case(
+        *[
+            When(**{district_code_path: code}, then=Value(timedelta(minutes=minutes)))
+            for code, minutes in settings.RESCUE_ARRIVAL_MINUTES.items()
+        ],
+        default=Value(timedelta(minutes=settings.RESCUE_ARRIVAL_DEFAULT_MINUTES)),
+        output_field=DurationField(),
+    )
 
 
 def _within_limit_q() -> Q:
@@ -141,11 +156,15 @@ def _within_limit_q() -> Q:
 
 def _accident_q() -> Q:
     """条例 §64 in SQL: an entrapment released ENTRAPMENT_ACCIDENT_MINUTES or more after the report."""
-    return Q(kind=FaultKind.ENTRAPMENT, released_at__isnull=False,
-             released_at__gte=F("reported_at") + timedelta(minutes=settings.ENTRAPMENT_ACCIDENT_MINUTES))
+    return Q(
+        kind=FaultKind.ENTRAPMENT,
+        released_at__isnull=False,
+        released_at__gte=F("reported_at") + timedelta(minutes=settings.ENTRAPMENT_ACCIDENT_MINUTES),
+    )
 
 
 # ---------------------------------------------------------------- services (writes)
+
 
 def _check_aware_and_past(field: str, value: datetime, now: datetime) -> None:
     if timezone.is_naive(value):
@@ -155,8 +174,18 @@ def _check_aware_and_past(field: str, value: datetime, now: datetime) -> None:
 
 
 @transaction.atomic
-def fault_report(*, user, elevator: Elevator, source: str, kind: str, reported_at: datetime, description: str = "",
-                 trapped_people: int = 0, cause: str = FaultCause.UNKNOWN, external_ref: str = "") -> Fault:
+def fault_report(
+    *,
+    user,
+    elevator: Elevator,
+    source: str,
+    kind: str,
+    reported_at: datetime,
+    description: str = "",
+    trapped_people: int = 0,
+    cause: str = FaultCause.UNKNOWN,
+    external_ref: str = "",
+) -> Fault:
     """Record a fault or an entrapment (from the firm, the use unit, the 96333 platform or an IoT system).
 
     The fault is charged to the elevator's maintenance firm at the time of the report, so a later change of
@@ -176,11 +205,24 @@ def fault_report(*, user, elevator: Elevator, source: str, kind: str, reported_a
     if external_ref:
         existing = Fault.objects.filter(elevator=elevator, source=source, external_ref=external_ref).first()
         if existing is not None:
-            raise ValidationError({"external_ref": _("外部编号“%(ref)s”已登记（故障 #%(pk)d），请勿重复上报。")
-                                   % {"ref": external_ref, "pk": existing.pk}})
-    fault = Fault(elevator=elevator, firm_id=elevator.maintenance_firm_id, source=source, kind=kind, cause=cause,
-                  description=(description or "").strip(), trapped_people=trapped_people or 0,
-                  reported_at=reported_at, external_ref=external_ref, created_by=user)
+            raise ValidationError(
+                {
+                    "external_ref": _("外部编号“%(ref)s”已登记（故障 #%(pk)d），请勿重复上报。")
+                    % {"ref": external_ref, "pk": existing.pk}
+                }
+            )
+    fault = Fault(
+        elevator=elevator,
+        firm_id=elevator.maintenance_firm_id,
+        source=source,
+        kind=kind,
+        cause=cause,
+        description=(description or "").strip(),
+        trapped_people=trapped_people or 0,
+        reported_at=reported_at,
+        external_ref=external_ref,
+        created_by=user,
+    )
     fault.full_clean()
     fault._history_user = user
     fault.save()
@@ -206,8 +248,12 @@ def _write_timings(*, user, fault: Fault, times: dict[str, datetime], cause: str
             if stored is not None and (stamp or not access.is_regulator(user)):
                 # The times are evidence for the firm's credit grade (plan §2(2)): once recorded, only a
                 # regulator corrects them, and the history keeps who did.
-                raise ValidationError({field: _("%(field)s已记录为%(time)s，如需更正请联系监管部门。")
-                                       % {"field": _label(field), "time": _local(stored)}})
+                raise ValidationError(
+                    {
+                        field: _("%(field)s已记录为%(time)s，如需更正请联系监管部门。")
+                        % {"field": _label(field), "time": _local(stored)}
+                    }
+                )
             setattr(locked, field, value)
             changed.append(field)
         _check_order(locked, changed)
@@ -230,22 +276,39 @@ def _check_order(fault: Fault, changed: list[str]) -> None:
         if late_value >= early_value:
             continue
         if later in changed or earlier not in changed:
-            raise ValidationError({later: _("%(later)s不能早于%(earlier)s（%(time)s）。") % {
-                "later": _label(later), "earlier": _label(earlier), "time": _local(early_value)}})
-        raise ValidationError({earlier: _("%(earlier)s不能晚于%(later)s（%(time)s）。") % {
-            "earlier": _label(earlier), "later": _label(later), "time": _local(late_value)}})
+            raise ValidationError(
+                {
+                    later: _("%(later)s不能早于%(earlier)s（%(time)s）。")
+                    % {"later": _label(later), "earlier": _label(earlier), "time": _local(early_value)}
+                }
+            )
+        raise ValidationError(
+            {
+                earlier: _("%(earlier)s不能晚于%(later)s（%(time)s）。")
+                % {"earlier": _label(earlier), "later": _label(later), "time": _local(late_value)}
+            }
+        )
 
 
-def fault_update_timings(*, user, fault: Fault, dispatched_at: datetime | None = None,
-                         arrived_at: datetime | None = None, released_at: datetime | None = None,
-                         cause: str | None = None) -> Fault:
+def fault_update_timings(
+    *,
+    user,
+    fault: Fault,
+    dispatched_at: datetime | None = None,
+    arrived_at: datetime | None = None,
+    released_at: datetime | None = None,
+    cause: str | None = None,
+) -> Fault:
     """Record the rescue times (and the cause once known); None leaves a value as it is.
 
     TSG T5002 §5: times in order reported ≤ dispatched ≤ arrived ≤ released, none in the future. The firm of the
     fault, the use unit, or regulators in scope may write; a recorded time is corrected only by a regulator.
     """
-    times = {f: v for f, v in (("dispatched_at", dispatched_at), ("arrived_at", arrived_at),
-                               ("released_at", released_at)) if v is not None}
+    times = {
+        f: v
+        for f, v in (("dispatched_at", dispatched_at), ("arrived_at", arrived_at), ("released_at", released_at))
+        if v is not None
+    }
     return _write_timings(user=user, fault=fault, times=times, cause=cause, stamp=False)
 
 
@@ -254,7 +317,7 @@ def stampable_steps(fault: Fault) -> list[str]:
     earlier one stamped now would be out of order)."""
     steps = list(STAMP_STEPS)
     recorded = [i for i, step in enumerate(steps) if getattr(fault, STAMP_STEPS[step]) is not None]
-    return steps[recorded[-1] + 1:] if recorded else steps
+    return steps[recorded[-1] + 1 :] if recorded else steps
 
 
 def fault_stamp(*, user, fault: Fault, step: str) -> Fault:
@@ -263,11 +326,13 @@ def fault_stamp(*, user, fault: Fault, step: str) -> Fault:
     field = STAMP_STEPS.get(step)
     if field is None:
         raise ValidationError(_("未知的救援步骤。"))
-    return _write_timings(user=user, fault=fault, times={field: timezone.now().replace(microsecond=0)}, cause=None,
-                          stamp=True)
+    return _write_timings(
+        user=user, fault=fault, times={field: timezone.now().replace(microsecond=0)}, cause=None, stamp=True
+    )
 
 
 # ---------------------------------------------------------------- selectors (reads)
+
 
 def fault_list(*, user) -> QuerySet:
     """The faults a user may see, with what lists and the API show (elevator, district, firm: no N+1)."""
@@ -336,16 +401,30 @@ def fault_statistics(*, user, since: date, until: date) -> RescueStatistics:
     days = (until - since).days + 1
     months = days / DAYS_PER_MONTH if days > 0 else 0.0
 
-    elevators = dict(access.elevators_for(user).filter(status=ElevatorStatus.IN_USE)
-                     .values("district_id").annotate(n=Count("id")).values_list("district_id", "n"))
+    elevators = dict(
+        access.elevators_for(user)
+        .filter(status=ElevatorStatus.IN_USE)
+        .values("district_id")
+        .annotate(n=Count("id"))
+        .values_list("district_id", "n")
+    )
     arrival = ExpressionWrapper(F("arrived_at") - F("reported_at"), output_field=DurationField())
-    faults = {row["elevator__district_id"]: row for row in (
-        access.faults_for(user).filter(kind=FaultKind.ENTRAPMENT, reported_at__gte=start, reported_at__lt=end)
-        .values("elevator__district_id")
-        .annotate(entrapments=Count("id"), arrived=Count("id", filter=Q(arrived_at__isnull=False)),
-                  within=Count("id", filter=_within_limit_q()), accidents=Count("id", filter=_accident_q()),
-                  mean=Avg(arrival, filter=Q(arrived_at__isnull=False)))
-        .order_by())}
+    faults = {
+        row["elevator__district_id"]: row
+        for row in (
+            access.faults_for(user)
+            .filter(kind=FaultKind.ENTRAPMENT, reported_at__gte=start, reported_at__lt=end)
+            .values("elevator__district_id")
+            .annotate(
+                entrapments=Count("id"),
+                arrived=Count("id", filter=Q(arrived_at__isnull=False)),
+                within=Count("id", filter=_within_limit_q()),
+                accidents=Count("id", filter=_accident_q()),
+                mean=Avg(arrival, filter=Q(arrived_at__isnull=False)),
+            )
+            .order_by()
+        )
+    }
 
     seen = set(elevators) | set(faults)
     city_wide = access.is_city_wide(user)
@@ -358,13 +437,22 @@ def fault_statistics(*, user, since: date, until: date) -> RescueStatistics:
         f = faults.get(district.pk, {})
         n_elevators, entrapments = elevators.get(district.pk, 0), f.get("entrapments", 0)
         mean = f.get("mean")
-        rows.append(DistrictRescueStats(
-            district_id=district.pk, code=district.code, name=district.name,
-            limit_minutes=arrival_limit_minutes(district.code), elevators=n_elevators, entrapments=entrapments,
-            arrived=f.get("arrived", 0), within_limit=f.get("within", 0), accidents=f.get("accidents", 0),
-            mean_arrival_minutes=mean.total_seconds() / 60 if mean is not None else None,
-            within_rate=_ratio(f.get("within", 0), entrapments),
-            per_100_per_month=_ratio(entrapments * 100, n_elevators * months)))
+        rows.append(
+            DistrictRescueStats(
+                district_id=district.pk,
+                code=district.code,
+                name=district.name,
+                limit_minutes=arrival_limit_minutes(district.code),
+                elevators=n_elevators,
+                entrapments=entrapments,
+                arrived=f.get("arrived", 0),
+                within_limit=f.get("within", 0),
+                accidents=f.get("accidents", 0),
+                mean_arrival_minutes=mean.total_seconds() / 60 if mean is not None else None,
+                within_rate=_ratio(f.get("within", 0), entrapments),
+                per_100_per_month=_ratio(entrapments * 100, n_elevators * months),
+            )
+        )
 
     n_elevators = sum(r.elevators for r in rows)
     entrapments = sum(r.entrapments for r in rows)
@@ -372,10 +460,19 @@ def fault_statistics(*, user, since: date, until: date) -> RescueStatistics:
     within = sum(r.within_limit for r in rows)
     arrival_total = sum(r.mean_arrival_minutes * r.arrived for r in rows if r.mean_arrival_minutes is not None)
     total = DistrictRescueStats(
-        district_id=None, code="", name=_("合计"), limit_minutes=None, elevators=n_elevators,
-        entrapments=entrapments, arrived=arrived, within_limit=within, accidents=sum(r.accidents for r in rows),
-        mean_arrival_minutes=_ratio(arrival_total, arrived), within_rate=_ratio(within, entrapments),
-        per_100_per_month=_ratio(entrapments * 100, n_elevators * months))
+        district_id=None,
+        code="",
+        name=_("合计"),
+        limit_minutes=None,
+        elevators=n_elevators,
+        entrapments=entrapments,
+        arrived=arrived,
+        within_limit=within,
+        accidents=sum(r.accidents for r in rows),
+        mean_arrival_minutes=_ratio(arrival_total, arrived),
+        within_rate=_ratio(within, entrapments),
+        per_100_per_month=_ratio(entrapments * 100, n_elevators * months),
+    )
     return RescueStatistics(since=since, until=until, months=months, rows=rows, total=total)
 
 
@@ -384,9 +481,16 @@ def late_entrapments(*, user, since: date, until: date, now: datetime | None = N
     limit, or not recorded as arrived and the limit has passed. One query."""
     start, end = day_bounds(since, until)
     now = now or timezone.now()
-    return (fault_list(user=user).alias(deadline=F("reported_at") + _limit_expression())
-            .filter(Q(arrived_at__gt=F("deadline")) | Q(arrived_at__isnull=True, deadline__lt=now),
-                    kind=FaultKind.ENTRAPMENT, reported_at__gte=start, reported_at__lt=end))
+    return (
+        fault_list(user=user)
+        .alias(deadline=F("reported_at") + _limit_expression())
+        .filter(
+            Q(arrived_at__gt=F("deadline")) | Q(arrived_at__isnull=True, deadline__lt=now),
+            kind=FaultKind.ENTRAPMENT,
+            reported_at__gte=start,
+            reported_at__lt=end,
+        )
+    )
 
 
 def accidents_by_firm(*, since: date, until: date) -> dict[int, list[Fault]]:
@@ -399,8 +503,11 @@ def accidents_by_firm(*, since: date, until: date) -> dict[int, list[Fault]]:
     """
     start, end = day_bounds(since, until)
     result: dict[int, list[Fault]] = {}
-    for fault in (Fault.objects.filter(_accident_q(), firm__isnull=False, reported_at__gte=start, reported_at__lt=end)
-                  .select_related("elevator").order_by("reported_at", "id")):
+    for fault in (
+        Fault.objects.filter(_accident_q(), firm__isnull=False, reported_at__gte=start, reported_at__lt=end)
+        .select_related("elevator")
+        .order_by("reported_at", "id")
+    ):
         result.setdefault(fault.firm_id, []).append(fault)
     return result
 
@@ -410,8 +517,9 @@ def failure_faults(*, since: date, until: date) -> QuerySet:
     dates, inclusive) whose cause is not external (a power cut is not the firm's doing; causes still unknown count),
     charged to the firm recorded on the fault (the elevator's firm when it was reported)."""
     start, end = day_bounds(since, until)
-    return (Fault.objects.filter(firm__isnull=False, reported_at__gte=start, reported_at__lt=end)
-            .exclude(cause=FaultCause.EXTERNAL))
+    return Fault.objects.filter(firm__isnull=False, reported_at__gte=start, reported_at__lt=end).exclude(
+        cause=FaultCause.EXTERNAL
+    )
 
 
 def failures_by_firm(*, since: date, until: date) -> dict[int, int]:

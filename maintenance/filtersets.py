@@ -8,8 +8,9 @@ from .models import Fault, MaintenanceRecord
 
 
 class MaintenanceRecordFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="elevator__registration_code", lookup_expr="startswith",
-                                  label=_("注册代码"))
+    q = django_filters.CharFilter(
+        field_name="elevator__registration_code", lookup_expr="startswith", label=_("注册代码")
+    )
     status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices, label=_("状态"))
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices, label=_("维保类别"))
     elevator_id = django_filters.NumberFilter(label=_("电梯ID"))

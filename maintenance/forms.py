@@ -20,8 +20,10 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf",
-                                                             "capture": "environment"}))
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf", "capture": "environment"}),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -39,8 +41,9 @@ class PersonChoice(forms.ModelMultipleChoiceField):
 class RecordForm(BootstrapFormMixin, forms.Form):
     """One maintenance visit, as a worker fills it in on a phone (TSG T5002-2017)."""
 
-    elevator_code = forms.CharField(label=_("电梯注册代码或救援识别码"), max_length=20,
-                                    widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    elevator_code = forms.CharField(
+        label=_("电梯注册代码或救援识别码"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
     tier = forms.ChoiceField(label=_("维保类别"), choices=Tier.choices)
     started_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME)
     ended_at = forms.DateTimeField(label=_("结束时间"), widget=DATETIME)
@@ -59,11 +62,18 @@ class RecordForm(BootstrapFormMixin, forms.Form):
         self.items = list(ChecklistItem.objects.filter(tier=tier, is_active=True)) if tier != Tier.REPAIR else []
         for item in self.items:
             self.fields[f"item_{item.pk}"] = forms.ChoiceField(
-                label=f"{item.code}. {item.title}", help_text=item.requirement, choices=ItemResult.choices,
-                initial=ItemResult.OK, widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+                label=f"{item.code}. {item.title}",
+                help_text=item.requirement,
+                choices=ItemResult.choices,
+                initial=ItemResult.OK,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
             self.fields[f"itemnote_{item.pk}"] = forms.CharField(
-                label=_("备注"), required=False, max_length=255,
-                widget=forms.TextInput(attrs={"class": "form-control-sm mt-1", "placeholder": _("备注（可不填）")}))
+                label=_("备注"),
+                required=False,
+                max_length=255,
+                widget=forms.TextInput(attrs={"class": "form-control-sm mt-1", "placeholder": _("备注（可不填）")}),
+            )
 
     def clean_elevator_code(self):
         code = self.cleaned_data["elevator_code"].strip()
@@ -83,18 +93,22 @@ class RecordForm(BootstrapFormMixin, forms.Form):
         return [(self[f"item_{item.pk}"], self[f"itemnote_{item.pk}"]) for item in self.items]
 
     def item_results(self) -> dict[int, tuple[str, str]]:
-        return {item.pk: (self.cleaned_data[f"item_{item.pk}"], self.cleaned_data.get(f"itemnote_{item.pk}", ""))
-                for item in self.items}
+        return {
+            item.pk: (self.cleaned_data[f"item_{item.pk}"], self.cleaned_data.get(f"itemnote_{item.pk}", ""))
+            for item in self.items
+        }
 
 
 class ContractForm(BootstrapFormMixin, forms.Form):
     number = forms.CharField(label=_("合同编号"), max_length=64)
-    firm = forms.ModelChoiceField(label=_("维保单位"), queryset=Organization.objects.filter(
-        kind=OrganizationKind.MAINTENANCE, is_active=True))
+    firm = forms.ModelChoiceField(
+        label=_("维保单位"), queryset=Organization.objects.filter(kind=OrganizationKind.MAINTENANCE, is_active=True)
+    )
     starts_on = forms.DateField(label=_("起始日期"), widget=DATE)
     ends_on = forms.DateField(label=_("截止日期"), widget=DATE)
-    elevators = forms.ModelMultipleChoiceField(label=_("电梯"), queryset=Elevator.objects.none(),
-                                               widget=forms.CheckboxSelectMultiple)
+    elevators = forms.ModelMultipleChoiceField(
+        label=_("电梯"), queryset=Elevator.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, use_unit: Organization, **kwargs):
         super().__init__(*args, **kwargs)

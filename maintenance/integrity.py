@@ -19,21 +19,31 @@ from .models import Attachment, MaintenanceRecord
 def short_visits(*, user, since: date, until: date) -> QuerySet:
     """Routine visits shorter than MAINTENANCE_MIN_VISIT_MINUTES."""
     start, end = day_bounds(since, until)
-    return (access.maintenance_records_for(user)
-            .filter(tier__in=ROUTINE_TIERS, started_at__gte=start, started_at__lt=end)
-            .annotate(duration=ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()))
-            .filter(duration__lt=timedelta(minutes=settings.MAINTENANCE_MIN_VISIT_MINUTES))
-            .select_related("elevator", "firm").order_by("-started_at"))
+    return (
+        access.maintenance_records_for(user)
+        .filter(tier__in=ROUTINE_TIERS, started_at__gte=start, started_at__lt=end)
+        .annotate(duration=ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()))
+        .filter(duration__lt=timedelta(minutes=settings.MAINTENANCE_MIN_VISIT_MINUTES))
+        .select_related("elevator", "firm")
+        .order_by("-started_at")
+    )
 
 
 def reused_photos(*, user, since: date, until: date) -> list[dict]:
     """One file (same SHA-256) attached to two or more different records."""
     start, end = day_bounds(since, until)
     records = access.maintenance_records_for(user).filter(started_at__gte=start, started_at__lt=end)
-    dupes = (Attachment.objects.filter(record__in=records).values("sha256")
-             .annotate(records=Count("record", distinct=True)).filter(records__gt=1))
-    rows = (Attachment.objects.filter(sha256__in=dupes.values("sha256"), record__in=records)
-            .select_related("record__elevator", "record__firm").order_by("sha256", "record__started_at"))
+    dupes = (
+        Attachment.objects.filter(record__in=records)
+        .values("sha256")
+        .annotate(records=Count("record", distinct=True))
+        .filter(records__gt=1)
+    )
+    rows = (
+        Attachment.objects.filter(sha256__in=dupes.values("sha256"), record__in=records)
+        .select_related("record__elevator", "record__firm")
+        .order_by("sha256", "record__started_at")
+    )
     groups: dict[str, list] = {}
     for attachment in rows:
         groups.setdefault(attachment.sha256, []).append(attachment.record)
@@ -67,8 +77,16 @@ def overlapping_workers(*, user, since: date, until: date) -> list[dict]:
         cursor.execute(sql, [adapt(start), adapt(end + timedelta(days=1)), adapt(start), adapt(end)])
         pairs = cursor.fetchall()
     ids = {rid for _, a, b in pairs for rid in (a, b)}
-    visible = {r.pk: r for r in access.maintenance_records_for(user).filter(pk__in=ids)
-               .select_related("elevator", "firm").prefetch_related("workers")}
+    visible = {
+        r.pk: r
+        for r in access.maintenance_records_for(user)
+        .filter(pk__in=ids)
+        .select_related("elevator", "firm")
+        .prefetch_related("workers")
+    }
     workers = {p.pk: p.name for r in visible.values() for p in r.workers.all()}
-    return [{"worker": workers.get(person_id, ""), "first": visible[a], "second": visible[b]}
-            for person_id, a, b in pairs if a in visible and b in visible]
+    return [
+        {"worker": workers.get(person_id, ""), "first": visible[a], "second": visible[b]}
+        for person_id, a, b in pairs
+        if a in visible and b in visible
+    ]

@@ -39,22 +39,36 @@ def maintenance_overdue_run(*, today: date) -> OverdueRun:
     A fixed handful of queries whatever the number of elevators; safe to run twice or on two workers.
     """
     run_id = uuid.uuid4()
-    reminders_insert_from(ReminderKind.MAINTENANCE_OVERDUE, maintenance_overdue_queryset(today=today),
-                          subject="elevator", cycle_field="last_maintenance_on", run_id=run_id)
+    reminders_insert_from(
+        ReminderKind.MAINTENANCE_OVERDUE,
+        maintenance_overdue_queryset(today=today),
+        subject="elevator",
+        cycle_field="last_maintenance_on",
+        run_id=run_id,
+    )
     new = Reminder.objects.filter(run_id=run_id).select_related("elevator")
     by_org: dict[int, list[DigestLine]] = defaultdict(list)
     count = 0
     for reminder in new:
         count += 1
         e = reminder.elevator
-        line = DigestLine(_("%(code)s %(address)s：最近一次维保为%(day)s，已超过%(n)d天，请立即安排维保。")
-                          % {"code": e.registration_code, "address": e.address, "day": reminder.cycle,
-                             "n": settings.MAINTENANCE_INTERVAL_DAYS},
-                          reverse("registry:elevator_detail", args=[e.pk]))
+        line = DigestLine(
+            _("%(code)s %(address)s：最近一次维保为%(day)s，已超过%(n)d天，请立即安排维保。")
+            % {
+                "code": e.registration_code,
+                "address": e.address,
+                "day": reminder.cycle,
+                "n": settings.MAINTENANCE_INTERVAL_DAYS,
+            },
+            reverse("registry:elevator_detail", args=[e.pk]),
+        )
         for org_id in (e.maintenance_firm_id, e.use_unit_id):
             if org_id:
                 by_org[org_id].append(line)
     digests = digests_for_organizations(by_org)
-    notifications_send_digests(digests=digests, title=_("%(day)s 维保超期提醒") % {"day": today.isoformat()},
-                               link=reverse("maintenance:records"))
+    notifications_send_digests(
+        digests=digests,
+        title=_("%(day)s 维保超期提醒") % {"day": today.isoformat()},
+        link=reverse("maintenance:records"),
+    )
     return OverdueRun(created=count, recipients=len(digests))

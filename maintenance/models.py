@@ -24,18 +24,29 @@ class MaintenanceContract(models.Model):
     """A use unit's contract with a maintenance firm for a set of elevators and a period (条例 §31)."""
 
     number = models.CharField(_("合同编号"), max_length=64, unique=True)
-    use_unit = models.ForeignKey("registry.Organization", verbose_name=_("使用单位"), on_delete=models.PROTECT,
-                                 related_name="maintenance_contracts_as_use_unit")
-    firm = models.ForeignKey("registry.Organization", verbose_name=_("维保单位"), on_delete=models.PROTECT,
-                             related_name="maintenance_contracts")
+    use_unit = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("使用单位"),
+        on_delete=models.PROTECT,
+        related_name="maintenance_contracts_as_use_unit",
+    )
+    firm = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("维保单位"),
+        on_delete=models.PROTECT,
+        related_name="maintenance_contracts",
+    )
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("截止日期"))
-    status = models.CharField(_("状态"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.PENDING,
-                              db_index=True)
-    elevators = models.ManyToManyField("registry.Elevator", through="ContractElevator", verbose_name=_("电梯"),
-                                       related_name="maintenance_contracts")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
-                                   related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.PENDING, db_index=True
+    )
+    elevators = models.ManyToManyField(
+        "registry.Elevator", through="ContractElevator", verbose_name=_("电梯"), related_name="maintenance_contracts"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -43,8 +54,9 @@ class MaintenanceContract(models.Model):
         verbose_name = _("维保合同")
         verbose_name_plural = _("维保合同")
         ordering = ["-starts_on", "number"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
-                                              name="contract_period_ordered")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="contract_period_ordered")
+        ]
 
     def __str__(self):
         return f"{self.number} {self.firm}"
@@ -63,8 +75,7 @@ class ContractElevator(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contract", "elevator"], name="contract_elevator_once"),
             # At most one firm is responsible for an elevator at any time.
-            models.UniqueConstraint(fields=["elevator"], condition=Q(active=True),
-                                    name="one_active_firm_per_elevator"),
+            models.UniqueConstraint(fields=["elevator"], condition=Q(active=True), name="one_active_firm_per_elevator"),
         ]
 
 
@@ -95,26 +106,46 @@ class ConfirmedRecordError(ValidationError):
 class MaintenanceRecord(models.Model):
     """A paperless maintenance record (TSG T5002-2017), confirmed by the use unit's safety manager."""
 
-    elevator = models.ForeignKey("registry.Elevator", verbose_name=_("电梯"), on_delete=models.PROTECT,
-                                 related_name="maintenance_records")
-    firm = models.ForeignKey("registry.Organization", verbose_name=_("维保单位"), on_delete=models.PROTECT,
-                             related_name="maintenance_records")
+    elevator = models.ForeignKey(
+        "registry.Elevator", verbose_name=_("电梯"), on_delete=models.PROTECT, related_name="maintenance_records"
+    )
+    firm = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("维保单位"),
+        on_delete=models.PROTECT,
+        related_name="maintenance_records",
+    )
     tier = models.CharField(_("维保类别"), max_length=16, choices=Tier.choices)
     started_at = models.DateTimeField(_("开始时间"))
     ended_at = models.DateTimeField(_("结束时间"))
     workers = models.ManyToManyField("registry.Person", verbose_name=_("维保人员"), related_name="maintenance_records")
-    signed_by = models.ForeignKey("registry.Person", verbose_name=_("签字人员"), on_delete=models.PROTECT,
-                                  related_name="+")
+    signed_by = models.ForeignKey(
+        "registry.Person", verbose_name=_("签字人员"), on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(_("维保说明"), blank=True)
-    status = models.CharField(_("状态"), max_length=12, choices=RecordStatus.choices, default=RecordStatus.SUBMITTED,
-                              db_index=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RecordStatus.choices, default=RecordStatus.SUBMITTED, db_index=True
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    corrects = models.ForeignKey("self", verbose_name=_("更正的记录"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="corrections")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
-                                   related_name="+")
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("更正的记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -127,8 +158,9 @@ class MaintenanceRecord(models.Model):
             # The city-wide list's order (issue 7): the newest 50 of 24 million a year without sorting them.
             models.Index(fields=["-started_at", "-id"], name="record_start_idx"),
         ]
-        constraints = [models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")),
-                                              name="record_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")), name="record_ends_after_start")
+        ]
 
     def __str__(self):
         return f"{self.elevator.registration_code} {self.get_tier_display()} {self.started_at:%Y-%m-%d}"
@@ -212,10 +244,17 @@ class BulkUpload(models.Model):
 class Fault(models.Model):
     """A fault or entrapment with its rescue timings (TSG T5002 §5; 条例 §64)."""
 
-    elevator = models.ForeignKey("registry.Elevator", verbose_name=_("电梯"), on_delete=models.PROTECT,
-                                 related_name="faults")
-    firm = models.ForeignKey("registry.Organization", verbose_name=_("维保单位"), on_delete=models.PROTECT,
-                             null=True, blank=True, related_name="faults")
+    elevator = models.ForeignKey(
+        "registry.Elevator", verbose_name=_("电梯"), on_delete=models.PROTECT, related_name="faults"
+    )
+    firm = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("维保单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="faults",
+    )
     source = models.CharField(_("来源"), max_length=12, choices=FaultSource.choices)
     kind = models.CharField(_("故障类型"), max_length=12, choices=FaultKind.choices)
     cause = models.CharField(_("故障原因"), max_length=16, choices=FaultCause.choices, default=FaultCause.UNKNOWN)
@@ -226,8 +265,14 @@ class Fault(models.Model):
     arrived_at = models.DateTimeField(_("到达时间"), null=True, blank=True)
     released_at = models.DateTimeField(_("解救/恢复时间"), null=True, blank=True)
     external_ref = models.CharField(_("外部编号"), max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -235,12 +280,17 @@ class Fault(models.Model):
         verbose_name = _("故障与困人")
         verbose_name_plural = _("故障与困人")
         ordering = ["-reported_at", "-id"]
-        indexes = [models.Index(fields=["elevator", "-reported_at"], name="fault_elevator_reported_idx"),
-                   models.Index(fields=["firm", "-reported_at"], name="fault_firm_reported_idx")]
+        indexes = [
+            models.Index(fields=["elevator", "-reported_at"], name="fault_elevator_reported_idx"),
+            models.Index(fields=["firm", "-reported_at"], name="fault_firm_reported_idx"),
+        ]
         constraints = [
             # One fault per outside event (an IoT alarm id, a complaint's tracking number), however often sent.
-            models.UniqueConstraint(fields=["elevator", "source", "external_ref"], condition=~Q(external_ref=""),
-                                    name="fault_external_ref_once"),
+            models.UniqueConstraint(
+                fields=["elevator", "source", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="fault_external_ref_once",
+            ),
         ]
 
     def __str__(self):
@@ -250,8 +300,9 @@ class Fault(models.Model):
 class CreditEvaluation(models.Model):
     """A maintenance firm's credit grade for one month (plan §2(2) 维保质量诚信评价), kept as a snapshot."""
 
-    firm = models.ForeignKey("registry.Organization", verbose_name=_("维保单位"), on_delete=models.CASCADE,
-                             related_name="credit_evaluations")
+    firm = models.ForeignKey(
+        "registry.Organization", verbose_name=_("维保单位"), on_delete=models.CASCADE, related_name="credit_evaluations"
+    )
     period = models.DateField(_("月份"))  # the first day of the month evaluated; the window is the 12 months to it
     window_start = models.DateField(_("统计起始"))
     window_end = models.DateField(_("统计截止"))

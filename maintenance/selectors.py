@@ -7,8 +7,11 @@ from accounts import access
 
 def record_list(*, user) -> QuerySet:
     """Records a user may see, with what the list shows (no N+1)."""
-    return access.maintenance_records_for(user).select_related("elevator", "firm", "signed_by").order_by(
-        "-started_at", "-id")
+    return (
+        access.maintenance_records_for(user)
+        .select_related("elevator", "firm", "signed_by")
+        .order_by("-started_at", "-id")
+    )
 
 
 def contract_list(*, user) -> QuerySet:

@@ -36,8 +36,8 @@ from .models import (
 )
 
 
-
 # ---------------------------------------------------------------- contracts
+
 
 def _sync_current_firms(elevator_ids) -> None:
     """Elevator.maintenance_firm is the firm of the elevator's active coverage (one UPDATE per call)."""
@@ -48,8 +48,17 @@ def _sync_current_firms(elevator_ids) -> None:
 
 
 @transaction.atomic
-def contract_create(*, user, number: str, use_unit: Organization, firm: Organization, starts_on: date,
-                    ends_on: date, elevators: list[Elevator], today: date | None = None) -> MaintenanceContract:
+def contract_create(
+    *,
+    user,
+    number: str,
+    use_unit: Organization,
+    firm: Organization,
+    starts_on: date,
+    ends_on: date,
+    elevators: list[Elevator],
+    today: date | None = None,
+) -> MaintenanceContract:
     """Register a contract; if it runs today it becomes the elevators' active contract at once.
 
     The database refuses a second active firm for one elevator (constraint one_active_firm_per_elevator).
@@ -62,7 +71,9 @@ def contract_create(*, user, number: str, use_unit: Organization, firm: Organiza
         errors["firm"] = _("“%(name)s”不是维保单位。") % {"name": firm.name}
     elif firm.licence_valid_until is not None and firm.licence_valid_until < max(starts_on, today):
         errors["firm"] = _("维保单位“%(name)s”的许可证已于%(day)s到期，不能签订维保合同。") % {
-            "name": firm.name, "day": firm.licence_valid_until}
+            "name": firm.name,
+            "day": firm.licence_valid_until,
+        }
     if ends_on < starts_on:
         errors["ends_on"] = _("截止日期不能早于起始日期。")
     if not elevators:
@@ -70,24 +81,34 @@ def contract_create(*, user, number: str, use_unit: Organization, firm: Organiza
     foreign = [e.registration_code for e in elevators if e.use_unit_id != use_unit.pk]
     if foreign:
         errors["elevators"] = _("以下电梯不属于该使用单位：%(codes)s") % {"codes": "、".join(foreign)}
-    overlapping = (ContractElevator.objects.filter(
-        elevator__in=elevators, contract__status__in=[ContractStatus.PENDING, ContractStatus.ACTIVE],
-        contract__starts_on__lte=ends_on, contract__ends_on__gte=starts_on)
-        .select_related("elevator", "contract"))
+    overlapping = ContractElevator.objects.filter(
+        elevator__in=elevators,
+        contract__status__in=[ContractStatus.PENDING, ContractStatus.ACTIVE],
+        contract__starts_on__lte=ends_on,
+        contract__ends_on__gte=starts_on,
+    ).select_related("elevator", "contract")
     if overlapping:
-        errors["elevators"] = _("以下电梯在该期间已有维保合同：%(items)s") % {"items": "、".join(
-            f"{c.elevator.registration_code}（{c.contract.number}）" for c in overlapping)}
+        errors["elevators"] = _("以下电梯在该期间已有维保合同：%(items)s") % {
+            "items": "、".join(f"{c.elevator.registration_code}（{c.contract.number}）" for c in overlapping)
+        }
     if errors:
         raise ValidationError(errors)
     runs_today = starts_on <= today <= ends_on
-    contract = MaintenanceContract(number=number, use_unit=use_unit, firm=firm, starts_on=starts_on, ends_on=ends_on,
-                                   status=ContractStatus.ACTIVE if runs_today else ContractStatus.PENDING,
-                                   created_by=user)
+    contract = MaintenanceContract(
+        number=number,
+        use_unit=use_unit,
+        firm=firm,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        status=ContractStatus.ACTIVE if runs_today else ContractStatus.PENDING,
+        created_by=user,
+    )
     contract.full_clean(validate_constraints=False)
     try:
         contract.save()
         ContractElevator.objects.bulk_create(
-            [ContractElevator(contract=contract, elevator=e, active=runs_today) for e in elevators])
+            [ContractElevator(contract=contract, elevator=e, active=runs_today) for e in elevators]
+        )
     except IntegrityError:
         raise ValidationError({"elevators": _("所选电梯已有履行中的维保合同。")}) from None
     if runs_today:
@@ -121,26 +142,31 @@ def contracts_roll(*, today: date) -> dict[str, int]:
     ContractElevator.objects.filter(contract_id__in=ended_ids).update(active=False)
     # The status condition again: a second run at the same moment counts only what it changed itself.
     n_ended = MaintenanceContract.objects.filter(pk__in=ended_ids, status=ContractStatus.ACTIVE).update(
-        status=ContractStatus.ENDED)
+        status=ContractStatus.ENDED
+    )
 
-    starting = MaintenanceContract.objects.filter(status=ContractStatus.PENDING, starts_on__lte=today,
-                                                  ends_on__gte=today)
+    starting = MaintenanceContract.objects.filter(
+        status=ContractStatus.PENDING, starts_on__lte=today, ends_on__gte=today
+    )
     starting_ids = list(starting.values_list("pk", flat=True))
     # An elevator still covered by another active contract is left alone (the unique constraint would refuse it).
     # NOT EXISTS, not NOT IN: at a province's million active coverages the NOT IN list outgrows memory and is
     # re-read for every row (issue 7).
     coverage = ContractElevator.objects.filter(contract_id__in=starting_ids).exclude(
-        Exists(ContractElevator.objects.filter(active=True, elevator_id=OuterRef("elevator_id"))))
+        Exists(ContractElevator.objects.filter(active=True, elevator_id=OuterRef("elevator_id")))
+    )
     touched |= set(coverage.values_list("elevator_id", flat=True))
     coverage.update(active=True)
     n_started = MaintenanceContract.objects.filter(pk__in=starting_ids, status=ContractStatus.PENDING).update(
-        status=ContractStatus.ACTIVE)
+        status=ContractStatus.ACTIVE
+    )
     if touched:
         _sync_current_firms(touched)
     return {"ended": n_ended, "started": n_started}
 
 
 # ---------------------------------------------------------------- records
+
 
 @dataclass
 class UploadedFile:
@@ -205,17 +231,29 @@ def _attachment_kind(upload: UploadedFile) -> str:
     raise ValidationError({"attachments": _("附件“%(name)s”不是JPEG、PNG照片或PDF文件。") % {"name": upload.name}})
 
 
-def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, ended_at: datetime,
-                  workers: list[Person], signed_by: Person, items: dict[int, tuple[str, str]],
-                  attachments: list[UploadedFile], corrects: MaintenanceRecord | None,
-                  checklists: Checklists | None = None, now: datetime | None = None) -> None:
+def _check_record(
+    *,
+    user,
+    elevator: Elevator,
+    tier: str,
+    started_at: datetime,
+    ended_at: datetime,
+    workers: list[Person],
+    signed_by: Person,
+    items: dict[int, tuple[str, str]],
+    attachments: list[UploadedFile],
+    corrects: MaintenanceRecord | None,
+    checklists: Checklists | None = None,
+    now: datetime | None = None,
+) -> None:
     """Every rule a record must meet before it is saved; raises ValidationError naming the field.
 
     Reads nothing when given the checklists: the bulk upload checks a whole batch against one read of each table.
     """
     if not access.can_write_maintenance_for(user, elevator):
-        raise PermissionDenied(_("电梯%(code)s不在本单位履行中的维保合同内，不能上传维保记录。")
-                               % {"code": elevator.registration_code})
+        raise PermissionDenied(
+            _("电梯%(code)s不在本单位履行中的维保合同内，不能上传维保记录。") % {"code": elevator.registration_code}
+        )
     checklists = checklists or Checklists.load()
     errors: dict[str, list[str]] = {}
 
@@ -238,8 +276,11 @@ def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, 
             add("workers", _("人员（编号%(id)d）不是本单位的维保作业人员。") % {"id": person.pk})
         elif not person.certificate_valid_on(day):
             # 条例 §38: maintenance workers must hold a valid certificate on the day of the work.
-            add("workers", _("维保人员“%(name)s”的证书已于%(until)s过期，不能在%(day)s作业。")
-                % {"name": person.name, "until": person.certificate_valid_until, "day": day})
+            add(
+                "workers",
+                _("维保人员“%(name)s”的证书已于%(until)s过期，不能在%(day)s作业。")
+                % {"name": person.name, "until": person.certificate_valid_until, "day": day},
+            )
     if signed_by not in workers:
         add("signed_by", _("签字人员必须是本次作业的维保人员。"))
     if tier in ROUTINE_TIERS:
@@ -254,8 +295,11 @@ def _check_record(*, user, elevator: Elevator, tier: str, started_at: datetime, 
         add("items", _("维保项目结果“%(v)s”无效。") % {"v": result})  # each wrong value once, not once per item
     for upload in attachments:
         if len(upload.data) > settings.ATTACHMENT_MAX_BYTES:
-            add("attachments", _("附件“%(name)s”过大，最大%(mb)dMB。")
-                % {"name": upload.name, "mb": settings.ATTACHMENT_MAX_BYTES // 2**20})
+            add(
+                "attachments",
+                _("附件“%(name)s”过大，最大%(mb)dMB。")
+                % {"name": upload.name, "mb": settings.ATTACHMENT_MAX_BYTES // 2**20},
+            )
         else:
             try:
                 _attachment_kind(upload)
@@ -284,8 +328,11 @@ def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
     quote = connection.ops.quote_name
     arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-                       f"SELECT * FROM unnest({arrays})", [list(values) for values in zip(*rows)])
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+            f"SELECT * FROM unnest({arrays})",
+            [list(values) for values in zip(*rows)],
+        )
 
 
 def _save_records(*, user, records: list[dict]) -> list[MaintenanceRecord]:
@@ -294,22 +341,50 @@ def _save_records(*, user, records: list[dict]) -> list[MaintenanceRecord]:
     bulk_create skips MaintenanceRecord.save() and signals: the save() guard is for confirmed records, and these
     are new; nothing listens to these models' signals (no history is kept of records: they are never changed).
     """
-    saved = MaintenanceRecord.objects.bulk_create([
-        MaintenanceRecord(elevator=r["elevator"], firm_id=user.organization_id, tier=r["tier"],
-                          started_at=r["started_at"], ended_at=r["ended_at"], signed_by=r["signed_by"],
-                          note=r.get("note", ""), corrects=r.get("corrects"), created_by=user)
-        for r in records])
-    _insert_rows(MaintenanceRecord.workers.through, ["maintenancerecord_id", "person_id"],
-                 [(record.pk, pk) for record, r in zip(saved, records)
-                  for pk in dict.fromkeys(person.pk for person in r["workers"])])
-    _insert_rows(RecordItem, ["record_id", "item_id", "result", "note"],
-                 [(record.pk, item_id, result, item_note[:255]) for record, r in zip(saved, records)
-                  for item_id, (result, item_note) in r.get("items", {}).items()])
+    saved = MaintenanceRecord.objects.bulk_create(
+        [
+            MaintenanceRecord(
+                elevator=r["elevator"],
+                firm_id=user.organization_id,
+                tier=r["tier"],
+                started_at=r["started_at"],
+                ended_at=r["ended_at"],
+                signed_by=r["signed_by"],
+                note=r.get("note", ""),
+                corrects=r.get("corrects"),
+                created_by=user,
+            )
+            for r in records
+        ]
+    )
+    _insert_rows(
+        MaintenanceRecord.workers.through,
+        ["maintenancerecord_id", "person_id"],
+        [
+            (record.pk, pk)
+            for record, r in zip(saved, records)
+            for pk in dict.fromkeys(person.pk for person in r["workers"])
+        ],
+    )
+    _insert_rows(
+        RecordItem,
+        ["record_id", "item_id", "result", "note"],
+        [
+            (record.pk, item_id, result, item_note[:255])
+            for record, r in zip(saved, records)
+            for item_id, (result, item_note) in r.get("items", {}).items()
+        ],
+    )
     attachments = []
     for record, r in zip(saved, records):
         for upload in r.get("attachments", []):
-            attachment = Attachment(record=record, kind=_attachment_kind(upload), original_name=upload.name[:255],
-                                    size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest())
+            attachment = Attachment(
+                record=record,
+                kind=_attachment_kind(upload),
+                original_name=upload.name[:255],
+                size=len(upload.data),
+                sha256=hashlib.sha256(upload.data).hexdigest(),
+            )
             attachment.file.save(upload.name, ContentFile(upload.data), save=False)
             attachments.append(attachment)
     Attachment.objects.bulk_create(attachments)
@@ -317,13 +392,32 @@ def _save_records(*, user, records: list[dict]) -> list[MaintenanceRecord]:
 
 
 @transaction.atomic
-def record_create(*, user, elevator: Elevator, tier: str, started_at: datetime, ended_at: datetime,
-                  workers: list[Person], signed_by: Person, items: dict[int, tuple[str, str]] | None = None,
-                  attachments: list[UploadedFile] | None = None, note: str = "",
-                  corrects: MaintenanceRecord | None = None) -> MaintenanceRecord:
+def record_create(
+    *,
+    user,
+    elevator: Elevator,
+    tier: str,
+    started_at: datetime,
+    ended_at: datetime,
+    workers: list[Person],
+    signed_by: Person,
+    items: dict[int, tuple[str, str]] | None = None,
+    attachments: list[UploadedFile] | None = None,
+    note: str = "",
+    corrects: MaintenanceRecord | None = None,
+) -> MaintenanceRecord:
     """A firm uploads one visit: checklist, times, certified workers, photos/PDFs, the worker's sign-off."""
-    record = dict(elevator=elevator, tier=tier, started_at=started_at, ended_at=ended_at, workers=workers,
-                  signed_by=signed_by, items=items or {}, attachments=attachments or [], corrects=corrects)
+    record = dict(
+        elevator=elevator,
+        tier=tier,
+        started_at=started_at,
+        ended_at=ended_at,
+        workers=workers,
+        signed_by=signed_by,
+        items=items or {},
+        attachments=attachments or [],
+        corrects=corrects,
+    )
     _check_record(user=user, **record)
     return _save_records(user=user, records=[{**record, "note": note}])[0]
 
@@ -337,14 +431,16 @@ def record_confirm(*, user, record: MaintenanceRecord) -> MaintenanceRecord:
     if locked.status == RecordStatus.CONFIRMED:
         raise ConfirmedRecordError(_("该维保记录已确认。"))
     updated = MaintenanceRecord.objects.filter(pk=record.pk, status=RecordStatus.SUBMITTED).update(
-        status=RecordStatus.CONFIRMED, confirmed_by=user, confirmed_at=timezone.now())
+        status=RecordStatus.CONFIRMED, confirmed_by=user, confirmed_at=timezone.now()
+    )
     if not updated:
         raise ConfirmedRecordError(_("该维保记录已确认。"))
     if locked.tier in ROUTINE_TIERS:
         # The public page and the overdue job read the date of the last confirmed routine visit.
         day = timezone.localtime(locked.ended_at).date()
         Elevator.objects.filter(pk=locked.elevator_id).filter(
-            Q(last_maintenance_on__isnull=True) | Q(last_maintenance_on__lt=day)).update(last_maintenance_on=day)
+            Q(last_maintenance_on__isnull=True) | Q(last_maintenance_on__lt=day)
+        ).update(last_maintenance_on=day)
     record.refresh_from_db()
     return record
 
@@ -357,6 +453,7 @@ def record_delete(*, user, record: MaintenanceRecord) -> None:
 
 
 # ---------------------------------------------------------------- bulk upload for firms' own systems
+
 
 def _request_hash(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
@@ -379,7 +476,7 @@ def bulk_upload(*, user, key: str, payload: dict, parse_item) -> tuple[int, dict
     digest = _request_hash(payload)
     items = payload.get("records") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not items:
-        return 400, {"detail": _("请求体应为 {\"records\": [...]}，且至少包含一条记录。")}
+        return 400, {"detail": _('请求体应为 {"records": [...]}，且至少包含一条记录。')}
     if len(items) > settings.BULK_UPLOAD_MAX_RECORDS:
         return 400, {"detail": _("一次最多上传%(n)d条记录。") % {"n": settings.BULK_UPLOAD_MAX_RECORDS}}
     try:
@@ -420,10 +517,10 @@ def _bulk_check(*, user, items: list, parse_item) -> tuple[list[dict], list[dict
     # parse_item strips the references; the rules read the elevator's firm, the messages its code.
     elevators = elevators_by_reference((p["elevator"] for p in parsed.values()), fields=("maintenance_firm_id",))
     people = Person.objects.only("name", "organization_id", "kind", "certificate_valid_until").in_bulk(
-        {pk for p in parsed.values() for pk in [*p["workers"], p["signed_by"]]})
+        {pk for p in parsed.values() for pk in [*p["workers"], p["signed_by"]]}
+    )
     corrects_ids = {p["corrects"] for p in parsed.values() if p["corrects"] is not None}
-    corrected = (MaintenanceRecord.objects.only("elevator_id", "firm_id").in_bulk(corrects_ids) if corrects_ids
-                 else {})
+    corrected = MaintenanceRecord.objects.only("elevator_id", "firm_id").in_bulk(corrects_ids) if corrects_ids else {}
     checklists, now = Checklists.load(), timezone.now()
     records = []
     for index, p in parsed.items():
@@ -431,20 +528,26 @@ def _bulk_check(*, user, items: list, parse_item) -> tuple[list[dict], list[dict
         if elevator is None:
             failures[index] = ValidationError({"elevator": _("找不到电梯“%(v)s”。") % {"v": p["elevator"]}})
             continue
-        record = {**p, "elevator": elevator,
-                  "workers": [people.get(pk) or Person(pk=pk) for pk in dict.fromkeys(p["workers"])],
-                  "signed_by": people.get(p["signed_by"]) or Person(pk=p["signed_by"]),
-                  "corrects": None if p["corrects"] is None
-                  else corrected.get(p["corrects"]) or MaintenanceRecord(pk=p["corrects"])}
+        record = {
+            **p,
+            "elevator": elevator,
+            "workers": [people.get(pk) or Person(pk=pk) for pk in dict.fromkeys(p["workers"])],
+            "signed_by": people.get(p["signed_by"]) or Person(pk=p["signed_by"]),
+            "corrects": None
+            if p["corrects"] is None
+            else corrected.get(p["corrects"]) or MaintenanceRecord(pk=p["corrects"]),
+        }
         try:
-            _check_record(user=user, checklists=checklists, now=now,
-                          **{k: v for k, v in record.items() if k != "note"})
+            _check_record(user=user, checklists=checklists, now=now, **{k: v for k, v in record.items() if k != "note"})
         except (ValidationError, PermissionDenied) as exc:
             failures[index] = exc
         records.append(record)
-    errors = [{"index": index, "field": field, "message": message}
-              for index, exc in sorted(failures.items())
-              for field, messages in _error_fields(exc).items() for message in messages]
+    errors = [
+        {"index": index, "field": field, "message": message}
+        for index, exc in sorted(failures.items())
+        for field, messages in _error_fields(exc).items()
+        for message in messages
+    ]
     return records, errors
 
 
@@ -455,5 +558,8 @@ def _error_fields(exc) -> dict[str, list[str]]:
 
 
 def last_routine_visit(elevator_ids) -> dict[int, datetime]:
-    return dict(MaintenanceRecord.objects.filter(elevator_id__in=elevator_ids, tier__in=ROUTINE_TIERS)
-                .values_list("elevator_id").annotate(last=Max("ended_at")))
+    return dict(
+        MaintenanceRecord.objects.filter(elevator_id__in=elevator_ids, tier__in=ROUTINE_TIERS)
+        .values_list("elevator_id")
+        .annotate(last=Max("ended_at"))
+    )

@@ -32,12 +32,24 @@ def records(request):
         qs = qs.filter(status=status)
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(elevator__registration_code__startswith=q) if q.isdigit() else qs.filter(
-            elevator__address__icontains=q)
+        qs = (
+            qs.filter(elevator__registration_code__startswith=q)
+            if q.isdigit()
+            else qs.filter(elevator__address__icontains=q)
+        )
     page, querystring = paginate(request, qs)
-    return render(request, "maintenance/records.html", {
-        "page": page, "querystring": querystring, "status": status, "q": q, "statuses": RecordStatus.choices,
-        "can_create": request.user.role == Role.MAINTENANCE})
+    return render(
+        request,
+        "maintenance/records.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "status": status,
+            "q": q,
+            "statuses": RecordStatus.choices,
+            "can_create": request.user.role == Role.MAINTENANCE,
+        },
+    )
 
 
 @login_required
@@ -53,21 +65,35 @@ def record_new(request):
     if tier not in Tier.values:
         tier = Tier.HALF_MONTHLY
     now = timezone.localtime().replace(second=0, microsecond=0)
-    initial = {"tier": tier, "started_at": now - timedelta(minutes=45), "ended_at": now,
-               "elevator_code": request.GET.get("elevator", corrects.elevator.registration_code if corrects else "")}
+    initial = {
+        "tier": tier,
+        "started_at": now - timedelta(minutes=45),
+        "ended_at": now,
+        "elevator_code": request.GET.get("elevator", corrects.elevator.registration_code if corrects else ""),
+    }
     person = getattr(request.user, "person", None)
     if person is not None:
         initial.update(workers=[person], signed_by=person)
-    form = RecordForm(request.POST or None, request.FILES or None, firm=request.user.organization, tier=tier,
-                      initial=initial)
+    form = RecordForm(
+        request.POST or None, request.FILES or None, firm=request.user.organization, tier=tier, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         uploads = [services.UploadedFile(name=f.name, data=f.read()) for f in data["attachments"]]
         try:
             record = services.record_create(
-                user=request.user, elevator=data["elevator_code"], tier=data["tier"], started_at=data["started_at"],
-                ended_at=data["ended_at"], workers=list(data["workers"]), signed_by=data["signed_by"],
-                items=form.item_results(), attachments=uploads, note=data["note"], corrects=corrects)
+                user=request.user,
+                elevator=data["elevator_code"],
+                tier=data["tier"],
+                started_at=data["started_at"],
+                ended_at=data["ended_at"],
+                workers=list(data["workers"]),
+                signed_by=data["signed_by"],
+                items=form.item_results(),
+                attachments=uploads,
+                note=data["note"],
+                corrects=corrects,
+            )
         except PermissionDenied as exc:
             form.add_error("elevator_code", str(exc))
         except ValidationError as exc:
@@ -75,21 +101,30 @@ def record_new(request):
         else:
             messages.success(request, _("维保记录已上传，等待使用单位确认。"))
             return redirect("maintenance:record_detail", pk=record.pk)
-    return render(request, "maintenance/record_form.html", {"form": form, "tier": tier, "tiers": Tier.choices,
-                                                             "corrects": corrects})
+    return render(
+        request,
+        "maintenance/record_form.html",
+        {"form": form, "tier": tier, "tiers": Tier.choices, "corrects": corrects},
+    )
 
 
 @login_required
 def record_detail(request, pk):
-    record = get_object_or_404(record_list(user=request.user).prefetch_related(
-        "workers", "items__item", "attachments", "corrections"), pk=pk)
-    return render(request, "maintenance/record_detail.html", {
-        "record": record,
-        "can_confirm": record.status == RecordStatus.SUBMITTED and access.can_confirm_record(request.user, record),
-        "can_correct": request.user.role == Role.MAINTENANCE and record.firm_id == request.user.organization_id,
-        "can_delete": record.status == RecordStatus.SUBMITTED and request.user.role == Role.MAINTENANCE
-        and record.firm_id == request.user.organization_id,
-    })
+    record = get_object_or_404(
+        record_list(user=request.user).prefetch_related("workers", "items__item", "attachments", "corrections"), pk=pk
+    )
+    return render(
+        request,
+        "maintenance/record_detail.html",
+        {
+            "record": record,
+            "can_confirm": record.status == RecordStatus.SUBMITTED and access.can_confirm_record(request.user, record),
+            "can_correct": request.user.role == Role.MAINTENANCE and record.firm_id == request.user.organization_id,
+            "can_delete": record.status == RecordStatus.SUBMITTED
+            and request.user.role == Role.MAINTENANCE
+            and record.firm_id == request.user.organization_id,
+        },
+    )
 
 
 @login_required
@@ -120,8 +155,9 @@ def record_delete(request, pk):
 @login_required
 def attachment_download(request, pk):
     """Photos and PDFs go only to those who may see the record (accounts.access)."""
-    attachment = get_object_or_404(Attachment.objects.filter(record__in=access.maintenance_records_for(request.user)),
-                                   pk=pk)
+    attachment = get_object_or_404(
+        Attachment.objects.filter(record__in=access.maintenance_records_for(request.user)), pk=pk
+    )
     handle = attachment.file.open("rb")
     return FileResponse(handle, content_type=content_type_of(handle), filename=attachment.original_name)
 
@@ -129,9 +165,11 @@ def attachment_download(request, pk):
 @login_required
 def contracts(request):
     page, querystring = paginate(request, contract_list(user=request.user))
-    return render(request, "maintenance/contracts.html", {
-        "page": page, "querystring": querystring,
-        "can_create": request.user.role == Role.USE_UNIT})
+    return render(
+        request,
+        "maintenance/contracts.html",
+        {"page": page, "querystring": querystring, "can_create": request.user.role == Role.USE_UNIT},
+    )
 
 
 @login_required
@@ -142,8 +180,11 @@ def contract_new(request):
     form = ContractForm(request.POST or None, use_unit=request.user.organization)
     if request.method == "POST" and form.is_valid():
         try:
-            contract = services.contract_create(user=request.user, use_unit=request.user.organization,
-                                                **{**form.cleaned_data, "elevators": list(form.cleaned_data["elevators"])})
+            contract = services.contract_create(
+                user=request.user,
+                use_unit=request.user.organization,
+                **{**form.cleaned_data, "elevators": list(form.cleaned_data["elevators"])},
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -176,11 +217,15 @@ def integrity_checks(request):
         since = form.cleaned_data["since"] or since
         until = form.cleaned_data["until"] or until
     window = {"user": request.user, "since": since, "until": until}
-    return render(request, "maintenance/integrity.html", {
-        "form": form, "since": since, "until": until,
-        "short": list(integrity.short_visits(**window)[:200]),
-        "reused": integrity.reused_photos(**window),
-        "overlaps": integrity.overlapping_workers(**window),
-    })
-
-
+    return render(
+        request,
+        "maintenance/integrity.html",
+        {
+            "form": form,
+            "since": since,
+            "until": until,
+            "short": list(integrity.short_visits(**window)[:200]),
+            "reused": integrity.reused_photos(**window),
+            "overlaps": integrity.overlapping_workers(**window),
+        },
+    )

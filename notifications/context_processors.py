@@ -4,5 +4,8 @@ def unread(request):
         return {}
     from .models import Notification
 
-    return {"unread_notifications": lambda: Notification.objects.filter(recipient=request.user,
-                                                                        read_at__isnull=True).count()}
+    return {
+        "unread_notifications": lambda: Notification.objects.filter(
+            recipient=request.user, read_at__isnull=True
+        ).count()
+    }

@@ -8,8 +8,9 @@ from .choices import ReminderKind
 class Notification(models.Model):
     """A message in a user's in-portal inbox (one digest per recipient per job run)."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("收件人"), on_delete=models.CASCADE,
-                                  related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="notifications"
+    )
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
     link = models.CharField(_("链接"), max_length=255, blank=True)
@@ -35,10 +36,10 @@ class Reminder(models.Model):
     subject_key = models.CharField(_("对象"), max_length=40)
     # The validity end date the reminder is about: a new inspection or licence starts a new cycle.
     cycle = models.DateField(_("有效期至"))
-    elevator = models.ForeignKey("registry.Elevator", on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="+")
-    organization = models.ForeignKey("registry.Organization", on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="+")
+    elevator = models.ForeignKey("registry.Elevator", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    organization = models.ForeignKey(
+        "registry.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     run_id = models.UUIDField(_("任务批次"), db_index=True)
     created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)

@@ -32,12 +32,16 @@ def notifications_send_digests(*, digests: dict, title: str, link: str = "") -> 
         return []
     notes = []
     for user, lines in digests.items():
-        body = render_to_string("notifications/digest.txt", {"user": user, "lines": lines, "title": title,
-                                                             "site_url": settings.SITE_URL})
+        body = render_to_string(
+            "notifications/digest.txt", {"user": user, "lines": lines, "title": title, "site_url": settings.SITE_URL}
+        )
         notes.append(Notification(recipient=user, title=title, body=body, link=link))
     Notification.objects.bulk_create(notes)
-    messages = [EmailMessage(subject=f"[电梯安全监管平台] {note.title}", body=note.body, to=[note.recipient.email])
-                for note in notes if note.recipient.email]
+    messages = [
+        EmailMessage(subject=f"[电梯安全监管平台] {note.title}", body=note.body, to=[note.recipient.email])
+        for note in notes
+        if note.recipient.email
+    ]
     if messages:
         try:
             get_connection().send_messages(messages)
@@ -54,8 +58,10 @@ def digests_for_organizations(by_org: dict[int, list[DigestLine]]) -> dict:
 
     if not by_org:
         return {}
-    return {user: list(by_org[user.organization_id])
-            for user in User.objects.filter(is_active=True, organization_id__in=by_org.keys())}
+    return {
+        user: list(by_org[user.organization_id])
+        for user in User.objects.filter(is_active=True, organization_id__in=by_org.keys())
+    }
 
 
 def digests_for_district_regulators(by_district: dict[int, list[DigestLine]]) -> dict:
@@ -65,8 +71,9 @@ def digests_for_district_regulators(by_district: dict[int, list[DigestLine]]) ->
 
     if not by_district:
         return {}
-    regulators = User.objects.filter(is_active=True, role=Role.DISTRICT_REGULATOR,
-                                     organization__district_id__in=by_district.keys()).select_related("organization")
+    regulators = User.objects.filter(
+        is_active=True, role=Role.DISTRICT_REGULATOR, organization__district_id__in=by_district.keys()
+    ).select_related("organization")
     return {user: list(by_district[user.organization.district_id]) for user in regulators}
 
 
@@ -97,14 +104,18 @@ def reminders_insert_from(kind: str, queryset, *, subject: str, cycle_field: str
     # In key order: two runs at once then take the unique-index locks in the same order, so the later one waits
     # for the earlier and skips its rows. In whatever order each plan reads them (PostgreSQL starts a second scan
     # of a big table where the first one is), each could hold a key the other needs next: a deadlock.
-    select = queryset.order_by("pk").annotate(
-        r_kind=Value(kind, output_field=CharField()),
-        r_subject=Concat(Value(f"{subject}:"), Cast("pk", CharField()), output_field=CharField()),
-        r_cycle=F(cycle_field),
-        r_subject_id=F("pk"),
-        r_run=Value(run_id, output_field=UUIDField()),
-        r_created=Value(timezone.now(), output_field=DateTimeField()),
-    ).values("r_kind", "r_subject", "r_cycle", "r_subject_id", "r_run", "r_created")
+    select = (
+        queryset.order_by("pk")
+        .annotate(
+            r_kind=Value(kind, output_field=CharField()),
+            r_subject=Concat(Value(f"{subject}:"), Cast("pk", CharField()), output_field=CharField()),
+            r_cycle=F(cycle_field),
+            r_subject_id=F("pk"),
+            r_run=Value(run_id, output_field=UUIDField()),
+            r_created=Value(timezone.now(), output_field=DateTimeField()),
+        )
+        .values("r_kind", "r_subject", "r_cycle", "r_subject_id", "r_run", "r_created")
+    )
     sql, params = select.query.sql_with_params()
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in ["kind", "subject_key", "cycle", f"{subject}_id", "run_id", "created_at"])

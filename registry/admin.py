@@ -103,8 +103,16 @@ class PersonAdmin(AccessScopedAdmin):
 class ElevatorAdmin(AccessScopedAdmin):
     scope = staticmethod(access.elevators_for)
     can_change = staticmethod(access.can_change_elevator)
-    list_display = ["registration_code", "rescue_code", "elevator_type", "district", "address", "use_unit", "status",
-                    "inspection_valid_until"]
+    list_display = [
+        "registration_code",
+        "rescue_code",
+        "elevator_type",
+        "district",
+        "address",
+        "use_unit",
+        "status",
+        "inspection_valid_until",
+    ]
     list_filter = ["district", "elevator_type", "status", "building_kind"]
     list_select_related = ["district", "use_unit"]
     search_fields = ["registration_code", "rescue_code", "address", "building_name"]

@@ -16,24 +16,50 @@ from .choices import (
 from .models import District, Elevator, Organization
 from .validators import PANZHIHUA_CITY_CODE, PANZHIHUA_DISTRICTS
 
-DISTRICT_EN = {"510400": "Panzhihua", "510402": "Dong District", "510403": "Xi District", "510411": "Renhe District",
-               "510421": "Miyi County", "510422": "Yanbian County"}
+DISTRICT_EN = {
+    "510400": "Panzhihua",
+    "510402": "Dong District",
+    "510403": "Xi District",
+    "510411": "Renhe District",
+    "510421": "Miyi County",
+    "510422": "Yanbian County",
+}
 DISTRICT_LEVEL = {"510400": DistrictLevel.CITY, "510421": DistrictLevel.COUNTY, "510422": DistrictLevel.COUNTY}
 
 # City departments named in plan §2(8) and §2(14).
 CITY_DEPARTMENTS = [
-    "攀枝花市自然资源和规划局", "攀枝花市住房和城乡建设局", "攀枝花市应急管理局", "攀枝花市公安局",
-    "攀枝花市教育和体育局", "攀枝花市交通运输局", "攀枝花市商务局", "攀枝花市卫生健康委员会",
-    "攀枝花市文化广播电视和旅游局", "攀枝花市通信发展办公室", "攀枝花银保监分局", "攀枝花市经济和信息化局",
+    "攀枝花市自然资源和规划局",
+    "攀枝花市住房和城乡建设局",
+    "攀枝花市应急管理局",
+    "攀枝花市公安局",
+    "攀枝花市教育和体育局",
+    "攀枝花市交通运输局",
+    "攀枝花市商务局",
+    "攀枝花市卫生健康委员会",
+    "攀枝花市文化广播电视和旅游局",
+    "攀枝花市通信发展办公室",
+    "攀枝花银保监分局",
+    "攀枝花市经济和信息化局",
 ]
 MAINTENANCE_FIRMS = [
-    "攀枝花市安达电梯工程有限公司", "四川川南电梯维保有限公司", "攀枝花市金沙电梯服务有限公司",
-    "攀枝花钒钛电梯工程有限公司", "成都西南电梯维修有限公司攀枝花分公司", "攀枝花市恒升电梯有限公司",
-    "攀枝花市阳光电梯安装维修有限公司", "四川蜀通电梯工程有限公司",
+    "攀枝花市安达电梯工程有限公司",
+    "四川川南电梯维保有限公司",
+    "攀枝花市金沙电梯服务有限公司",
+    "攀枝花钒钛电梯工程有限公司",
+    "成都西南电梯维修有限公司攀枝花分公司",
+    "攀枝花市恒升电梯有限公司",
+    "攀枝花市阳光电梯安装维修有限公司",
+    "四川蜀通电梯工程有限公司",
 ]
 INSPECTION_AGENCIES = ["攀枝花市特种设备监督检验所", "四川省特种设备检验研究院攀枝花分院"]
-MANUFACTURERS = ["奥的斯电梯（中国）有限公司", "日立电梯（中国）有限公司", "通力电梯有限公司",
-                 "三菱电机上海机电电梯有限公司", "康力电梯股份有限公司", "广州广日电梯工业有限公司"]
+MANUFACTURERS = [
+    "奥的斯电梯（中国）有限公司",
+    "日立电梯（中国）有限公司",
+    "通力电梯有限公司",
+    "三菱电机上海机电电梯有限公司",
+    "康力电梯股份有限公司",
+    "广州广日电梯工业有限公司",
+]
 INSTALLERS = ["四川省建筑机械化工程有限公司", "攀枝花市建安电梯安装有限公司", "成都安装工程有限公司"]
 
 STREETS = {
@@ -43,19 +69,56 @@ STREETS = {
     "510421": ["攀莲镇安宁路", "新河街", "丙谷镇政府路"],
     "510422": ["桐子林镇民主路", "新华街", "渔门镇中街"],
 }
-ESTATES = ["阳光花园", "金沙苑", "凤凰城", "钒都家园", "木棉花小区", "江南名居", "学府佳苑", "三线印象",
-           "攀西明珠", "炳草岗商厦", "花城新区", "康养公寓"]
-USE_UNIT_PATTERNS = [
-    ("{}物业管理有限公司", BuildingKind.RESIDENTIAL), ("{}物业服务有限公司", BuildingKind.RESIDENTIAL),
-    ("攀枝花市{}中学", BuildingKind.SCHOOL), ("攀枝花市{}医院", BuildingKind.HOSPITAL),
-    ("{}购物中心", BuildingKind.MALL), ("{}商务楼宇管理有限公司", BuildingKind.OFFICE),
+ESTATES = [
+    "阳光花园",
+    "金沙苑",
+    "凤凰城",
+    "钒都家园",
+    "木棉花小区",
+    "江南名居",
+    "学府佳苑",
+    "三线印象",
+    "攀西明珠",
+    "炳草岗商厦",
+    "花城新区",
+    "康养公寓",
 ]
-USE_UNIT_WORDS = ["金江", "瓜子坪", "大渡口", "弄弄坪", "银江", "宝鼎", "二滩", "格萨拉", "炳草岗", "竹湖园",
-                  "攀钢", "红格", "湖光", "东华", "仁和"]
-TYPE_WEIGHTS = [(ElevatorType.TRACTION_PASSENGER, 70), (ElevatorType.TRACTION_FREIGHT, 6),
-                (ElevatorType.ESCALATOR, 8), (ElevatorType.MOVING_WALK, 2), (ElevatorType.HYDRAULIC_PASSENGER, 2),
-                (ElevatorType.FIREFIGHTER, 6), (ElevatorType.DUMBWAITER, 3), (ElevatorType.POSITIVE_FREIGHT, 2),
-                (ElevatorType.HYDRAULIC_FREIGHT, 1)]
+USE_UNIT_PATTERNS = [
+    ("{}物业管理有限公司", BuildingKind.RESIDENTIAL),
+    ("{}物业服务有限公司", BuildingKind.RESIDENTIAL),
+    ("攀枝花市{}中学", BuildingKind.SCHOOL),
+    ("攀枝花市{}医院", BuildingKind.HOSPITAL),
+    ("{}购物中心", BuildingKind.MALL),
+    ("{}商务楼宇管理有限公司", BuildingKind.OFFICE),
+]
+USE_UNIT_WORDS = [
+    "金江",
+    "瓜子坪",
+    "大渡口",
+    "弄弄坪",
+    "银江",
+    "宝鼎",
+    "二滩",
+    "格萨拉",
+    "炳草岗",
+    "竹湖园",
+    "攀钢",
+    "红格",
+    "湖光",
+    "东华",
+    "仁和",
+]
+TYPE_WEIGHTS = [
+    (ElevatorType.TRACTION_PASSENGER, 70),
+    (ElevatorType.TRACTION_FREIGHT, 6),
+    (ElevatorType.ESCALATOR, 8),
+    (ElevatorType.MOVING_WALK, 2),
+    (ElevatorType.HYDRAULIC_PASSENGER, 2),
+    (ElevatorType.FIREFIGHTER, 6),
+    (ElevatorType.DUMBWAITER, 3),
+    (ElevatorType.POSITIVE_FREIGHT, 2),
+    (ElevatorType.HYDRAULIC_FREIGHT, 1),
+]
 DISTRICT_WEIGHTS = [("510402", 45), ("510403", 15), ("510411", 25), ("510421", 8), ("510422", 7)]
 SCALE_SEQUENCE_START = 5000  # synthetic registries use sequence numbers the demo never reaches
 
@@ -63,12 +126,19 @@ SCALE_SEQUENCE_START = 5000  # synthetic registries use sequence numbers the dem
 def ensure_districts() -> dict[str, District]:
     city, _ = District.objects.update_or_create(
         code=PANZHIHUA_CITY_CODE,
-        defaults={"name": "攀枝花市", "name_en": DISTRICT_EN[PANZHIHUA_CITY_CODE], "level": DistrictLevel.CITY})
+        defaults={"name": "攀枝花市", "name_en": DISTRICT_EN[PANZHIHUA_CITY_CODE], "level": DistrictLevel.CITY},
+    )
     districts = {PANZHIHUA_CITY_CODE: city}
     for code, name in PANZHIHUA_DISTRICTS.items():
         districts[code], _ = District.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": DISTRICT_EN[code],
-                                 "level": DISTRICT_LEVEL.get(code, DistrictLevel.DISTRICT), "parent": city})
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": DISTRICT_EN[code],
+                "level": DISTRICT_LEVEL.get(code, DistrictLevel.DISTRICT),
+                "parent": city,
+            },
+        )
     return districts
 
 
@@ -89,12 +159,27 @@ def ensure_organizations(districts: dict[str, District], rng: random.Random) -> 
     for i, name in enumerate(MAINTENANCE_FIRMS):
         # One firm's licence has lapsed and one expires within the month: the credit rules and reminders show them.
         valid_until = today - timedelta(days=20) if i == 7 else today + timedelta(days=25 if i == 6 else 400 + 60 * i)
-        orgs["maintenance"].append(_org(name, OrganizationKind.MAINTENANCE, districts["510402" if i % 2 else "510411"],
-                                        licence_no=f"TS3351{i:03d}-2028", licence_valid_until=valid_until,
-                                        credit_code=f"91510400MA6{i:07d}", contact_phone=f"0812-33{i:05d}"))
+        orgs["maintenance"].append(
+            _org(
+                name,
+                OrganizationKind.MAINTENANCE,
+                districts["510402" if i % 2 else "510411"],
+                licence_no=f"TS3351{i:03d}-2028",
+                licence_valid_until=valid_until,
+                credit_code=f"91510400MA6{i:07d}",
+                contact_phone=f"0812-33{i:05d}",
+            )
+        )
     for i, name in enumerate(INSPECTION_AGENCIES):
-        orgs["inspection"].append(_org(name, OrganizationKind.INSPECTION, districts["510402"],
-                                       licence_no=f"TS7151{i:03d}-2027", licence_valid_until=today + timedelta(days=700)))
+        orgs["inspection"].append(
+            _org(
+                name,
+                OrganizationKind.INSPECTION,
+                districts["510402"],
+                licence_no=f"TS7151{i:03d}-2027",
+                licence_valid_until=today + timedelta(days=700),
+            )
+        )
     for i, name in enumerate(MANUFACTURERS):
         orgs["manufacturer"].append(_org(name, OrganizationKind.MANUFACTURER, licence_no=f"TS2111{i:03d}-2029"))
     for i, name in enumerate(INSTALLERS):
@@ -105,8 +190,15 @@ def ensure_organizations(districts: dict[str, District], rng: random.Random) -> 
         pattern, _ = USE_UNIT_PATTERNS[i % len(USE_UNIT_PATTERNS)]
         word = USE_UNIT_WORDS[i % len(USE_UNIT_WORDS)]
         name = pattern.format(word if i < len(USE_UNIT_WORDS) else word + "第二")
-        orgs["use_unit"].append(_org(name, OrganizationKind.USE_UNIT, districts[codes[i % 5]],
-                                     credit_code=f"91510400UU{i:08d}", contact_phone=f"0812-66{i:05d}"))
+        orgs["use_unit"].append(
+            _org(
+                name,
+                OrganizationKind.USE_UNIT,
+                districts[codes[i % 5]],
+                credit_code=f"91510400UU{i:08d}",
+                contact_phone=f"0812-66{i:05d}",
+            )
+        )
     return orgs
 
 
@@ -118,8 +210,17 @@ def use_unit_building_kind(org: Organization) -> str:
     return BuildingKind.OTHER
 
 
-def build_elevators(*, count: int, districts, orgs, rng: random.Random, today: date, sequence_start: int = 1,
-                    rescue_start: int | None = None, counters: dict | None = None) -> list[Elevator]:
+def build_elevators(
+    *,
+    count: int,
+    districts,
+    orgs,
+    rng: random.Random,
+    today: date,
+    sequence_start: int = 1,
+    rescue_start: int | None = None,
+    counters: dict | None = None,
+) -> list[Elevator]:
     """Deterministic elevators with valid codes, commission dates spread over 25 years and mixed inspection states.
 
     Codes are unique by construction: the sequence number counts up within each category, district and month.
@@ -151,33 +252,42 @@ def build_elevators(*, count: int, districts, orgs, rng: random.Random, today: d
             valid_until = today + timedelta(days=rng.randint(0, 30))  # expiring within the month
         else:
             valid_until = today + timedelta(days=rng.randint(31, 365))
-        status = ElevatorStatus.IN_USE if rng.random() > 0.03 else rng.choice(
-            [ElevatorStatus.SUSPENDED, ElevatorStatus.RENOVATION])
+        status = (
+            ElevatorStatus.IN_USE
+            if rng.random() > 0.03
+            else rng.choice([ElevatorStatus.SUSPENDED, ElevatorStatus.RENOVATION])
+        )
         estate = rng.choice(ESTATES)
-        rescue = str(rescue_codes[i]) if rescue_codes else (str(rescue_start + i) if rescue_start + i < 1_000_000 else None)
-        elevators.append(Elevator(
-            registration_code=code,
-            rescue_code=rescue,
-            use_certificate_no=f"梯1{dcode[-2:]}川D{commission.year % 100:02d}({counters[key]:05d})",
-            elevator_type=etype,
-            district=districts[dcode],
-            address=f"{PANZHIHUA_DISTRICTS[dcode]}{rng.choice(STREETS[dcode])}{rng.randint(1, 300)}号{estate}{rng.randint(1, 20)}栋{rng.randint(1, 4)}单元",
-            building_name=estate,
-            building_kind=kind,
-            use_unit=use_unit if rng.random() > 0.02 else None,  # a few 三无 elevators without a use unit
-            maintenance_firm=rng.choice(orgs["maintenance"]) if rng.random() > 0.02 else None,
-            manufacturer=rng.choice(orgs["manufacturer"]),
-            installer=rng.choice(orgs["installer"]),
-            manufacture_date=commission - timedelta(days=rng.randint(60, 400)),
-            commission_date=commission,
-            rated_load_kg=rng.choice([630, 800, 1000, 1050, 1350, 1600]),
-            rated_speed_ms=rng.choice(["1.00", "1.50", "1.75", "2.00", "2.50", "0.50"]),
-            floors=rng.randint(2, 33),
-            status=status,
-            maintenance_fund=(rng.choice([MaintenanceFund.ESTABLISHED] * 6 + [MaintenanceFund.INSUFFICIENT,
-                                                                              MaintenanceFund.NONE])
-                              if kind == BuildingKind.RESIDENTIAL else MaintenanceFund.NOT_APPLICABLE),
-            inspection_valid_until=valid_until,
-            last_maintenance_on=today - timedelta(days=rng.randint(0, 14)),
-        ))
+        rescue = (
+            str(rescue_codes[i]) if rescue_codes else (str(rescue_start + i) if rescue_start + i < 1_000_000 else None)
+        )
+        elevators.append(
+            Elevator(
+                registration_code=code,
+                rescue_code=rescue,
+                use_certificate_no=f"梯1{dcode[-2:]}川D{commission.year % 100:02d}({counters[key]:05d})",
+                elevator_type=etype,
+                district=districts[dcode],
+                address=f"{PANZHIHUA_DISTRICTS[dcode]}{rng.choice(STREETS[dcode])}{rng.randint(1, 300)}号{estate}{rng.randint(1, 20)}栋{rng.randint(1, 4)}单元",
+                building_name=estate,
+                building_kind=kind,
+                use_unit=use_unit if rng.random() > 0.02 else None,  # a few 三无 elevators without a use unit
+                maintenance_firm=rng.choice(orgs["maintenance"]) if rng.random() > 0.02 else None,
+                manufacturer=rng.choice(orgs["manufacturer"]),
+                installer=rng.choice(orgs["installer"]),
+                manufacture_date=commission - timedelta(days=rng.randint(60, 400)),
+                commission_date=commission,
+                rated_load_kg=rng.choice([630, 800, 1000, 1050, 1350, 1600]),
+                rated_speed_ms=rng.choice(["1.00", "1.50", "1.75", "2.00", "2.50", "0.50"]),
+                floors=rng.randint(2, 33),
+                status=status,
+                maintenance_fund=(
+                    rng.choice([MaintenanceFund.ESTABLISHED] * 6 + [MaintenanceFund.INSUFFICIENT, MaintenanceFund.NONE])
+                    if kind == BuildingKind.RESIDENTIAL
+                    else MaintenanceFund.NOT_APPLICABLE
+                ),
+                inspection_valid_until=valid_until,
+                last_maintenance_on=today - timedelta(days=rng.randint(0, 14)),
+            )
+        )
     return elevators

@@ -28,6 +28,7 @@ ELEVATOR_EXPORT: list[tuple[str, Callable]] = [
     ("最近维保日期", lambda e: e.last_maintenance_on.isoformat() if e.last_maintenance_on else ""),
 ]
 
+
 def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -73,8 +74,14 @@ def export_response(*, queryset, columns, fmt: str, basename: str):
         spool = tempfile.TemporaryFile()
         xlsx_file(header, _rows(queryset, columns), spool)
         spool.seek(0)
-        return FileResponse(spool, as_attachment=True, filename=f"{basename}-{stamp}.xlsx",
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = StreamingHttpResponse(csv_stream(header, _rows(queryset, columns)), content_type="text/csv; charset=utf-8")
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=f"{basename}-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = StreamingHttpResponse(
+        csv_stream(header, _rows(queryset, columns)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{basename}-{stamp}.csv"'
     return response

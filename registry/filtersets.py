@@ -20,30 +20,50 @@ class ElevatorFilterSet(django_filters.FilterSet):
     # By the district's id (the form already looked the codes up), not a join on its code: a join would hide the
     # id from the (district, type, code) index that serves the page in code order.
     district = django_filters.ModelMultipleChoiceFilter(
-        to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）"), method="filter_district",
+        to_field_name="code",
+        queryset=District.objects.all(),
+        label=_("区县（代码）"),
+        method="filter_district",
     )
-    district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"),
-                                                           distinct=False)
-    elevator_type = django_filters.MultipleChoiceFilter(choices=ElevatorType.choices, label=_("电梯类型"),
-                                                        distinct=False)
+    district_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=District.objects.all(), label=_("区县"), distinct=False
+    )
+    elevator_type = django_filters.MultipleChoiceFilter(
+        choices=ElevatorType.choices, label=_("电梯类型"), distinct=False
+    )
     status = django_filters.MultipleChoiceFilter(choices=ElevatorStatus.choices, label=_("状态"), distinct=False)
-    building_kind = django_filters.MultipleChoiceFilter(choices=BuildingKind.choices, label=_("场所类型"),
-                                                        distinct=False)
+    building_kind = django_filters.MultipleChoiceFilter(
+        choices=BuildingKind.choices, label=_("场所类型"), distinct=False
+    )
     use_unit_id = django_filters.NumberFilter(field_name="use_unit_id", label=_("使用单位ID"))
     maintenance_firm_id = django_filters.NumberFilter(field_name="maintenance_firm_id", label=_("维保单位ID"))
-    commissioned_after = django_filters.DateFilter(field_name="commission_date", lookup_expr="gte",
-                                                   label=_("投入使用不早于"))
-    commissioned_before = django_filters.DateFilter(field_name="commission_date", lookup_expr="lte",
-                                                    label=_("投入使用不晚于"))
-    inspection_status = django_filters.ChoiceFilter(choices=InspectionStatus.choices, method="filter_inspection",
-                                                     label=_("检验状态"))
+    commissioned_after = django_filters.DateFilter(
+        field_name="commission_date", lookup_expr="gte", label=_("投入使用不早于")
+    )
+    commissioned_before = django_filters.DateFilter(
+        field_name="commission_date", lookup_expr="lte", label=_("投入使用不晚于")
+    )
+    inspection_status = django_filters.ChoiceFilter(
+        choices=InspectionStatus.choices, method="filter_inspection", label=_("检验状态")
+    )
     maintenance_overdue = django_filters.BooleanFilter(method="filter_maintenance_overdue", label=_("维保超期"))
 
     class Meta:
         model = Elevator
-        fields = ["q", "district", "district_id", "elevator_type", "status", "building_kind", "use_unit_id",
-                  "maintenance_firm_id", "commissioned_after", "commissioned_before", "inspection_status",
-                  "maintenance_overdue"]
+        fields = [
+            "q",
+            "district",
+            "district_id",
+            "elevator_type",
+            "status",
+            "building_kind",
+            "use_unit_id",
+            "maintenance_firm_id",
+            "commissioned_after",
+            "commissioned_before",
+            "inspection_status",
+            "maintenance_overdue",
+        ]
 
     def search(self, queryset, name, value):
         return queryset.filter(elevator_search_q(value))
@@ -79,8 +99,9 @@ class OrganizationFilterSet(django_filters.FilterSet):
         field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
     )
     district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))
-    licence_expires_before = django_filters.DateFilter(field_name="licence_valid_until", lookup_expr="lte",
-                                                       label=_("许可证有效期不晚于"))
+    licence_expires_before = django_filters.DateFilter(
+        field_name="licence_valid_until", lookup_expr="lte", label=_("许可证有效期不晚于")
+    )
 
     class Meta:
         model = Organization

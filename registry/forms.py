@@ -8,18 +8,42 @@ from .models import ELEVATOR_ORGANIZATION_KINDS, Elevator, Organization
 
 
 class LookupForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("注册代码、救援识别码或地址"), max_length=100, required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("例如 12345 或 炳草岗大街"),
-                                                      "autofocus": True, "inputmode": "search"}))
+    q = forms.CharField(
+        label=_("注册代码、救援识别码或地址"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("例如 12345 或 炳草岗大街"), "autofocus": True, "inputmode": "search"}
+        ),
+    )
 
 
 class ElevatorForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Elevator
-        fields = ["registration_code", "rescue_code", "use_certificate_no", "elevator_type", "district", "address",
-                  "building_name", "building_kind", "use_unit", "maintenance_firm", "manufacturer", "installer",
-                  "manufacture_date", "commission_date", "rated_load_kg", "rated_speed_ms", "floors", "status",
-                  "maintenance_fund", "latitude", "longitude"]
+        fields = [
+            "registration_code",
+            "rescue_code",
+            "use_certificate_no",
+            "elevator_type",
+            "district",
+            "address",
+            "building_name",
+            "building_kind",
+            "use_unit",
+            "maintenance_firm",
+            "manufacturer",
+            "installer",
+            "manufacture_date",
+            "commission_date",
+            "rated_load_kg",
+            "rated_speed_ms",
+            "floors",
+            "status",
+            "maintenance_fund",
+            "latitude",
+            "longitude",
+        ]
         widgets = {
             "manufacture_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "commission_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -37,8 +61,17 @@ class ElevatorForm(BootstrapFormMixin, forms.ModelForm):
 class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "kind", "credit_code", "licence_no", "licence_valid_until", "district", "address",
-                  "contact_phone", "is_active"]
+        fields = [
+            "name",
+            "kind",
+            "credit_code",
+            "licence_no",
+            "licence_valid_until",
+            "district",
+            "address",
+            "contact_phone",
+            "is_active",
+        ]
         widgets = {"licence_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, district_choices=None, **kwargs):
@@ -49,5 +82,4 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
 
 class ImportForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("导入内容"), choices=ImportKind.choices)
-    file = forms.FileField(label=_("CSV或XLSX文件"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
+    file = forms.FileField(label=_("CSV或XLSX文件"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))

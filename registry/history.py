@@ -81,8 +81,7 @@ def _registry_events(elevator: Elevator) -> list[Event]:
             field = Elevator._meta.get_field(change.field)
             if isinstance(field, ForeignKey):
                 wanted.setdefault(field.related_model, set()).update(v for v in (change.old, change.new) if v)
-    names = {(model, pk): str(obj) for model, ids in wanted.items()
-             for pk, obj in model.objects.in_bulk(ids).items()}
+    names = {(model, pk): str(obj) for model, ids in wanted.items() for pk, obj in model.objects.in_bulk(ids).items()}
 
     events = []
     for record, changes in deltas:
@@ -98,8 +97,9 @@ def _registry_events(elevator: Elevator) -> list[Event]:
             parts = []
             for change in changes:
                 field = Elevator._meta.get_field(change.field)
-                parts.append(f"{field.verbose_name}：{_display(field, change.old, names)} → "
-                             f"{_display(field, change.new, names)}")
+                parts.append(
+                    f"{field.verbose_name}：{_display(field, change.old, names)} → {_display(field, change.new, names)}"
+                )
             detail = "；".join(parts)
         if who:
             detail = f"{detail}（{who}）" if detail else who
@@ -116,16 +116,26 @@ def _contract_events(elevator: Elevator) -> list[Event]:
     for row in ContractElevator.objects.filter(elevator=elevator).select_related("contract__firm"):
         contract = row.contract
         period = f"{contract.starts_on:%Y-%m-%d} — {contract.ends_on:%Y-%m-%d}"
-        events.append(Event(
-            when=_at(contract.starts_on), kind=EventKind.CONTRACT,
-            title=_("维保合同生效：%(number)s") % {"number": contract.number},
-            detail=f"{contract.firm.name} · {period} · {contract.get_status_display()}"
-                   + (f" · {_('本梯当前维保单位')}" if row.active else ""),
-            link=link))
+        events.append(
+            Event(
+                when=_at(contract.starts_on),
+                kind=EventKind.CONTRACT,
+                title=_("维保合同生效：%(number)s") % {"number": contract.number},
+                detail=f"{contract.firm.name} · {period} · {contract.get_status_display()}"
+                + (f" · {_('本梯当前维保单位')}" if row.active else ""),
+                link=link,
+            )
+        )
         if contract.ends_on < today:
-            events.append(Event(when=_at(contract.ends_on), kind=EventKind.CONTRACT,
-                                title=_("维保合同到期：%(number)s") % {"number": contract.number},
-                                detail=f"{contract.firm.name} · {contract.get_status_display()}", link=link))
+            events.append(
+                Event(
+                    when=_at(contract.ends_on),
+                    kind=EventKind.CONTRACT,
+                    title=_("维保合同到期：%(number)s") % {"number": contract.number},
+                    detail=f"{contract.firm.name} · {contract.get_status_display()}",
+                    link=link,
+                )
+            )
     return events
 
 
@@ -134,13 +144,22 @@ def _maintenance_events(elevator: Elevator) -> list[Event]:
 
     events = []
     for record in MaintenanceRecord.objects.filter(elevator=elevator).select_related("firm"):
-        parts = [record.firm.name, record.get_status_display(),
-                 _("用时%(minutes)d分钟") % {"minutes": record.duration_minutes}]
+        parts = [
+            record.firm.name,
+            record.get_status_display(),
+            _("用时%(minutes)d分钟") % {"minutes": record.duration_minutes},
+        ]
         if record.corrects_id:
             parts.append(_("更正记录 #%(pk)d") % {"pk": record.corrects_id})
-        events.append(Event(when=record.started_at, kind=EventKind.MAINTENANCE, title=record.get_tier_display(),
-                            detail=" · ".join(parts),
-                            link=reverse("maintenance:record_detail", args=[record.pk])))
+        events.append(
+            Event(
+                when=record.started_at,
+                kind=EventKind.MAINTENANCE,
+                title=record.get_tier_display(),
+                detail=" · ".join(parts),
+                link=reverse("maintenance:record_detail", args=[record.pk]),
+            )
+        )
     return events
 
 
@@ -152,8 +171,17 @@ def _fault_events(elevator: Elevator) -> list[Event]:
     limit = arrival_limit_minutes(elevator.district.code)
     events = []
     for fault in Fault.objects.filter(elevator=elevator).only(
-            "id", "elevator_id", "kind", "cause", "source", "trapped_people", "reported_at", "dispatched_at",
-            "arrived_at", "released_at"):
+        "id",
+        "elevator_id",
+        "kind",
+        "cause",
+        "source",
+        "trapped_people",
+        "reported_at",
+        "dispatched_at",
+        "arrived_at",
+        "released_at",
+    ):
         parts = [fault.get_source_display(), fault.get_cause_display()]
         if fault.kind == FaultKind.ENTRAPMENT and fault.trapped_people:
             parts.append(_("被困%(n)d人") % {"n": fault.trapped_people})
@@ -167,8 +195,15 @@ def _fault_events(elevator: Elevator) -> list[Event]:
             parts.append(_("%(m)d分钟解救/恢复") % {"m": round(released)})
         if is_accident(fault):
             parts.append(_("事故（被困2小时以上）"))
-        events.append(Event(when=fault.reported_at, kind=EventKind.FAULT, title=fault.get_kind_display(),
-                            detail=" · ".join(parts), link=reverse("faults:detail", args=[fault.pk])))
+        events.append(
+            Event(
+                when=fault.reported_at,
+                kind=EventKind.FAULT,
+                title=fault.get_kind_display(),
+                detail=" · ".join(parts),
+                link=reverse("faults:detail", args=[fault.pk]),
+            )
+        )
     return events
 
 
@@ -178,11 +213,17 @@ def _complaint_events(elevator: Elevator) -> list[Event]:
     events = []
     # Only these columns are read: the resident's name, phone and e-mail never leave the database here.
     for complaint in Complaint.objects.filter(elevator=elevator).only(
-            "id", "tracking_no", "category", "status", "created_at", "resolved_at"):
-        events.append(Event(when=complaint.created_at, kind=EventKind.COMPLAINT,
-                            title=_("投诉：%(category)s") % {"category": complaint.get_category_display()},
-                            detail=f"{complaint.tracking_no} · {complaint.get_status_display()}",
-                            link=reverse("complaints:staff_detail", args=[complaint.pk])))
+        "id", "tracking_no", "category", "status", "created_at", "resolved_at"
+    ):
+        events.append(
+            Event(
+                when=complaint.created_at,
+                kind=EventKind.COMPLAINT,
+                title=_("投诉：%(category)s") % {"category": complaint.get_category_display()},
+                detail=f"{complaint.tracking_no} · {complaint.get_status_display()}",
+                link=reverse("complaints:staff_detail", args=[complaint.pk]),
+            )
+        )
     return events
 
 
@@ -194,10 +235,15 @@ def _inspection_events(elevator: Elevator) -> list[Event]:
         parts = [inspection.agency.name, _("报告编号 %(no)s") % {"no": inspection.report_no}]
         if inspection.valid_until:
             parts.append(_("下次检验日期 %(d)s") % {"d": f"{inspection.valid_until:%Y-%m-%d}"})
-        events.append(Event(
-            when=_at(inspection.inspected_on), kind=EventKind.INSPECTION,
-            title=f"{inspection.get_kind_display()}：{inspection.get_result_display()}", detail=" · ".join(parts),
-            link=reverse("inspections:inspection_detail", args=[inspection.pk])))
+        events.append(
+            Event(
+                when=_at(inspection.inspected_on),
+                kind=EventKind.INSPECTION,
+                title=f"{inspection.get_kind_display()}：{inspection.get_result_display()}",
+                detail=" · ".join(parts),
+                link=reverse("inspections:inspection_detail", args=[inspection.pk]),
+            )
+        )
     return events
 
 
@@ -207,20 +253,40 @@ def _defect_events(elevator: Elevator) -> list[Event]:
     events = []
     for defect in Defect.objects.filter(inspection__elevator=elevator).select_related("inspection", "closed_by"):
         link = reverse("inspections:inspection_detail", args=[defect.inspection_id])
-        events.append(Event(
-            when=_at(defect.inspection.inspected_on), kind=EventKind.DEFECT,
-            title=_("检验发现问题"),
-            detail=_("%(text)s · 整改期限 %(d)s · %(status)s") % {
-                "text": defect.description, "d": f"{defect.deadline:%Y-%m-%d}", "status": defect.get_status_display()},
-            link=link))
+        events.append(
+            Event(
+                when=_at(defect.inspection.inspected_on),
+                kind=EventKind.DEFECT,
+                title=_("检验发现问题"),
+                detail=_("%(text)s · 整改期限 %(d)s · %(status)s")
+                % {
+                    "text": defect.description,
+                    "d": f"{defect.deadline:%Y-%m-%d}",
+                    "status": defect.get_status_display(),
+                },
+                link=link,
+            )
+        )
         if defect.rectified_at:
-            events.append(Event(when=defect.rectified_at, kind=EventKind.DEFECT, title=_("问题已整改"),
-                                detail=defect.description, link=link))
+            events.append(
+                Event(
+                    when=defect.rectified_at,
+                    kind=EventKind.DEFECT,
+                    title=_("问题已整改"),
+                    detail=defect.description,
+                    link=link,
+                )
+            )
         if defect.closed_by_id:
-            events.append(Event(when=_at(defect.closed_by.inspected_on), kind=EventKind.DEFECT,
-                                title=_("问题经复检关闭"),
-                                detail=f"{defect.description} · {defect.closed_by.report_no}",
-                                link=reverse("inspections:inspection_detail", args=[defect.closed_by_id])))
+            events.append(
+                Event(
+                    when=_at(defect.closed_by.inspected_on),
+                    kind=EventKind.DEFECT,
+                    title=_("问题经复检关闭"),
+                    detail=f"{defect.description} · {defect.closed_by.report_no}",
+                    link=reverse("inspections:inspection_detail", args=[defect.closed_by_id]),
+                )
+            )
     return events
 
 
@@ -234,16 +300,22 @@ def _risk_events(elevator: Elevator) -> list[Event]:
     for flag in RiskFlag.objects.filter(elevator=elevator):
         reason = flag.get_reason_display() if hasattr(flag, "get_reason_display") else str(flag.reason)
         if flag.first_seen:
-            events.append(Event(when=_at(flag.first_seen), kind=EventKind.RISK,
-                                title=_("列入重点监控"), detail=reason))
+            events.append(Event(when=_at(flag.first_seen), kind=EventKind.RISK, title=_("列入重点监控"), detail=reason))
         if getattr(flag, "cleared_on", None):
-            events.append(Event(when=_at(flag.cleared_on), kind=EventKind.RISK,
-                                title=_("解除重点监控"), detail=reason))
+            events.append(Event(when=_at(flag.cleared_on), kind=EventKind.RISK, title=_("解除重点监控"), detail=reason))
     return events
 
 
-SOURCES = (_registry_events, _contract_events, _maintenance_events, _fault_events, _complaint_events,
-           _inspection_events, _defect_events, _risk_events)
+SOURCES = (
+    _registry_events,
+    _contract_events,
+    _maintenance_events,
+    _fault_events,
+    _complaint_events,
+    _inspection_events,
+    _defect_events,
+    _risk_events,
+)
 
 
 def elevator_history(*, elevator: Elevator) -> list[Event]:

@@ -28,5 +28,8 @@ def elevator_history_view(request, pk):
         events = [event for event in events if event.kind == kind]
     else:
         kind = ""
-    return render(request, "registry/elevator_history.html", {
-        "elevator": elevator, "events": events, "kinds": kinds, "kind": kind})
+    return render(
+        request,
+        "registry/elevator_history.html",
+        {"elevator": elevator, "events": events, "kinds": kinds, "kind": kind},
+    )

@@ -139,20 +139,26 @@ class Lookups:
             self.districts[d.code] = d
             self.districts[d.name] = d
         self.organizations = {(o.kind, o.name): o for o in Organization.objects.only("id", "name", "kind")}
-        self.credit_codes = {o.credit_code: o for o in Organization.objects.exclude(credit_code="")
-                             .only("id", "name", "kind", "credit_code")}
+        self.credit_codes = {
+            o.credit_code: o
+            for o in Organization.objects.exclude(credit_code="").only("id", "name", "kind", "credit_code")
+        }
 
     def district(self, text: str) -> District:
         try:
             return self.districts[text]
         except KeyError:
-            raise CellError(_("“%(v)s”不是攀枝花市的区县（可填名称或代码，如“东区”或510402）。") % {"v": text}) from None
+            raise CellError(
+                _("“%(v)s”不是攀枝花市的区县（可填名称或代码，如“东区”或510402）。") % {"v": text}
+            ) from None
 
     def organization(self, kind: str, text: str) -> Organization:
         org = self.organizations.get((kind, text)) or self.credit_codes.get(text)
         if org is None or org.kind != kind:
-            raise CellError(_("找不到名为“%(v)s”的%(kind)s，请先导入或登记该单位。")
-                            % {"v": text, "kind": OrganizationKind(kind).label})
+            raise CellError(
+                _("找不到名为“%(v)s”的%(kind)s，请先导入或登记该单位。")
+                % {"v": text, "kind": OrganizationKind(kind).label}
+            )
         return org
 
 
@@ -189,8 +195,10 @@ def _organization_parsers(lookups: Lookups) -> dict[str, Callable[[str], object]
 MODEL = {ImportKind.ORGANIZATIONS: Organization, ImportKind.ELEVATORS: Elevator}
 PARSERS = {ImportKind.ORGANIZATIONS: _organization_parsers, ImportKind.ELEVATORS: _elevator_parsers}
 # Fields unique across the registry: checked against the file itself and the database in bulk.
-UNIQUE_FIELDS = {ImportKind.ORGANIZATIONS: ["name", "credit_code"], ImportKind.ELEVATORS: ["registration_code",
-                                                                                          "rescue_code"]}
+UNIQUE_FIELDS = {
+    ImportKind.ORGANIZATIONS: ["name", "credit_code"],
+    ImportKind.ELEVATORS: ["registration_code", "rescue_code"],
+}
 
 
 def map_header(header: list[str], columns: list[Column]) -> dict[str, int]:
@@ -206,7 +214,9 @@ def map_header(header: list[str], columns: list[Column]) -> dict[str, int]:
             positions[key] = index
     missing = [col.label for col in columns if col.required and col.key not in positions]
     if missing:
-        raise TableError(_("缺少必需的列：%(cols)s。第一行应为表头，可使用模板中的列名。") % {"cols": "、".join(missing)})
+        raise TableError(
+            _("缺少必需的列：%(cols)s。第一行应为表头，可使用模板中的列名。") % {"cols": "、".join(missing)}
+        )
     return positions
 
 
@@ -215,8 +225,10 @@ def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], No
 
     With a `user`, each row must be one that user may register (a district regulator: their district only).
     """
-    may_change = {ImportKind.ORGANIZATIONS: access.can_change_organization,
-                  ImportKind.ELEVATORS: access.can_change_elevator}[kind]
+    may_change = {
+        ImportKind.ORGANIZATIONS: access.can_change_organization,
+        ImportKind.ELEVATORS: access.can_change_elevator,
+    }[kind]
     columns = COLUMNS[kind]
     labels = {c.key: c.label for c in columns}
     positions = map_header(rows[0], columns)
@@ -255,7 +267,9 @@ def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], No
             if not value:
                 continue
             if value in seen[field]:
-                row_errors.append((labels[field], _("与第%(n)d行重复：“%(v)s”。") % {"n": seen[field][value], "v": value}))
+                row_errors.append(
+                    (labels[field], _("与第%(n)d行重复：“%(v)s”。") % {"n": seen[field][value], "v": value})
+                )
             else:
                 seen[field][value] = row_no
         for label, message in row_errors:
@@ -270,11 +284,17 @@ def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], No
         values = list(seen[field])
         existing = set()
         for start in range(0, len(values), 5000):
-            existing.update(model.objects.filter(**{f"{field}__in": values[start:start + 5000]})
-                            .values_list(field, flat=True))
+            existing.update(
+                model.objects.filter(**{f"{field}__in": values[start : start + 5000]}).values_list(field, flat=True)
+            )
         for value in sorted(existing, key=lambda v: seen[field][v]):
-            errors.append({"row": seen[field][value], "field": labels[field],
-                           "message": _("“%(v)s”已登记，不能重复导入。") % {"v": value}})
+            errors.append(
+                {
+                    "row": seen[field][value],
+                    "field": labels[field],
+                    "message": _("“%(v)s”已登记，不能重复导入。") % {"v": value},
+                }
+            )
     errors.sort(key=lambda e: e["row"])
     return objects, errors
 
@@ -282,15 +302,18 @@ def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], No
 def import_job_start(*, user, kind: str, uploaded_file) -> ImportJob:
     """Save an uploaded file as an import job; small files are imported at once, large ones by a worker."""
     if uploaded_file.size > settings.IMPORT_MAX_FILE_BYTES:
-        raise ValidationError({"file": _("文件过大（最大%(mb)dMB）。") % {"mb": settings.IMPORT_MAX_FILE_BYTES // 2**20}})
+        raise ValidationError(
+            {"file": _("文件过大（最大%(mb)dMB）。") % {"mb": settings.IMPORT_MAX_FILE_BYTES // 2**20}}
+        )
     try:
         rows = read_table(uploaded_file, uploaded_file.name)
         map_header(rows[0], COLUMNS[kind])
     except TableError as exc:
         raise ValidationError({"file": str(exc)}) from exc
     uploaded_file.seek(0)
-    job = ImportJob.objects.create(kind=kind, file=uploaded_file, original_name=uploaded_file.name[:255],
-                                   created_by=user, total_rows=len(rows) - 1)
+    job = ImportJob.objects.create(
+        kind=kind, file=uploaded_file, original_name=uploaded_file.name[:255], created_by=user, total_rows=len(rows) - 1
+    )
     if job.total_rows <= settings.IMPORT_SYNC_MAX_ROWS:
         import_job_run(job_id=job.pk)
         job.refresh_from_db()
@@ -322,20 +345,31 @@ def import_job_run(*, job_id: int) -> None:
         objects, errors = [], [{"row": 0, "field": "", "message": _("导入时发生系统错误，请联系管理员。")}]
 
     if errors:
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, errors=errors,
-                                                   processed_rows=job.total_rows, finished_at=timezone.now())
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, errors=errors, processed_rows=job.total_rows, finished_at=timezone.now()
+        )
         return
     try:
         with transaction.atomic():
-            bulk_create_with_history(objects, MODEL[job.kind], batch_size=BATCH_SIZE, default_user=job.created_by,
-                                     default_change_reason=f"import #{job.pk}")
-            ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.SUCCEEDED, created_rows=len(objects),
-                                                       processed_rows=job.total_rows, finished_at=timezone.now())
+            bulk_create_with_history(
+                objects,
+                MODEL[job.kind],
+                batch_size=BATCH_SIZE,
+                default_user=job.created_by,
+                default_change_reason=f"import #{job.pk}",
+            )
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportStatus.SUCCEEDED,
+                created_rows=len(objects),
+                processed_rows=job.total_rows,
+                finished_at=timezone.now(),
+            )
     except IntegrityError:
         # Someone registered one of these codes between the check and the insert: nothing was written.
         errors = [{"row": 0, "field": "", "message": _("导入期间有相同代码被登记，本次未导入任何数据，请重新上传。")}]
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, errors=errors,
-                                                   finished_at=timezone.now())
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now()
+        )
 
 
 def template_header(kind: str) -> list[str]:

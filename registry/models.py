@@ -68,8 +68,9 @@ class Organization(models.Model):
         verbose_name_plural = _("单位")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["credit_code"], condition=~Q(credit_code=""),
-                                    name="organization_credit_code_unique"),
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="organization_credit_code_unique"
+            ),
         ]
 
     def __str__(self):
@@ -89,13 +90,20 @@ class Person(models.Model):
 
     name = models.CharField(_("姓名"), max_length=50)
     kind = models.CharField(_("人员类别"), max_length=24, choices=PersonKind.choices)
-    organization = models.ForeignKey(Organization, verbose_name=_("所属单位"), on_delete=models.PROTECT,
-                                     related_name="people")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="people"
+    )
     certificate_no = models.CharField(_("证书编号"), max_length=64, unique=True)
     certificate_valid_until = models.DateField(_("证书有效期至"))
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), on_delete=models.SET_NULL,
-                                null=True, blank=True, related_name="person")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -126,28 +134,55 @@ class Elevator(models.Model):
     rescue_code = models.CharField(_("应急救援识别码"), max_length=6, null=True, blank=True, unique=True)
     use_certificate_no = models.CharField(_("使用登记证编号"), max_length=64, blank=True)
     elevator_type = models.CharField(_("电梯类型"), max_length=4, choices=ElevatorType.choices)
-    district = models.ForeignKey(District, verbose_name=_("所在区县"), on_delete=models.PROTECT,
-                                 related_name="elevators")
+    district = models.ForeignKey(
+        District, verbose_name=_("所在区县"), on_delete=models.PROTECT, related_name="elevators"
+    )
     address = models.CharField(_("安装地址"), max_length=255)
     building_name = models.CharField(_("楼宇/小区名称"), max_length=100, blank=True)
-    building_kind = models.CharField(_("场所类型"), max_length=16, choices=BuildingKind.choices,
-                                     default=BuildingKind.RESIDENTIAL)
-    use_unit = models.ForeignKey(Organization, verbose_name=_("使用单位"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="used_elevators")
-    maintenance_firm = models.ForeignKey(Organization, verbose_name=_("维保单位"), on_delete=models.PROTECT,
-                                         null=True, blank=True, related_name="maintained_elevators")
-    manufacturer = models.ForeignKey(Organization, verbose_name=_("制造单位"), on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="manufactured_elevators")
-    installer = models.ForeignKey(Organization, verbose_name=_("安装单位"), on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="installed_elevators")
+    building_kind = models.CharField(
+        _("场所类型"), max_length=16, choices=BuildingKind.choices, default=BuildingKind.RESIDENTIAL
+    )
+    use_unit = models.ForeignKey(
+        Organization,
+        verbose_name=_("使用单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="used_elevators",
+    )
+    maintenance_firm = models.ForeignKey(
+        Organization,
+        verbose_name=_("维保单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="maintained_elevators",
+    )
+    manufacturer = models.ForeignKey(
+        Organization,
+        verbose_name=_("制造单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="manufactured_elevators",
+    )
+    installer = models.ForeignKey(
+        Organization,
+        verbose_name=_("安装单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="installed_elevators",
+    )
     manufacture_date = models.DateField(_("制造日期"), null=True, blank=True)
     commission_date = models.DateField(_("投入使用日期"), null=True, blank=True)
     rated_load_kg = models.PositiveIntegerField(_("额定载重量(kg)"), null=True, blank=True)
     rated_speed_ms = models.DecimalField(_("额定速度(m/s)"), max_digits=4, decimal_places=2, null=True, blank=True)
     floors = models.PositiveSmallIntegerField(_("层站数"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=ElevatorStatus.choices, default=ElevatorStatus.IN_USE)
-    maintenance_fund = models.CharField(_("专项维修资金"), max_length=16, choices=MaintenanceFund.choices,
-                                        default=MaintenanceFund.NOT_APPLICABLE)
+    maintenance_fund = models.CharField(
+        _("专项维修资金"), max_length=16, choices=MaintenanceFund.choices, default=MaintenanceFund.NOT_APPLICABLE
+    )
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     # Kept current by the inspections and maintenance services, so lists and the public page need no joins.
@@ -178,10 +213,13 @@ class Elevator(models.Model):
             models.Index(fields=["district", "elevator_type", "registration_code"], name="elevator_district_type_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(registration_code__regex=r"^[0-9]{20}$"),
-                                   name="elevator_registration_code_20_digits"),
-            models.CheckConstraint(condition=Q(rescue_code__isnull=True) | Q(rescue_code__regex=r"^[0-9]{5,6}$"),
-                                   name="elevator_rescue_code_5_or_6_digits"),
+            models.CheckConstraint(
+                condition=Q(registration_code__regex=r"^[0-9]{20}$"), name="elevator_registration_code_20_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(rescue_code__isnull=True) | Q(rescue_code__regex=r"^[0-9]{5,6}$"),
+                name="elevator_rescue_code_5_or_6_digits",
+            ),
         ]
 
     def __str__(self):
@@ -197,8 +235,9 @@ class Elevator(models.Model):
         super().clean()
         errors = {}
         district_code = self.district.code if self.district_id else None
-        code_errors = registration_code_errors(self.registration_code, elevator_type=self.elevator_type or None,
-                                               district_code=district_code)
+        code_errors = registration_code_errors(
+            self.registration_code, elevator_type=self.elevator_type or None, district_code=district_code
+        )
         if code_errors:
             errors["registration_code"] = code_errors
         if self.rescue_code == "":
@@ -228,8 +267,10 @@ class Elevator(models.Model):
     @property
     def must_not_be_used(self) -> bool:
         """An elevator that failed inspection or whose inspection expired must not be used (特种设备安全法 §40)."""
-        return self.status == ElevatorStatus.IN_USE and self.inspection_status() in (InspectionStatus.EXPIRED,
-                                                                                      InspectionStatus.FAILED)
+        return self.status == ElevatorStatus.IN_USE and self.inspection_status() in (
+            InspectionStatus.EXPIRED,
+            InspectionStatus.FAILED,
+        )
 
     def years_in_use(self, today=None) -> int | None:
         if not self.commission_date:
@@ -262,8 +303,9 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(_("已检查行数"), default=0)
     created_rows = models.PositiveIntegerField(_("已导入行数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT,
-                                   related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="import_jobs"
+    )
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
@@ -300,11 +342,18 @@ class RiskFlag(models.Model):
     cleared_on = models.DateField(_("解除日期"), null=True, blank=True)
     # The scan run that created the flag: each run tells the regulators only about its own new flags.
     run_id = models.UUIDField(_("扫描批次"), db_index=True)
-    assessment = models.CharField(_("评估状态"), max_length=16, choices=RiskAssessment.choices,
-                                  default=RiskAssessment.PENDING)
+    assessment = models.CharField(
+        _("评估状态"), max_length=16, choices=RiskAssessment.choices, default=RiskAssessment.PENDING
+    )
     assessment_note = models.TextField(_("评估说明"), blank=True, default="")
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评估人"), on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评估人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     assessed_at = models.DateTimeField(_("评估时间"), null=True, blank=True)
 
     class Meta:
@@ -314,8 +363,11 @@ class RiskFlag(models.Model):
         indexes = [models.Index(fields=["reason", "cleared_on"], name="riskflag_reason_cleared_idx")]
         constraints = [
             # One active flag per elevator and reason: two scans at once insert it once (ON CONFLICT DO NOTHING).
-            models.UniqueConstraint(fields=["elevator", "reason"], condition=Q(cleared_on__isnull=True),
-                                    name="riskflag_one_active_per_reason"),
+            models.UniqueConstraint(
+                fields=["elevator", "reason"],
+                condition=Q(cleared_on__isnull=True),
+                name="riskflag_one_active_per_reason",
+            ),
         ]
 
     def __str__(self):

@@ -59,10 +59,14 @@ def _count(queryset: QuerySet) -> Coalesce:
 
 def _full_years(today: date):
     """Full years since the commission date, in SQL (the same as Elevator.years_in_use)."""
-    not_yet = (Q(commission_date__month__gt=today.month)
-               | Q(commission_date__month=today.month, commission_date__day__gt=today.day))
-    return (Value(today.year) - ExtractYear("commission_date")
-            - Case(When(not_yet, then=Value(1)), default=Value(0), output_field=IntegerField()))
+    not_yet = Q(commission_date__month__gt=today.month) | Q(
+        commission_date__month=today.month, commission_date__day__gt=today.day
+    )
+    return (
+        Value(today.year)
+        - ExtractYear("commission_date")
+        - Case(When(not_yet, then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
 
 
 def risk_candidates(*, today: date) -> dict[str, tuple[QuerySet, int]]:
@@ -78,14 +82,22 @@ def risk_candidates(*, today: date) -> dict[str, tuple[QuerySet, int]]:
     age = settings.RISK_AGE_YEARS
     return {
         # Plan §2(4) 使用期限超过15年: strictly more than 15 years.
-        RiskReason.AGE_OVER_15: (in_use.filter(commission_date__lt=years_before(today, age))
-                                 .annotate(measured=_full_years(today)), age),
-        RiskReason.FAULTS: (_at_least(in_use, faults.exclude(cause=FaultCause.EXTERNAL), settings.RISK_FAULTS_12M),
-                            settings.RISK_FAULTS_12M),
-        RiskReason.COMPLAINTS: (_at_least(in_use, valid_complaints(since=since, until=until),
-                                          settings.RISK_COMPLAINTS_12M), settings.RISK_COMPLAINTS_12M),
-        RiskReason.ENTRAPMENTS: (_at_least(in_use, faults.filter(kind=FaultKind.ENTRAPMENT),
-                                           settings.RISK_ENTRAPMENTS_12M), settings.RISK_ENTRAPMENTS_12M),
+        RiskReason.AGE_OVER_15: (
+            in_use.filter(commission_date__lt=years_before(today, age)).annotate(measured=_full_years(today)),
+            age,
+        ),
+        RiskReason.FAULTS: (
+            _at_least(in_use, faults.exclude(cause=FaultCause.EXTERNAL), settings.RISK_FAULTS_12M),
+            settings.RISK_FAULTS_12M,
+        ),
+        RiskReason.COMPLAINTS: (
+            _at_least(in_use, valid_complaints(since=since, until=until), settings.RISK_COMPLAINTS_12M),
+            settings.RISK_COMPLAINTS_12M,
+        ),
+        RiskReason.ENTRAPMENTS: (
+            _at_least(in_use, faults.filter(kind=FaultKind.ENTRAPMENT), settings.RISK_ENTRAPMENTS_12M),
+            settings.RISK_ENTRAPMENTS_12M,
+        ),
     }
 
 
@@ -96,8 +108,9 @@ def _at_least(elevators: QuerySet, events: QuerySet, threshold: int) -> QuerySet
     that qualify; only those get the count as `measured`. Counting per elevator instead would run a subquery for
     each of a million elevators in use.
     """
-    qualifying = (events.order_by().values("elevator").annotate(n=Count("pk")).filter(n__gte=threshold)
-                  .values("elevator"))
+    qualifying = (
+        events.order_by().values("elevator").annotate(n=Count("pk")).filter(n__gte=threshold).values("elevator")
+    )
     return elevators.filter(pk__in=qualifying).annotate(measured=_count(events))
 
 
@@ -138,11 +151,14 @@ def _apply_candidates(reason: str, *, threshold: int, today: date, run_id: uuid.
             f"INSERT INTO {table} (elevator_id, reason, measured, threshold, first_seen, last_seen, run_id, "
             f"assessment, assessment_note) SELECT id, %s, measured, %s, %s, %s, %s, %s, '' FROM {CANDIDATES} "
             f"WHERE 1 = 1 ON CONFLICT DO NOTHING",
-            [reason, threshold, day, day, run, RiskAssessment.PENDING])
+            [reason, threshold, day, day, run, RiskAssessment.PENDING],
+        )
         cursor.execute(
             f"UPDATE {table} SET last_seen = %s, "
             f"measured = (SELECT c.measured FROM {CANDIDATES} c WHERE c.id = {table}.elevator_id) "
-            f"WHERE {active} AND EXISTS ({staged})", [day, reason])
+            f"WHERE {active} AND EXISTS ({staged})",
+            [day, reason],
+        )
         still = cursor.rowcount
         # The condition ended (or the elevator is no longer in use): the flag clears, the row stays as history.
         cursor.execute(f"UPDATE {table} SET cleared_on = %s WHERE {active} AND NOT EXISTS ({staged})", [day, reason])
@@ -185,8 +201,13 @@ def risk_scan(*, today: date) -> dict:
     created: dict[str, int] = defaultdict(int)
     for flag in new:
         created[flag.reason] += 1
-    return {"run_id": str(run_id), "created": dict(created), "active": still, "cleared": cleared,
-            "recipients": recipients}
+    return {
+        "run_id": str(run_id),
+        "created": dict(created),
+        "active": still,
+        "cleared": cleared,
+        "recipients": recipients,
+    }
 
 
 def _send_digests(flags: list[RiskFlag], *, today: date) -> int:
@@ -197,13 +218,23 @@ def _send_digests(flags: list[RiskFlag], *, today: date) -> int:
     link = reverse("monitoring:key_list")
     for flag in flags:
         e = flag.elevator
-        by_district[e.district_id].append(DigestLine(
-            _("%(code)s %(address)s：%(reason)s（测量值%(measured)s，阈值%(threshold)s），已纳入重点监控。")
-            % {"code": e.registration_code, "address": e.address, "reason": flag.get_reason_display(),
-               "measured": flag.measured, "threshold": flag.threshold}, link))
+        by_district[e.district_id].append(
+            DigestLine(
+                _("%(code)s %(address)s：%(reason)s（测量值%(measured)s，阈值%(threshold)s），已纳入重点监控。")
+                % {
+                    "code": e.registration_code,
+                    "address": e.address,
+                    "reason": flag.get_reason_display(),
+                    "measured": flag.measured,
+                    "threshold": flag.threshold,
+                },
+                link,
+            )
+        )
     digests = digests_for_district_regulators(by_district)
-    notifications_send_digests(digests=digests, title=_("%(day)s 新增重点监控电梯") % {"day": today.isoformat()},
-                               link=link)
+    notifications_send_digests(
+        digests=digests, title=_("%(day)s 新增重点监控电梯") % {"day": today.isoformat()}, link=link
+    )
     return len(digests)
 
 
@@ -221,24 +252,31 @@ def risk_flag_assess(*, user, flag: RiskFlag, status: str, note: str = "") -> Ri
 
 # ---------------------------------------------------------------- reads
 
+
 def risk_flags_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """The flags of the elevators a user may see, with what the list, export and API show (no N+1)."""
     qs = RiskFlag.objects.all() if queryset is None else queryset
     return qs.filter(elevator__in=access.elevators_for(user)).select_related(
-        "elevator__district", "elevator__use_unit", "elevator__maintenance_firm")
+        "elevator__district", "elevator__use_unit", "elevator__maintenance_firm"
+    )
 
 
 class RiskFlagFilterSet(django_filters.FilterSet):
     """Filters shared by the key-monitoring list, its export and the API (NetBox-style names)."""
 
     district = django_filters.ModelMultipleChoiceFilter(
-        field_name="elevator__district__code", to_field_name="code", queryset=District.objects.all(),
-        label=gettext_lazy("区县（代码）"))
-    district_id = django_filters.ModelMultipleChoiceFilter(field_name="elevator__district",
-                                                           queryset=District.objects.all(), label=gettext_lazy("区县"))
+        field_name="elevator__district__code",
+        to_field_name="code",
+        queryset=District.objects.all(),
+        label=gettext_lazy("区县（代码）"),
+    )
+    district_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="elevator__district", queryset=District.objects.all(), label=gettext_lazy("区县")
+    )
     reason = django_filters.MultipleChoiceFilter(choices=RiskReason.choices, label=gettext_lazy("原因"))
-    building_kind = django_filters.MultipleChoiceFilter(field_name="elevator__building_kind",
-                                                        choices=BuildingKind.choices, label=gettext_lazy("场所类型"))
+    building_kind = django_filters.MultipleChoiceFilter(
+        field_name="elevator__building_kind", choices=BuildingKind.choices, label=gettext_lazy("场所类型")
+    )
     assessment = django_filters.MultipleChoiceFilter(choices=RiskAssessment.choices, label=gettext_lazy("评估状态"))
     active = django_filters.BooleanFilter(field_name="cleared_on", lookup_expr="isnull", label=gettext_lazy("未解除"))
 
@@ -259,18 +297,27 @@ SANWU_REASONS = {
 def sanwu_q() -> dict[str, Q]:
     """The three conditions: no use unit, no active maintenance contract (no current firm), or a residential
     elevator whose special maintenance fund was never established."""
-    return {"no_use_unit": Q(use_unit__isnull=True), "no_maintenance": Q(maintenance_firm__isnull=True),
-            "no_fund": Q(building_kind=BuildingKind.RESIDENTIAL, maintenance_fund=MaintenanceFund.NONE)}
+    return {
+        "no_use_unit": Q(use_unit__isnull=True),
+        "no_maintenance": Q(maintenance_firm__isnull=True),
+        "no_fund": Q(building_kind=BuildingKind.RESIDENTIAL, maintenance_fund=MaintenanceFund.NONE),
+    }
 
 
 def sanwu_elevators(*, user, reason: str | None = None) -> QuerySet:
     """The 三无 elevators a user may see (not scrapped), each annotated with which conditions hold."""
     conditions = sanwu_q()
     wanted = Q()
-    for q in ([conditions[reason]] if reason in conditions else conditions.values()):
+    for q in [conditions[reason]] if reason in conditions else conditions.values():
         wanted |= q
     qs = access.elevators_for(user).exclude(status=ElevatorStatus.SCRAPPED).filter(wanted)
-    return qs.annotate(**{key: Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
-                          for key, q in conditions.items()}).select_related(
-        "district", "use_unit", "maintenance_firm").order_by("district__code", "registration_code")
-
+    return (
+        qs.annotate(
+            **{
+                key: Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+                for key, q in conditions.items()
+            }
+        )
+        .select_related("district", "use_unit", "maintenance_firm")
+        .order_by("district__code", "registration_code")
+    )

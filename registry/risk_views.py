@@ -61,15 +61,28 @@ def _districts(user):
 def key_list(request):
     """Elevators under key monitoring: the active flags in the user's scope, filtered, paged, exportable."""
     _require_regulator(request.user)
-    filterset = RiskFlagFilterSet(request.GET or None, queryset=risk_flags_for(
-        request.user).filter(cleared_on__isnull=True).order_by("elevator__registration_code", "reason"))
+    filterset = RiskFlagFilterSet(
+        request.GET or None,
+        queryset=risk_flags_for(request.user)
+        .filter(cleared_on__isnull=True)
+        .order_by("elevator__registration_code", "reason"),
+    )
     if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
-        return export_response(queryset=filterset.qs, columns=KEY_EXPORT, fmt=request.GET["export"],
-                               basename="key-monitoring")
+        return export_response(
+            queryset=filterset.qs, columns=KEY_EXPORT, fmt=request.GET["export"], basename="key-monitoring"
+        )
     page, querystring = paginate(request, filterset.qs)
-    return render(request, "monitoring/key_list.html", {
-        "filter": filterset, "page": page, "querystring": querystring, "districts": _districts(request.user),
-        "assessments": RiskAssessment.choices})
+    return render(
+        request,
+        "monitoring/key_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring": querystring,
+            "districts": _districts(request.user),
+            "assessments": RiskAssessment.choices,
+        },
+    )
 
 
 @login_required
@@ -79,8 +92,9 @@ def flag_assess(request, pk):
     _require_regulator(request.user)
     flag = get_object_or_404(risk_flags_for(request.user), pk=pk)
     try:
-        risk_flag_assess(user=request.user, flag=flag, status=request.POST.get("assessment", ""),
-                         note=request.POST.get("note", ""))
+        risk_flag_assess(
+            user=request.user, flag=flag, status=request.POST.get("assessment", ""), note=request.POST.get("note", "")
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
@@ -103,6 +117,15 @@ def sanwu_list(request):
     if request.GET.get("export") in ("csv", "xlsx"):
         return export_response(queryset=qs, columns=SANWU_EXPORT, fmt=request.GET["export"], basename="sanwu")
     page, querystring = paginate(request, qs)
-    return render(request, "monitoring/sanwu.html", {
-        "page": page, "querystring": querystring, "reasons": SANWU_REASONS, "reason": reason,
-        "district_id": district_id, "districts": _districts(request.user)})
+    return render(
+        request,
+        "monitoring/sanwu.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "reasons": SANWU_REASONS,
+            "reason": reason,
+            "district_id": district_id,
+            "districts": _districts(request.user),
+        },
+    )

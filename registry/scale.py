@@ -97,8 +97,10 @@ def history_delete() -> None:
     """Remove every row that hangs off a synthetic elevator, so that the elevators themselves can go."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS scale_old")
-        cursor.execute("CREATE TEMP TABLE scale_old AS SELECT id FROM registry_elevator WHERE registration_code ~ %s",
-                       [SYNTHETIC_REGEX])
+        cursor.execute(
+            "CREATE TEMP TABLE scale_old AS SELECT id FROM registry_elevator WHERE registration_code ~ %s",
+            [SYNTHETIC_REGEX],
+        )
         for statement in _DELETES:
             cursor.execute(statement)
         cursor.execute("DROP TABLE scale_old")
@@ -109,12 +111,22 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
     system = User.objects.filter(is_superuser=True).order_by("pk").values_list("pk", flat=True).first()
     if system is None:
         raise RuntimeError("generate_scale_data needs a superuser (run seed_demo first)")
-    params = {"today": today, "seed": seed, "tz": settings.TIME_ZONE, "system": system,
-              "in_use": ElevatorStatus.IN_USE, "worker": PersonKind.MAINTENANCE_WORKER,
-              "inspector": PersonKind.INSPECTOR, "per_worker": ELEVATORS_PER_WORKER,
-              "interval": VISIT_INTERVAL_DAYS, "visits": VISITS_PER_YEAR, "overdue": OVERDUE_PERCENT}
+    params = {
+        "today": today,
+        "seed": seed,
+        "tz": settings.TIME_ZONE,
+        "system": system,
+        "in_use": ElevatorStatus.IN_USE,
+        "worker": PersonKind.MAINTENANCE_WORKER,
+        "inspector": PersonKind.INSPECTOR,
+        "per_worker": ELEVATORS_PER_WORKER,
+        "interval": VISIT_INTERVAL_DAYS,
+        "visits": VISITS_PER_YEAR,
+        "overdue": OVERDUE_PERCENT,
+    }
     counts = HistoryCounts()
     with connection.cursor() as cursor:
+
         def run(step: str, sql: str) -> int:
             progress(step)
             cursor.execute(sql, params)
@@ -128,7 +140,9 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
         if cursor.fetchone()[0]:
             cursor.execute("SET LOCAL session_replication_role = replica")
         # The synthetic elevators, with a hash each and their rank among their firm's elevators.
-        run("elevators", """
+        run(
+            "elevators",
+            """
             DROP TABLE IF EXISTS scale_e;
             CREATE TEMP TABLE scale_e AS
             SELECT e.id, hashtextextended(e.registration_code, %(seed)s) AS h, e.maintenance_firm_id AS firm_id,
@@ -138,23 +152,32 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
                    row_number() OVER (ORDER BY e.registration_code) AS n
             FROM registry_elevator e WHERE e.registration_code ~ '[5-9][0-9]{3}$';
             ANALYZE scale_e;
-        """)
-        counts.workers = run("workers", f"""
+        """,
+        )
+        counts.workers = run(
+            "workers",
+            f"""
             INSERT INTO registry_person (name, kind, certificate_no, certificate_valid_until, phone, organization_id)
             SELECT '规模测试维保员' || f.firm_id || '-' || n, %(worker)s, '{PERSON_PREFIX}-' || f.firm_id || '-' || n,
                    %(today)s::date + 60 + (n * 37) %% 700, '', f.firm_id
             FROM (SELECT firm_id, count(*) AS c FROM scale_e WHERE firm_id IS NOT NULL GROUP BY firm_id) f
             CROSS JOIN LATERAL generate_series(0, ((f.c - 1) / %(per_worker)s)::int) n
-        """)
-        run("worker map", f"""
+        """,
+        )
+        run(
+            "worker map",
+            f"""
             DROP TABLE IF EXISTS scale_w;
             CREATE TEMP TABLE scale_w AS
             SELECT organization_id AS firm_id, split_part(certificate_no, '-', 4)::int AS n, id AS person_id
             FROM registry_person WHERE certificate_no LIKE '{PERSON_PREFIX}-%%';
             CREATE UNIQUE INDEX ON scale_w (firm_id, n);
             ANALYZE scale_w;
-        """)
-        counts.contracts = run("contracts", f"""
+        """,
+        )
+        counts.contracts = run(
+            "contracts",
+            f"""
             INSERT INTO maintenance_maintenancecontract (number, starts_on, ends_on, status, created_at,
                                                          created_by_id, firm_id, use_unit_id)
             SELECT '{CONTRACT_PREFIX}' || firm_id || '-' || use_unit_id, %(today)s::date - 365, %(today)s::date + 365,
@@ -162,15 +185,21 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
             FROM (SELECT DISTINCT firm_id, use_unit_id FROM scale_e
                   WHERE firm_id IS NOT NULL AND use_unit_id IS NOT NULL) pairs
             ON CONFLICT (number) DO NOTHING
-        """)
-        run("contract coverage", f"""
+        """,
+        )
+        run(
+            "contract coverage",
+            f"""
             INSERT INTO maintenance_contractelevator (active, elevator_id, contract_id)
             SELECT true, e.id, c.id FROM scale_e e
             JOIN maintenance_maintenancecontract c ON c.number = '{CONTRACT_PREFIX}' || e.firm_id || '-' || e.use_unit_id
-        """)
+        """,
+        )
         # Visit g of an elevator: its worker's 60 elevators share each 15-day window, four a day, one an hour
         # from 08:30, so the worker is never in two places at once. 2 % of elevators miss their last visit.
-        counts.records = run("maintenance records", """
+        counts.records = run(
+            "maintenance records",
+            """
             INSERT INTO maintenance_maintenancerecord (tier, started_at, ended_at, note, status, confirmed_at,
                 created_at, confirmed_by_id, corrects_id, created_by_id, elevator_id, firm_id, signed_by_id)
             SELECT CASE WHEN g = %(visits)s - 1 THEN 'yearly' WHEN g %% 12 = 11 THEN 'half_yearly'
@@ -187,21 +216,30 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
                                         + ((e.rk %% %(per_worker)s) / %(interval)s) * interval '1 hour')
                                        AT TIME ZONE %(tz)s AS started_at) v
             WHERE NOT (g = %(visits)s - 1 AND abs(e.h) %% 100 < %(overdue)s)
-        """)
-        run("record workers", """
+        """,
+        )
+        run(
+            "record workers",
+            """
             INSERT INTO maintenance_maintenancerecord_workers (maintenancerecord_id, person_id)
             SELECT r.id, r.signed_by_id FROM maintenance_maintenancerecord r JOIN scale_e e ON e.id = r.elevator_id
-        """)
+        """,
+        )
         # The day of each elevator's last visit, by the same formula as the records (no pass over them).
-        run("last maintenance", """
+        run(
+            "last maintenance",
+            """
             UPDATE registry_elevator SET last_maintenance_on =
                 %(today)s::date - %(interval)s * %(visits)s + (e.rk %% %(per_worker)s) %% %(interval)s
                 + %(interval)s * (%(visits)s - CASE WHEN abs(e.h) %% 100 < %(overdue)s THEN 2 ELSE 1 END)
             FROM scale_e e JOIN scale_w w ON w.firm_id = e.firm_id AND w.n = e.rk / %(per_worker)s
             WHERE registry_elevator.id = e.id
-        """)
+        """,
+        )
         # About 0.5 faults per elevator a year: two chances at 1 in 4; a fifth are entrapments.
-        counts.faults = run("faults", """
+        counts.faults = run(
+            "faults",
+            """
             INSERT INTO maintenance_fault (source, kind, cause, description, trapped_people, reported_at,
                 dispatched_at, arrived_at, released_at, external_ref, created_at, created_by_id, elevator_id, firm_id)
             SELECT (ARRAY['iot', 'hotline', 'firm', 'complaint'])[1 + x.r %% 4],
@@ -217,9 +255,12 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
                                        (%(today)s::date - 1 - ((hr.r / 19) %% 364)::int)::timestamp AT TIME ZONE %(tz)s
                                        + ((hr.r / 23) %% 1440) * interval '1 minute' AS at) x
             WHERE hr.r %% 4 = 0
-        """)
+        """,
+        )
         # About 0.1 complaints per elevator a year, routed by the routing table; older ones are closed.
-        counts.complaints = run("complaints", """
+        counts.complaints = run(
+            "complaints",
+            """
             INSERT INTO complaints_complaint (tracking_no, address, category, description, trapped_now, contact_name,
                 contact_phone, contact_email, source, partner, status, answer, reject_reason, rating,
                 accept_deadline, resolve_deadline, accepted_at, resolved_at, closed_at, escalated_at,
@@ -250,9 +291,12 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
                                         'closed', 'resolved', 'rejected'])[1 + (hr.r / 3) %% 10] END AS status) x
             JOIN departments_routingrule rr ON rr.category = x.category
             WHERE hr.r %% 10 = 0
-        """)
+        """,
+        )
         # One periodic inspection a year, matching the registry's validity and result.
-        counts.inspections = run("inspections", f"""
+        counts.inspections = run(
+            "inspections",
+            f"""
             INSERT INTO inspections_inspection (kind, inspected_on, result, report_no, report_file, conclusion,
                 valid_until, created_at, agency_id, elevator_id, installer_id, maintenance_firm_id, recorded_by_id,
                 application_id)
@@ -266,13 +310,17 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
             CROSS JOIN (SELECT array_agg(id ORDER BY id) AS agencies FROM registry_organization
                         WHERE kind = 'inspection') a
             WHERE e.inspection_valid_until IS NOT NULL AND e.inspection_valid_until - 365 <= %(today)s::date
-        """)
-        run("inspectors", f"""
+        """,
+        )
+        run(
+            "inspectors",
+            f"""
             INSERT INTO inspections_inspection_inspectors (inspection_id, person_id)
             SELECT i.id, p.person_id FROM inspections_inspection i
             JOIN (SELECT organization_id, min(id) AS person_id FROM registry_person WHERE kind = %(inspector)s
                   GROUP BY organization_id) p ON p.organization_id = i.agency_id
             WHERE i.report_no LIKE '{INSPECTION_PREFIX}%%'
-        """)
+        """,
+        )
         run("clean up", "DROP TABLE scale_e; DROP TABLE scale_w")
     return counts

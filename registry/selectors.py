@@ -60,8 +60,9 @@ def elevator_public_lookup(*, text: str) -> QuerySet:
     return qs.filter(text_contains("address", text) | text_contains("building_name", text))
 
 
-def elevator_by_public_code(code: str, *, related: tuple[str, ...] = ("district", "use_unit", "maintenance_firm")
-                            ) -> Elevator | None:
+def elevator_by_public_code(
+    code: str, *, related: tuple[str, ...] = ("district", "use_unit", "maintenance_firm")
+) -> Elevator | None:
     """The elevator behind /e/<code>/: a 20-digit registration code or a 5-6 digit rescue code.
 
     `related`: what to join; the public page shows the use unit and the firm, the complaint intake needs only the

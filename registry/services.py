@@ -39,5 +39,6 @@ def elevator_save(*, elevator: Elevator, changed_by=None, reason: str = "") -> E
 
 def organization_save(*, organization: Organization, changed_by=None, reason: str = "") -> Organization:
     """Validate and save an organisation with its audit record."""
-    return _validated_save(organization, changed_by=changed_by, reason=reason,
-                           may_change=access.can_change_organization)
+    return _validated_save(
+        organization, changed_by=changed_by, reason=reason, may_change=access.can_change_organization
+    )

@@ -19,8 +19,9 @@ PANZHIHUA_DISTRICTS = {
 FIRST_REGISTRATION_YEAR = 1980
 
 
-def registration_code_errors(code: str, *, elevator_type: str | None = None, district_code: str | None = None,
-                             today=None) -> list[str]:
+def registration_code_errors(
+    code: str, *, elevator_type: str | None = None, district_code: str | None = None, today=None
+) -> list[str]:
     """Every way a 注册代码 is wrong, each as a precise Chinese message; an empty list means it is valid.
 
     Layout: category code (4) + division code (6) + registration year and month (6) + sequence (4).
@@ -37,23 +38,40 @@ def registration_code_errors(code: str, *, elevator_type: str | None = None, dis
     errors = []
     category, division, year, month, sequence = code[:4], code[4:10], int(code[10:14]), int(code[14:16]), code[16:]
     if category not in ElevatorType.values:
-        errors.append(_("类别代码“%(c)s”不是电梯的类别代码，应为%(known)s之一。")
-                      % {"c": category, "known": "、".join(ElevatorType.values)})
+        errors.append(
+            _("类别代码“%(c)s”不是电梯的类别代码，应为%(known)s之一。")
+            % {"c": category, "known": "、".join(ElevatorType.values)}
+        )
     elif elevator_type and category != elevator_type:
-        errors.append(_("类别代码“%(c)s”（%(cl)s）与电梯类型“%(tl)s”（%(t)s）不符。")
-                      % {"c": category, "cl": ElevatorType(category).label,
-                         "t": elevator_type, "tl": ElevatorType(elevator_type).label})
+        errors.append(
+            _("类别代码“%(c)s”（%(cl)s）与电梯类型“%(tl)s”（%(t)s）不符。")
+            % {
+                "c": category,
+                "cl": ElevatorType(category).label,
+                "t": elevator_type,
+                "tl": ElevatorType(elevator_type).label,
+            }
+        )
     if division != PANZHIHUA_CITY_CODE and division not in PANZHIHUA_DISTRICTS:
-        errors.append(_("行政区划代码“%(d)s”不是攀枝花市或其区县的代码，应为%(known)s之一。")
-                      % {"d": division, "known": "、".join([PANZHIHUA_CITY_CODE, *PANZHIHUA_DISTRICTS])})
+        errors.append(
+            _("行政区划代码“%(d)s”不是攀枝花市或其区县的代码，应为%(known)s之一。")
+            % {"d": division, "known": "、".join([PANZHIHUA_CITY_CODE, *PANZHIHUA_DISTRICTS])}
+        )
     elif district_code and division != PANZHIHUA_CITY_CODE and division != district_code:
-        errors.append(_("行政区划代码“%(d)s”（%(dn)s）与电梯所在区县（%(en)s）不符。")
-                      % {"d": division, "dn": PANZHIHUA_DISTRICTS[division],
-                         "en": PANZHIHUA_DISTRICTS.get(district_code, district_code)})
+        errors.append(
+            _("行政区划代码“%(d)s”（%(dn)s）与电梯所在区县（%(en)s）不符。")
+            % {
+                "d": division,
+                "dn": PANZHIHUA_DISTRICTS[division],
+                "en": PANZHIHUA_DISTRICTS.get(district_code, district_code),
+            }
+        )
     today = today or timezone.localdate()
     if not FIRST_REGISTRATION_YEAR <= year <= today.year:
-        errors.append(_("注册年份“%(y)04d”不合理，应在%(first)d年至%(last)d年之间。")
-                      % {"y": year, "first": FIRST_REGISTRATION_YEAR, "last": today.year})
+        errors.append(
+            _("注册年份“%(y)04d”不合理，应在%(first)d年至%(last)d年之间。")
+            % {"y": year, "first": FIRST_REGISTRATION_YEAR, "last": today.year}
+        )
     elif not 1 <= month <= 12:
         errors.append(_("注册月份“%(m)02d”不合理，应为01至12。") % {"m": month})
     elif (year, month) > (today.year, today.month):

@@ -36,7 +36,7 @@ def home(request):
     results, more = None, False
     if form.is_valid() and form.cleaned_data["q"]:
         text = form.cleaned_data["q"].strip()
-        found = list(elevator_public_lookup(text=text)[:LOOKUP_LIMIT + 1])
+        found = list(elevator_public_lookup(text=text)[: LOOKUP_LIMIT + 1])
         if len(found) == 1:
             return redirect(found[0].get_public_url())
         results, more = found[:LOOKUP_LIMIT], len(found) > LOOKUP_LIMIT
@@ -81,6 +81,7 @@ def elevator_sign(request, code):
 
 # ---------------------------------------------------------------- staff registry pages
 
+
 def _filtered_list(request, filterset, *, columns, basename: str, template: str, **context):
     """A filtered, paginated list page whose `?export=csv|xlsx` downloads the same filtered rows."""
     if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
@@ -97,27 +98,37 @@ def _require(allowed: bool) -> None:
 @login_required
 def elevator_list(request):
     _require(access.can_view_registry(request.user))
-    return _filtered_list(request, ElevatorFilterSet(request.GET or None,
-                                                     queryset=elevator_list_queryset(user=request.user)),
-                          columns=ELEVATOR_EXPORT, basename="elevators", template="registry/elevator_list.html",
-                          can_create=access.can_change_elevator(request.user),
-                          can_import=access.can_import(request.user))
+    return _filtered_list(
+        request,
+        ElevatorFilterSet(request.GET or None, queryset=elevator_list_queryset(user=request.user)),
+        columns=ELEVATOR_EXPORT,
+        basename="elevators",
+        template="registry/elevator_list.html",
+        can_create=access.can_change_elevator(request.user),
+        can_import=access.can_import(request.user),
+    )
 
 
 @login_required
 def elevator_detail(request, pk):
     _require(access.can_view_registry(request.user))
-    elevator = get_object_or_404(elevator_list_queryset(user=request.user).select_related("manufacturer", "installer"),
-                                 pk=pk)
+    elevator = get_object_or_404(
+        elevator_list_queryset(user=request.user).select_related("manufacturer", "installer"), pk=pk
+    )
     records = list(elevator.history.select_related("history_user").order_by("-history_date", "-history_id"))
     changes = []
     for newer, older in zip(records, records[1:] + [None]):
         delta = newer.diff_against(older) if older is not None else None
         changes.append({"record": newer, "changes": delta.changes if delta else []})
-    return render(request, "registry/elevator_detail.html", {
-        "elevator": elevator, "changes": changes,
-        "can_change": access.can_change_elevator(request.user, elevator),
-    })
+    return render(
+        request,
+        "registry/elevator_detail.html",
+        {
+            "elevator": elevator,
+            "changes": changes,
+            "can_change": access.can_change_elevator(request.user, elevator),
+        },
+    )
 
 
 def _district_choices(user):
@@ -149,11 +160,17 @@ def elevator_edit(request, pk=None):
 @login_required
 def organization_list(request):
     _require(access.can_view_registry(request.user))
-    filterset = OrganizationFilterSet(request.GET or None,
-                                      queryset=access.organizations_for(request.user).select_related("district"))
-    return _filtered_list(request, filterset, columns=ORGANIZATION_EXPORT, basename="organizations",
-                          template="registry/organization_list.html",
-                          can_create=access.can_change_organization(request.user))
+    filterset = OrganizationFilterSet(
+        request.GET or None, queryset=access.organizations_for(request.user).select_related("district")
+    )
+    return _filtered_list(
+        request,
+        filterset,
+        columns=ORGANIZATION_EXPORT,
+        basename="organizations",
+        template="registry/organization_list.html",
+        can_create=access.can_change_organization(request.user),
+    )
 
 
 @login_required
@@ -163,8 +180,9 @@ def organization_edit(request, pk=None):
     if pk is not None:
         organization = get_object_or_404(access.organizations_for(request.user), pk=pk)
     _require(access.can_change_organization(request.user, organization))
-    form = OrganizationForm(request.POST or None, instance=organization,
-                            district_choices=_district_choices(request.user))
+    form = OrganizationForm(
+        request.POST or None, instance=organization, district_choices=_district_choices(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = organization_save(organization=form.instance, changed_by=request.user)
@@ -178,6 +196,7 @@ def organization_edit(request, pk=None):
 
 # ---------------------------------------------------------------- bulk import
 
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
@@ -185,8 +204,9 @@ def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = import_job_start(user=request.user, kind=form.cleaned_data["kind"],
-                                   uploaded_file=form.cleaned_data["file"])
+            job = import_job_start(
+                user=request.user, kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"]
+            )
         except ValidationError as exc:
             for message in exc.message_dict.get("file", exc.messages):
                 form.add_error("file", message)
@@ -200,10 +220,18 @@ def import_upload(request):
 def import_detail(request, pk):
     job = get_object_or_404(access.import_jobs_for(request.user), pk=pk)
     if request.GET.get("format") == "json":
-        return JsonResponse({"status": job.status, "status_display": job.get_status_display(),
-                             "total_rows": job.total_rows, "processed_rows": job.processed_rows,
-                             "created_rows": job.created_rows, "error_count": len(job.errors),
-                             "progress_percent": job.progress_percent, "finished": job.is_finished})
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_display": job.get_status_display(),
+                "total_rows": job.total_rows,
+                "processed_rows": job.processed_rows,
+                "created_rows": job.created_rows,
+                "error_count": len(job.errors),
+                "progress_percent": job.progress_percent,
+                "finished": job.is_finished,
+            }
+        )
     return render(request, "registry/import_detail.html", {"job": job, "errors": job.errors[:200]})
 
 

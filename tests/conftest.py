@@ -50,8 +50,15 @@ def world(districts):
         "inspection": user_with_role(Role.INSPECTION),
         "department": user_with_role(Role.DEPARTMENT),
     }
-    return {"use_a": use_a, "use_b": use_b, "firm_a": firm_a, "firm_b": firm_b, "a": elevator_a, "b": elevator_b,
-            "users": users}
+    return {
+        "use_a": use_a,
+        "use_b": use_b,
+        "firm_a": firm_a,
+        "firm_b": firm_b,
+        "a": elevator_a,
+        "b": elevator_b,
+        "users": users,
+    }
 
 
 __all__ = ["district"]

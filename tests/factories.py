@@ -45,8 +45,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"139{n:08d}")
 
 
-def registration_code(elevator_type: str = ElevatorType.TRACTION_PASSENGER, division: str = "510402",
-                      yearmonth: str = "201207") -> str:
+def registration_code(
+    elevator_type: str = ElevatorType.TRACTION_PASSENGER, division: str = "510402", yearmonth: str = "201207"
+) -> str:
     return f"{elevator_type}{division}{yearmonth}{next(_sequence) % 10000 or 1:04d}"
 
 

@@ -21,11 +21,22 @@ def database_url() -> str:
 
 def process_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
-    env.update(DJANGO_SETTINGS_MODULE="elevator_portal.settings", DATABASE_URL=database_url(),
-               EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", **extra)
+    env.update(
+        DJANGO_SETTINGS_MODULE="elevator_portal.settings",
+        DATABASE_URL=database_url(),
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        **extra,
+    )
     return env
 
 
 def manage(*args, **popen_kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=process_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen_kwargs)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=process_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **popen_kwargs,
+    )

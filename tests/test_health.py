@@ -24,8 +24,10 @@ def test_broker_down_is_503_with_the_reason(client):
 
 @pytest.mark.django_db
 def test_database_down_is_503_with_the_reason(client):
-    with mock.patch.object(health, "check_broker", return_value=None), \
-            mock.patch.object(health.connection, "cursor", side_effect=RuntimeError("no database")):
+    with (
+        mock.patch.object(health, "check_broker", return_value=None),
+        mock.patch.object(health.connection, "cursor", side_effect=RuntimeError("no database")),
+    ):
         response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["problems"] == ["database: RuntimeError: no database"]
 
@@ -41,6 +43,7 @@ def test_real_redis_broker_is_reachable():
 
 # ---------------------------------------------------------------- /livez: the process answers, nothing else
 
+
 @pytest.mark.django_db
 def test_livez_answers_ok_without_a_single_query(client, django_assert_num_queries):
     with django_assert_num_queries(0):  # no session, no user, no database check: the middleware stays lazy
@@ -50,7 +53,9 @@ def test_livez_answers_ok_without_a_single_query(client, django_assert_num_queri
 
 
 def test_livez_stays_ok_when_the_database_and_the_broker_are_down(client):
-    with mock.patch.object(health.connection, "cursor", side_effect=RuntimeError("no database")), \
-            mock.patch.object(health.celery_app, "connection_for_write", side_effect=RuntimeError("no broker")):
+    with (
+        mock.patch.object(health.connection, "cursor", side_effect=RuntimeError("no database")),
+        mock.patch.object(health.celery_app, "connection_for_write", side_effect=RuntimeError("no broker")),
+    ):
         response = client.get("/livez")
     assert response.status_code == 200 and response.json() == {"status": "ok"}

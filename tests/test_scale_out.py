@@ -40,6 +40,7 @@ FAST = {"complaints.tasks.escalate_complaints_task"}
 
 # ---------------------------------------------------------------- routing (no broker needed)
 
+
 def our_tasks() -> set[str]:
     from elevator_portal.celery import app
 
@@ -67,8 +68,9 @@ def test_redis_hands_a_task_to_another_worker_only_after_the_longest_task_could_
 
     monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/0")
     production = runpy.run_path(str(ROOT / "elevator_portal" / "settings.py"))  # the settings as a host reads them
-    longest = max(task.time_limit or settings.CELERY_TASK_TIME_LIMIT
-                  for name, task in app.tasks.items() if name in our_tasks())
+    longest = max(
+        task.time_limit or settings.CELERY_TASK_TIME_LIMIT for name, task in app.tasks.items() if name in our_tasks()
+    )
     assert production["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] > longest
 
 
@@ -103,31 +105,65 @@ def registry_with_work_for_every_job(db):
     def elevators(n, **fields):
         return ElevatorFactory.create_batch(n, district=dongqu, use_unit=use_unit, maintenance_firm=firm, **fields)
 
-    due = (elevators(12, inspection_valid_until=today + timedelta(days=20))
-           + elevators(8, inspection_valid_until=today - timedelta(days=2)))
+    due = elevators(12, inspection_valid_until=today + timedelta(days=20)) + elevators(
+        8, inspection_valid_until=today - timedelta(days=2)
+    )
     overdue = elevators(10, last_maintenance_on=today - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS + 5))
     old = elevators(8, commission_date=date(today.year - 20, 1, 1))
 
     handed_over = ElevatorFactory(district=dongqu, use_unit=use_unit, maintenance_firm=old_firm)
     ending = MaintenanceContract.objects.create(
-        number="HT-OLD", use_unit=use_unit, firm=old_firm, starts_on=today - timedelta(days=365),
-        ends_on=today - timedelta(days=1), status="active", created_by=users["use_unit"])
+        number="HT-OLD",
+        use_unit=use_unit,
+        firm=old_firm,
+        starts_on=today - timedelta(days=365),
+        ends_on=today - timedelta(days=1),
+        status="active",
+        created_by=users["use_unit"],
+    )
     starting = MaintenanceContract.objects.create(
-        number="HT-NEW", use_unit=use_unit, firm=firm, starts_on=today, ends_on=today + timedelta(days=364),
-        status="pending", created_by=users["use_unit"])
+        number="HT-NEW",
+        use_unit=use_unit,
+        firm=firm,
+        starts_on=today,
+        ends_on=today + timedelta(days=364),
+        status="pending",
+        created_by=users["use_unit"],
+    )
     ContractElevator.objects.create(contract=ending, elevator=handed_over, active=True)
     ContractElevator.objects.create(contract=starting, elevator=handed_over, active=False)
 
     department = Department.objects.create(
-        code="zjj", name="市住房和城乡建设局", supervisor=users["supervisor"],
-        organization=OrganizationFactory(name="市住建局", kind=OrganizationKind.DEPARTMENT, district=None))
+        code="zjj",
+        name="市住房和城乡建设局",
+        supervisor=users["supervisor"],
+        organization=OrganizationFactory(name="市住建局", kind=OrganizationKind.DEPARTMENT, district=None),
+    )
     late = timezone.now() - timedelta(hours=2)
-    complaints = [Complaint.objects.create(
-        tracking_no=f"TS{i:06d}", elevator=due[i], district=dongqu, address=due[i].address, category="breakdown",
-        description="电梯异响", department=department, accept_deadline=late, resolve_deadline=late + timedelta(days=7))
-        for i in range(6)]
-    return {"due": due, "overdue": overdue, "old": old, "handed_over": handed_over, "complaints": complaints,
-            "firms": [firm, old_firm], "contracts": (ending, starting), **users}
+    complaints = [
+        Complaint.objects.create(
+            tracking_no=f"TS{i:06d}",
+            elevator=due[i],
+            district=dongqu,
+            address=due[i].address,
+            category="breakdown",
+            description="电梯异响",
+            department=department,
+            accept_deadline=late,
+            resolve_deadline=late + timedelta(days=7),
+        )
+        for i in range(6)
+    ]
+    return {
+        "due": due,
+        "overdue": overdue,
+        "old": old,
+        "handed_over": handed_over,
+        "complaints": complaints,
+        "firms": [firm, old_firm],
+        "contracts": (ending, starting),
+        **users,
+    }
 
 
 class Worker:
@@ -137,11 +173,33 @@ class Worker:
         self.name = f"{name}-{queue}"
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "elevator_portal", "worker", "--pool", "solo", "--concurrency", "1",
-             "--queues", queue, "--hostname", f"{self.name}@%h", "--without-heartbeat", "--without-gossip",
-             "--without-mingle", "--loglevel", "INFO"],
-            cwd=ROOT, env=process_env(REDIS_URL=redis_url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "elevator_portal",
+                "worker",
+                "--pool",
+                "solo",
+                "--concurrency",
+                "1",
+                "--queues",
+                queue,
+                "--hostname",
+                f"{self.name}@%h",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=process_env(REDIS_URL=redis_url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -169,8 +227,11 @@ class Worker:
 def wait_for(condition, *, seconds: float, what: str, workers: list[Worker]) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        if (time.monotonic() > deadline or any(w.process.poll() is not None for w in workers)
-                or any(w.count("raised unexpected") or w.count("Retry in") for w in workers)):
+        if (
+            time.monotonic() > deadline
+            or any(w.process.poll() is not None for w in workers)
+            or any(w.count("raised unexpected") or w.count("Retry in") for w in workers)
+        ):
             logs = "\n".join(f"--- {w.name}\n{w.output}" for w in workers)
             pytest.fail(f"{what}: not within {seconds} s, or a task failed, or a worker exited\n{logs}")
         time.sleep(0.2)
@@ -178,8 +239,7 @@ def wait_for(condition, *, seconds: float, what: str, workers: list[Worker]) -> 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect_once(
-        registry_with_work_for_every_job):
+def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect_once(registry_with_work_for_every_job):
     redis_url = os.getenv("TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("set TEST_REDIS_URL (CI and `make test` do when Redis answers) to run two real Celery workers")
@@ -189,16 +249,21 @@ def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect
     queue = f"test-scale-{uuid.uuid4().hex[:8]}"
     workers = [Worker("w1", queue, redis_url), Worker("w2", queue, redis_url)]
     try:
-        wait_for(lambda: all(w.count(" ready.") for w in workers), seconds=30, what="both workers ready",
-                 workers=workers)
+        wait_for(
+            lambda: all(w.count(" ready.") for w in workers), seconds=30, what="both workers ready", workers=workers
+        )
         client = Celery(broker=redis_url)
         # Two beats firing the same schedule: each job is sent twice while both workers wait, so that each takes
         # one copy (concurrency 1: a worker reserves one task at a time) and the two copies run at the same moment.
         for n, name in enumerate(JOBS, start=1):
             for _ in range(2):
                 client.send_task(name, queue=queue)
-            wait_for(lambda: sum(w.count("succeeded in") for w in workers) == 2 * n, seconds=30,
-                     what=f"both copies of {name} succeeded", workers=workers)
+            wait_for(
+                lambda: sum(w.count("succeeded in") for w in workers) == 2 * n,
+                seconds=30,
+                what=f"both copies of {name} succeeded",
+                workers=workers,
+            )
         client.close()
     finally:
         for w in workers:
@@ -222,8 +287,11 @@ def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect
     # Risk scan: one active age flag per old elevator, each told to the regulator once.
     flags = RiskFlag.objects.filter(reason=RiskReason.AGE_OVER_15, cleared_on__isnull=True)
     assert sorted(flags.values_list("elevator_id", flat=True)) == sorted(e.pk for e in world["old"])
-    risk_digests = list(Notification.objects.filter(recipient=world["regulator"], title__contains="重点监控")
-                        .values_list("body", flat=True))
+    risk_digests = list(
+        Notification.objects.filter(recipient=world["regulator"], title__contains="重点监控").values_list(
+            "body", flat=True
+        )
+    )
     assert len(risk_digests) == 1, logs  # the second scan waited for the first and found nothing new
     for elevator in world["old"]:
         assert risk_digests[0].count(elevator.registration_code) == 1
@@ -244,7 +312,10 @@ def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect
     ending.refresh_from_db()
     starting.refresh_from_db()
     assert (ending.status, starting.status) == ("ended", "active")
-    assert list(ContractElevator.objects.filter(elevator=world["handed_over"], active=True)
-                .values_list("contract_id", flat=True)) == [starting.pk]
+    assert list(
+        ContractElevator.objects.filter(elevator=world["handed_over"], active=True).values_list(
+            "contract_id", flat=True
+        )
+    ) == [starting.pk]
     world["handed_over"].refresh_from_db()
     assert world["handed_over"].maintenance_firm_id == world["firms"][0].pk

@@ -29,12 +29,42 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "tracking_no", "status", "status_label", "category", "category_label", "trapped_now",
-                  "district", "district_name", "address", "elevator", "registration_code", "description", "source",
-                  "department", "department_name", "co_departments", "duplicate_of", "answer", "reject_reason",
-                  "rating", "accept_deadline", "resolve_deadline", "due_at", "overdue", "accepted_at",
-                  "resolved_at", "closed_at", "escalated_at", "created_at", "contact_name", "contact_phone",
-                  "contact_email", "contact_masked"]
+        fields = [
+            "id",
+            "tracking_no",
+            "status",
+            "status_label",
+            "category",
+            "category_label",
+            "trapped_now",
+            "district",
+            "district_name",
+            "address",
+            "elevator",
+            "registration_code",
+            "description",
+            "source",
+            "department",
+            "department_name",
+            "co_departments",
+            "duplicate_of",
+            "answer",
+            "reject_reason",
+            "rating",
+            "accept_deadline",
+            "resolve_deadline",
+            "due_at",
+            "overdue",
+            "accepted_at",
+            "resolved_at",
+            "closed_at",
+            "escalated_at",
+            "created_at",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "contact_masked",
+        ]
         read_only_fields = fields
 
     def shows_contact(self, obj) -> bool:

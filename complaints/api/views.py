@@ -36,11 +36,19 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, CanViewComplaints]
 
     def get_queryset(self):
-        qs = (complaints_with_deadline(complaint_queue(user=self.request.user), now=timezone.now())
-              .select_related("duplicate_of").prefetch_related("co_departments"))
+        qs = (
+            complaints_with_deadline(complaint_queue(user=self.request.user), now=timezone.now())
+            .select_related("duplicate_of")
+            .prefetch_related("co_departments")
+        )
         if self.action != "list":
-            qs = qs.prefetch_related("photos", Prefetch(
-                "events", queryset=ComplaintEvent.objects.select_related("organization").order_by("created_at", "id")))
+            qs = qs.prefetch_related(
+                "photos",
+                Prefetch(
+                    "events",
+                    queryset=ComplaintEvent.objects.select_related("organization").order_by("created_at", "id"),
+                ),
+            )
         return qs
 
     def get_serializer_class(self):
@@ -82,6 +90,7 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     def respond(self, request, pk=None):
         complaint = self.get_object()
         data = self._body(RespondSerializer)
-        event = call_service(services.complaint_respond, user=request.user, complaint=complaint, text=data["text"],
-                             public=data["public"])
+        event = call_service(
+            services.complaint_respond, user=request.user, complaint=complaint, text=data["text"], public=data["public"]
+        )
         return Response(ComplaintEventSerializer(event).data, status=status.HTTP_201_CREATED)

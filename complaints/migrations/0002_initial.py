@@ -6,72 +6,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('complaints', '0001_initial'),
-        ('departments', '0001_initial'),
-        ('registry', '0002_elevator_inspection_failed_and_more'),
+        ("complaints", "0001_initial"),
+        ("departments", "0001_initial"),
+        ("registry", "0002_elevator_inspection_failed_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='complaint',
-            name='co_departments',
-            field=models.ManyToManyField(blank=True, related_name='co_complaints', to='departments.department', verbose_name='协办部门'),
+            model_name="complaint",
+            name="co_departments",
+            field=models.ManyToManyField(
+                blank=True, related_name="co_complaints", to="departments.department", verbose_name="协办部门"
+            ),
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='departments.department', verbose_name='牵头部门'),
+            model_name="complaint",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="complaints",
+                to="departments.department",
+                verbose_name="牵头部门",
+            ),
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='district',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='registry.district', verbose_name='区县'),
+            model_name="complaint",
+            name="district",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="complaints",
+                to="registry.district",
+                verbose_name="区县",
+            ),
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='duplicate_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='complaints.complaint', verbose_name='合并至'),
+            model_name="complaint",
+            name="duplicate_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="duplicates",
+                to="complaints.complaint",
+                verbose_name="合并至",
+            ),
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='elevator',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='registry.elevator', verbose_name='电梯'),
+            model_name="complaint",
+            name="elevator",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="complaints",
+                to="registry.elevator",
+                verbose_name="电梯",
+            ),
         ),
         migrations.AddField(
-            model_name='complaintevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人'),
+            model_name="complaintevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="操作人",
+            ),
         ),
         migrations.AddField(
-            model_name='complaintevent',
-            name='complaint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='complaints.complaint'),
+            model_name="complaintevent",
+            name="complaint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="complaints.complaint"
+            ),
         ),
         migrations.AddField(
-            model_name='complaintevent',
-            name='organization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization', verbose_name='单位'),
+            model_name="complaintevent",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="registry.organization",
+                verbose_name="单位",
+            ),
         ),
         migrations.AddField(
-            model_name='complaintphoto',
-            name='complaint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='complaints.complaint'),
+            model_name="complaintphoto",
+            name="complaint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="photos", to="complaints.complaint"
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['elevator', 'category', '-created_at'], name='complaint_dup_idx'),
+            model_name="complaint",
+            index=models.Index(fields=["elevator", "category", "-created_at"], name="complaint_dup_idx"),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['department', 'status'], name='complaint_queue_idx'),
+            model_name="complaint",
+            index=models.Index(fields=["department", "status"], name="complaint_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='complaint_rating_1_to_5'),
+            model_name="complaint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True), models.Q(("rating__gte", 1), ("rating__lte", 5)), _connector="OR"
+                ),
+                name="complaint_rating_1_to_5",
+            ),
         ),
     ]

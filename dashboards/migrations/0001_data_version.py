@@ -27,8 +27,10 @@ def create_triggers(apps, schema_editor):
     schema_editor.execute(FUNCTION)
     for table in TABLES:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS dashboard_changed ON {table}")
-        schema_editor.execute(f"CREATE TRIGGER dashboard_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-                              "FOR EACH STATEMENT EXECUTE FUNCTION portal_dashboard_changed()")
+        schema_editor.execute(
+            f"CREATE TRIGGER dashboard_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION portal_dashboard_changed()"
+        )
 
 
 def drop_triggers(apps, schema_editor):
@@ -40,7 +42,6 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [

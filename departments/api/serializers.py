@@ -17,11 +17,22 @@ class DepartmentSerializer(serializers.ModelSerializer):
     district_code = serializers.CharField(source="district.code", read_only=True, default=None)
     district_name = serializers.CharField(source="district.name", read_only=True, default=None)
     lead_categories = LeadCategorySerializer(source="routing_rules", many=True, read_only=True)
-    sector_building_kinds = serializers.SlugRelatedField(source="sector_rules", slug_field="building_kind",
-                                                         many=True, read_only=True)
+    sector_building_kinds = serializers.SlugRelatedField(
+        source="sector_rules", slug_field="building_kind", many=True, read_only=True
+    )
 
     class Meta:
         model = Department
-        fields = ["id", "code", "name", "district", "district_code", "district_name", "duties", "public_phone",
-                  "lead_categories", "sector_building_kinds"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "district",
+            "district_code",
+            "district_name",
+            "duties",
+            "public_phone",
+            "lead_categories",
+            "sector_building_kinds",
+        ]
         read_only_fields = fields

@@ -6,90 +6,202 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0002_elevator_inspection_failed_and_more'),
+        ("registry", "0002_elevator_inspection_failed_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('duties', models.TextField(blank=True, verbose_name='职责（方案第二部分第（八）项）')),
-                ('public_phone', models.CharField(blank=True, max_length=32, verbose_name='对外电话')),
-                ('district', models.ForeignKey(blank=True, help_text='区县人民政府填写；市级部门留空', null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.district', verbose_name='区县')),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='department', to='registry.organization', verbose_name='对应单位')),
-                ('supervisor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supervised_departments', to=settings.AUTH_USER_MODEL, verbose_name='督办负责人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="名称")),
+                ("duties", models.TextField(blank=True, verbose_name="职责（方案第二部分第（八）项）")),
+                ("public_phone", models.CharField(blank=True, max_length=32, verbose_name="对外电话")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="区县人民政府填写；市级部门留空",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="department",
+                        to="registry.organization",
+                        verbose_name="对应单位",
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supervised_departments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="督办负责人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['district_id', 'code'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["district_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='PlanTask',
+            name="PlanTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(unique=True, verbose_name='序号')),
-                ('title', models.CharField(max_length=100, verbose_name='任务')),
-                ('summary', models.TextField(verbose_name='主要内容')),
-                ('includes_districts', models.BooleanField(default=False, verbose_name='各县（区）政府为责任单位')),
-                ('responsible', models.ManyToManyField(related_name='plan_tasks', to='departments.department', verbose_name='责任单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(unique=True, verbose_name="序号")),
+                ("title", models.CharField(max_length=100, verbose_name="任务")),
+                ("summary", models.TextField(verbose_name="主要内容")),
+                ("includes_districts", models.BooleanField(default=False, verbose_name="各县（区）政府为责任单位")),
+                (
+                    "responsible",
+                    models.ManyToManyField(
+                        related_name="plan_tasks", to="departments.department", verbose_name="责任单位"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '方案任务',
-                'verbose_name_plural': '方案任务',
-                'ordering': ['number'],
+                "verbose_name": "方案任务",
+                "verbose_name_plural": "方案任务",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='RoutingRule',
+            name="RoutingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('entrapment', '困人'), ('breakdown', '电梯故障、停梯'), ('maintenance_quality', '维保质量'), ('inspection_overdue', '未按期检验'), ('use_management', '使用管理'), ('vandalism', '破坏电梯设施'), ('no_signal', '轿厢或井道无手机信号'), ('selection', '电梯数量不足或选型不当'), ('civil_works', '土建工程、安装施工'), ('retrofit', '既有住宅加装电梯'), ('maintenance_fund', '维修资金'), ('fire_elevator', '消防电梯'), ('insurance', '电梯责任保险理赔')], max_length=24, unique=True, verbose_name='投诉类别')),
-                ('clause', models.CharField(blank=True, max_length=100, verbose_name='依据')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='routing_rules', to='departments.department', verbose_name='牵头部门')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("entrapment", "困人"),
+                            ("breakdown", "电梯故障、停梯"),
+                            ("maintenance_quality", "维保质量"),
+                            ("inspection_overdue", "未按期检验"),
+                            ("use_management", "使用管理"),
+                            ("vandalism", "破坏电梯设施"),
+                            ("no_signal", "轿厢或井道无手机信号"),
+                            ("selection", "电梯数量不足或选型不当"),
+                            ("civil_works", "土建工程、安装施工"),
+                            ("retrofit", "既有住宅加装电梯"),
+                            ("maintenance_fund", "维修资金"),
+                            ("fire_elevator", "消防电梯"),
+                            ("insurance", "电梯责任保险理赔"),
+                        ],
+                        max_length=24,
+                        unique=True,
+                        verbose_name="投诉类别",
+                    ),
+                ),
+                ("clause", models.CharField(blank=True, max_length=100, verbose_name="依据")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="routing_rules",
+                        to="departments.department",
+                        verbose_name="牵头部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '投诉分派规则',
-                'verbose_name_plural': '投诉分派规则',
-                'ordering': ['category'],
+                "verbose_name": "投诉分派规则",
+                "verbose_name_plural": "投诉分派规则",
+                "ordering": ["category"],
             },
         ),
         migrations.CreateModel(
-            name='SectorRule',
+            name="SectorRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('building_kind', models.CharField(choices=[('residential', '住宅'), ('mall', '商场'), ('transport', '交通站点'), ('hospital', '医院'), ('school', '学校'), ('office', '办公楼'), ('tourist', '旅游景点'), ('other', '其他')], max_length=16, unique=True, verbose_name='场所类型')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sector_rules', to='departments.department', verbose_name='行业主管部门')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "building_kind",
+                    models.CharField(
+                        choices=[
+                            ("residential", "住宅"),
+                            ("mall", "商场"),
+                            ("transport", "交通站点"),
+                            ("hospital", "医院"),
+                            ("school", "学校"),
+                            ("office", "办公楼"),
+                            ("tourist", "旅游景点"),
+                            ("other", "其他"),
+                        ],
+                        max_length=16,
+                        unique=True,
+                        verbose_name="场所类型",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sector_rules",
+                        to="departments.department",
+                        verbose_name="行业主管部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行业主管部门规则',
-                'verbose_name_plural': '行业主管部门规则',
-                'ordering': ['building_kind'],
+                "verbose_name": "行业主管部门规则",
+                "verbose_name_plural": "行业主管部门规则",
+                "ordering": ["building_kind"],
             },
         ),
         migrations.CreateModel(
-            name='TaskProgress',
+            name="TaskProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.TextField(verbose_name='进展情况')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='填报时间')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.district', verbose_name='区县')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='departments.plantask', verbose_name='任务')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("note", models.TextField(verbose_name="进展情况")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="填报时间")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to="departments.plantask",
+                        verbose_name="任务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任务进展',
-                'verbose_name_plural': '任务进展',
-                'ordering': ['-created_at'],
+                "verbose_name": "任务进展",
+                "verbose_name_plural": "任务进展",
+                "ordering": ["-created_at"],
             },
         ),
     ]

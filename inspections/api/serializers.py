@@ -13,9 +13,24 @@ class InspectionApplicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InspectionApplication
-        fields = ["id", "elevator", "registration_code", "kind", "agency", "wished_from", "wished_to",
-                  "site_contact", "site_phone", "note", "status", "reject_reason", "scheduled_on", "inspectors",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "elevator",
+            "registration_code",
+            "kind",
+            "agency",
+            "wished_from",
+            "wished_to",
+            "site_contact",
+            "site_phone",
+            "note",
+            "status",
+            "reject_reason",
+            "scheduled_on",
+            "inspectors",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["status", "reject_reason", "scheduled_on", "created_at", "updated_at"]
         validators = []  # the service refuses a second open application, with the plan's wording
 
@@ -43,9 +58,23 @@ class InspectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Inspection
-        fields = ["id", "elevator", "registration_code", "application", "kind", "agency", "inspectors",
-                  "inspected_on", "result", "report_no", "report_url", "conclusion", "valid_until", "defects",
-                  "created_at"]
+        fields = [
+            "id",
+            "elevator",
+            "registration_code",
+            "application",
+            "kind",
+            "agency",
+            "inspectors",
+            "inspected_on",
+            "result",
+            "report_no",
+            "report_url",
+            "conclusion",
+            "valid_until",
+            "defects",
+            "created_at",
+        ]
 
     def get_report_url(self, obj) -> str | None:
         from django.urls import reverse

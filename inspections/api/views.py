@@ -34,16 +34,21 @@ class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyMod
     filterset_class = InspectionApplicationFilterSet
 
     def get_queryset(self):
-        return access.inspection_applications_for(self.request.user).select_related("elevator").prefetch_related(
-            "inspectors").order_by("-created_at")
+        return (
+            access.inspection_applications_for(self.request.user)
+            .select_related("elevator")
+            .prefetch_related("inspectors")
+            .order_by("-created_at")
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         elevator = data.pop("elevator")
         if not access.elevators_for(self.request.user).filter(pk=elevator.pk).exists():
             raise ValidationError({"elevator": ["无效的电梯。"]})
-        serializer.instance = call_service(services.application_submit, user=self.request.user, elevator=elevator,
-                                           **data)
+        serializer.instance = call_service(
+            services.application_submit, user=self.request.user, elevator=elevator, **data
+        )
 
     def _respond(self, application):
         application.refresh_from_db()
@@ -60,8 +65,12 @@ class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyMod
         application = self.get_object()
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call_service(services.application_reject, user=request.user, application=application,
-                     reason=body.validated_data["reason"])
+        call_service(
+            services.application_reject,
+            user=request.user,
+            application=application,
+            reason=body.validated_data["reason"],
+        )
         return Response(InspectionApplicationSerializer(application, context={"request": request}).data)
 
     @action(detail=True, methods=["post"], serializer_class=ScheduleSerializer)
@@ -69,8 +78,7 @@ class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyMod
         application = self.get_object()
         body = ScheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call_service(services.application_schedule, user=request.user, application=application,
-                     **body.validated_data)
+        call_service(services.application_schedule, user=request.user, application=application, **body.validated_data)
         return Response(InspectionApplicationSerializer(application, context={"request": request}).data)
 
     @action(detail=True, methods=["post"])
@@ -85,8 +93,12 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = InspectionFilterSet
 
     def get_queryset(self):
-        return access.inspections_for(self.request.user).select_related("elevator").prefetch_related(
-            "inspectors", "defects").order_by("-inspected_on", "-id")
+        return (
+            access.inspections_for(self.request.user)
+            .select_related("elevator")
+            .prefetch_related("inspectors", "defects")
+            .order_by("-inspected_on", "-id")
+        )
 
     def get_serializer_class(self):
         return InspectionRecordSerializer if self.action == "create" else InspectionSerializer
@@ -97,15 +109,19 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = dict(body.validated_data)
         application = data.pop("application", None)
         # As on the page: a result is recorded only against an application scheduled with this agency.
-        if application is None or not access.inspection_applications_for(request.user).filter(
-                pk=application.pk).exists():
+        if (
+            application is None
+            or not access.inspection_applications_for(request.user).filter(pk=application.pk).exists()
+        ):
             raise ValidationError({"application": ["请提供本机构已排期的检验申报。"]})
         data.pop("elevator", None)
         data["elevator"], data["kind"] = application.elevator, application.kind
         agency = Organization.objects.filter(pk=request.user.organization_id).first()
         if agency is None:
             raise PermissionDenied()
-        inspection = call_service(services.inspection_record, user=request.user, agency=agency,
-                                  application=application, **data)
-        return Response(InspectionSerializer(inspection, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        inspection = call_service(
+            services.inspection_record, user=request.user, agency=agency, application=application, **data
+        )
+        return Response(
+            InspectionSerializer(inspection, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )

@@ -29,10 +29,31 @@ class FirmGradeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CreditEvaluation
-        fields = ["id", "firm", "firm_name", "licence_no", "licence_valid_until", "period", "window_start",
-                  "window_end", "elevators", "accidents", "failures", "complaints", "first_inspections",
-                  "first_passes", "accident_rate", "failure_rate", "complaint_rate", "first_pass_rate", "score",
-                  "grade", "capped_reason", "events", "computed_at"]
+        fields = [
+            "id",
+            "firm",
+            "firm_name",
+            "licence_no",
+            "licence_valid_until",
+            "period",
+            "window_start",
+            "window_end",
+            "elevators",
+            "accidents",
+            "failures",
+            "complaints",
+            "first_inspections",
+            "first_passes",
+            "accident_rate",
+            "failure_rate",
+            "complaint_rate",
+            "first_pass_rate",
+            "score",
+            "grade",
+            "capped_reason",
+            "events",
+            "computed_at",
+        ]
         read_only_fields = fields
 
 

@@ -39,10 +39,28 @@ class FaultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Fault
-        fields = ["id", "elevator", "registration_code", "district", "firm", "source", "kind", "cause",
-                  "description", "trapped_people", "reported_at", "dispatched_at", "arrived_at", "released_at",
-                  "external_ref", "arrival_limit_minutes", "arrival_minutes", "arrived_within_limit", "is_accident",
-                  "created_at"]
+        fields = [
+            "id",
+            "elevator",
+            "registration_code",
+            "district",
+            "firm",
+            "source",
+            "kind",
+            "cause",
+            "description",
+            "trapped_people",
+            "reported_at",
+            "dispatched_at",
+            "arrived_at",
+            "released_at",
+            "external_ref",
+            "arrival_limit_minutes",
+            "arrival_minutes",
+            "arrived_within_limit",
+            "is_accident",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_arrival_limit_minutes(self, obj) -> int | None:
@@ -111,8 +129,9 @@ class FaultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body = FaultReportSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         fault = call_service(faults.fault_report, user=request.user, **body.validated_data)
-        return Response(FaultSerializer(fault, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            FaultSerializer(fault, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @action(detail=True, methods=["post"])
     def timings(self, request, pk=None):

@@ -42,8 +42,24 @@ class MaintenanceRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MaintenanceRecord
-        fields = ["id", "elevator", "registration_code", "firm", "tier", "started_at", "ended_at", "workers",
-                  "signed_by", "note", "status", "confirmed_at", "corrects", "items", "attachments", "created_at"]
+        fields = [
+            "id",
+            "elevator",
+            "registration_code",
+            "firm",
+            "tier",
+            "started_at",
+            "ended_at",
+            "workers",
+            "signed_by",
+            "note",
+            "status",
+            "confirmed_at",
+            "corrects",
+            "items",
+            "attachments",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -69,8 +85,9 @@ class RecordInputSerializer(serializers.Serializer):
     signed_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
     items = ItemInputSerializer(many=True, required=False, default=list)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    corrects = serializers.PrimaryKeyRelatedField(queryset=MaintenanceRecord.objects.all(), required=False,
-                                                  allow_null=True)
+    corrects = serializers.PrimaryKeyRelatedField(
+        queryset=MaintenanceRecord.objects.all(), required=False, allow_null=True
+    )
     attachments = FileInputSerializer(many=True, required=False, default=list)
 
     def validate_elevator(self, value):
@@ -86,11 +103,13 @@ def decode_attachments(files) -> list[services.UploadedFile]:
     decoded = []
     for f in files:
         try:
-            decoded.append(services.UploadedFile(name=f["name"], data=base64.b64decode(f["content_base64"],
-                                                                                      validate=True)))
+            decoded.append(
+                services.UploadedFile(name=f["name"], data=base64.b64decode(f["content_base64"], validate=True))
+            )
         except (binascii.Error, ValueError):
             raise DjangoValidationError(
-                {"attachments": _("附件“%(name)s”不是有效的base64编码。") % {"name": f["name"]}}) from None
+                {"attachments": _("附件“%(name)s”不是有效的base64编码。") % {"name": f["name"]}}
+            ) from None
     return decoded
 
 
@@ -144,8 +163,9 @@ def _checklist(value) -> dict[int, tuple[str, str]]:
 
 def _files(value) -> list[dict]:
     if not isinstance(value, list) or not all(
-            isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("content_base64"), str)
-            for f in value):
+        isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("content_base64"), str)
+        for f in value
+    ):
         raise ValueError
     return value
 
@@ -159,12 +179,24 @@ BULK_RECORD_FIELDS = [
     ("ended_at", _datetime, _BAD_TIME, True, None),
     ("workers", _ids, gettext_lazy("请填写维保人员编号的列表。"), True, None),
     ("signed_by", _integer_id, gettext_lazy("请填写签字人员的编号。"), True, None),
-    ("items", _checklist, gettext_lazy("维保项目应为列表，每项包含item（项目编号）、result（结果）和可选的note"
-                                       "（不超过255个字符的备注）。"), False, {}),
+    (
+        "items",
+        _checklist,
+        gettext_lazy(
+            "维保项目应为列表，每项包含item（项目编号）、result（结果）和可选的note（不超过255个字符的备注）。"
+        ),
+        False,
+        {},
+    ),
     ("note", _text, gettext_lazy("维保说明应为文本。"), False, ""),
     ("corrects", _integer_id, gettext_lazy("请填写被更正记录的编号。"), False, None),
-    ("attachments", _files, gettext_lazy("附件应为列表，每项包含name（文件名）和content_base64（base64编码的内容）。"),
-     False, []),
+    (
+        "attachments",
+        _files,
+        gettext_lazy("附件应为列表，每项包含name（文件名）和content_base64（base64编码的内容）。"),
+        False,
+        [],
+    ),
 ]
 
 
@@ -207,6 +239,3 @@ class ContractSerializer(serializers.ModelSerializer):
         model = MaintenanceContract
         fields = ["id", "number", "use_unit", "firm", "starts_on", "ends_on", "status", "elevators", "created_at"]
         read_only_fields = ["status", "created_at"]
-
-
-

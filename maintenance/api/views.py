@@ -28,10 +28,18 @@ def record_kwargs(data, files=()) -> dict:
     """Turn one validated input item into record_create's keyword arguments."""
     attachments = decode_attachments(data.get("attachments", []))
     attachments += [services.UploadedFile(name=f.name, data=f.read()) for f in files]
-    return {"elevator": data["elevator"], "tier": data["tier"], "started_at": data["started_at"],
-            "ended_at": data["ended_at"], "workers": list(data["workers"]), "signed_by": data["signed_by"],
-            "items": {i["item"]: (i["result"], i.get("note", "")) for i in data.get("items", [])},
-            "note": data.get("note", ""), "corrects": data.get("corrects"), "attachments": attachments}
+    return {
+        "elevator": data["elevator"],
+        "tier": data["tier"],
+        "started_at": data["started_at"],
+        "ended_at": data["ended_at"],
+        "workers": list(data["workers"]),
+        "signed_by": data["signed_by"],
+        "items": {i["item"]: (i["result"], i.get("note", "")) for i in data.get("items", [])},
+        "note": data.get("note", ""),
+        "corrects": data.get("corrects"),
+        "attachments": attachments,
+    }
 
 
 class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -42,8 +50,12 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return access.maintenance_records_for(self.request.user).select_related("elevator").prefetch_related(
-            "workers", "items__item", "attachments").order_by("-started_at", "-id")
+        return (
+            access.maintenance_records_for(self.request.user)
+            .select_related("elevator")
+            .prefetch_related("workers", "items__item", "attachments")
+            .order_by("-started_at", "-id")
+        )
 
     def get_serializer_class(self):
         return RecordInputSerializer if self.action == "create" else MaintenanceRecordSerializer
@@ -52,7 +64,9 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
         data = request.data
         if hasattr(data, "getlist"):  # multipart: lists are repeated keys, items a JSON string
             data = {k: data.get(k) for k in data.keys() if k not in ("workers", "items", "attachments")} | {
-                "workers": data.getlist("workers"), "items": json.loads(data.get("items") or "[]")}
+                "workers": data.getlist("workers"),
+                "items": json.loads(data.get("items") or "[]"),
+            }
         body = RecordInputSerializer(data=data)
         body.is_valid(raise_exception=True)
         kwargs = record_kwargs(body.validated_data, files=request.FILES.getlist("attachments"))
@@ -72,8 +86,12 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
     def bulk(self, request):
         """All-or-nothing batch from a firm's own system; send an Idempotency-Key header (retries are safe)."""
         try:
-            code, payload = services.bulk_upload(user=request.user, key=request.headers.get("Idempotency-Key", ""),
-                                                 payload=request.data, parse_item=bulk_record_input)
+            code, payload = services.bulk_upload(
+                user=request.user,
+                key=request.headers.get("Idempotency-Key", ""),
+                payload=request.data,
+                parse_item=bulk_record_input,
+            )
         except DjangoPermissionDenied as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         return Response(payload, status=code)
@@ -84,7 +102,8 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return contract_list(user=self.request.user).prefetch_related(
-            Prefetch("elevators", queryset=Elevator.objects.only("pk").order_by("pk")))
+            Prefetch("elevators", queryset=Elevator.objects.only("pk").order_by("pk"))
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

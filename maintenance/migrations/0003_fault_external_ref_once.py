@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('maintenance', '0002_checklist_items'),
-        ('registry', '0002_elevator_inspection_failed_and_more'),
+        ("maintenance", "0002_checklist_items"),
+        ("registry", "0002_elevator_inspection_failed_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='fault',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_ref', ''), _negated=True), fields=('elevator', 'source', 'external_ref'), name='fault_external_ref_once'),
+            model_name="fault",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_ref", ""), _negated=True),
+                fields=("elevator", "source", "external_ref"),
+                name="fault_external_ref_once",
+            ),
         ),
     ]

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('maintenance', '0003_fault_external_ref_once'),
-        ('registry', '0006_count_index'),
+        ("maintenance", "0003_fault_external_ref_once"),
+        ("registry", "0006_count_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='maintenancerecord',
-            index=models.Index(fields=['-started_at', '-id'], name='record_start_idx'),
+            model_name="maintenancerecord",
+            index=models.Index(fields=["-started_at", "-id"], name="record_start_idx"),
         ),
     ]

@@ -6,52 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0002_elevator_inspection_failed_and_more'),
+        ("registry", "0002_elevator_inspection_failed_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(verbose_name='内容')),
-                ('link', models.CharField(blank=True, max_length=255, verbose_name='链接')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='阅读时间')),
-                ('emailed', models.BooleanField(default=False, verbose_name='已发邮件')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='收件人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("body", models.TextField(verbose_name="内容")),
+                ("link", models.CharField(blank=True, max_length=255, verbose_name="链接")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="阅读时间")),
+                ("emailed", models.BooleanField(default=False, verbose_name="已发邮件")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="收件人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'read_at'], name='notification_unread_idx')],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('inspection_30', '检验到期前30天提醒'), ('inspection_15', '检验到期前15天提醒'), ('inspection_expired', '检验超期告警'), ('licence_30', '许可证到期前30天提醒'), ('certificate_30', '证书到期前30天提醒'), ('maintenance_overdue', '维保超期提醒')], max_length=24, verbose_name='提醒类型')),
-                ('subject_key', models.CharField(max_length=40, verbose_name='对象')),
-                ('cycle', models.DateField(verbose_name='有效期至')),
-                ('run_id', models.UUIDField(db_index=True, verbose_name='任务批次')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发送时间')),
-                ('elevator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.elevator')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.organization')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("inspection_30", "检验到期前30天提醒"),
+                            ("inspection_15", "检验到期前15天提醒"),
+                            ("inspection_expired", "检验超期告警"),
+                            ("licence_30", "许可证到期前30天提醒"),
+                            ("certificate_30", "证书到期前30天提醒"),
+                            ("maintenance_overdue", "维保超期提醒"),
+                        ],
+                        max_length=24,
+                        verbose_name="提醒类型",
+                    ),
+                ),
+                ("subject_key", models.CharField(max_length=40, verbose_name="对象")),
+                ("cycle", models.DateField(verbose_name="有效期至")),
+                ("run_id", models.UUIDField(db_index=True, verbose_name="任务批次")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="发送时间")),
+                (
+                    "elevator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.elevator",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '到期提醒',
-                'verbose_name_plural': '到期提醒',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'subject_key', 'cycle'), name='reminder_once_per_cycle')],
+                "verbose_name": "到期提醒",
+                "verbose_name_plural": "到期提醒",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "subject_key", "cycle"), name="reminder_once_per_cycle")
+                ],
             },
         ),
     ]

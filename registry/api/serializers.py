@@ -14,8 +14,21 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "kind", "credit_code", "licence_no", "licence_valid_until", "licence_expired",
-                  "district", "district_code", "address", "contact_phone", "is_active", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "credit_code",
+            "licence_no",
+            "licence_valid_until",
+            "licence_expired",
+            "district",
+            "district_code",
+            "address",
+            "contact_phone",
+            "is_active",
+            "updated_at",
+        ]
         read_only_fields = ["licence_expired", "updated_at"]
 
 
@@ -28,18 +41,42 @@ class ElevatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Elevator
-        fields = ["id", "registration_code", "rescue_code", "use_certificate_no", "elevator_type", "district",
-                  "district_code", "district_name", "address", "building_name", "building_kind", "use_unit",
-                  "use_unit_name", "maintenance_firm", "maintenance_firm_name", "manufacturer", "installer",
-                  "manufacture_date", "commission_date", "rated_load_kg", "rated_speed_ms", "floors", "status",
-                  "maintenance_fund", "latitude", "longitude", "inspection_valid_until", "inspection_status",
-                  "last_maintenance_on", "updated_at"]
+        fields = [
+            "id",
+            "registration_code",
+            "rescue_code",
+            "use_certificate_no",
+            "elevator_type",
+            "district",
+            "district_code",
+            "district_name",
+            "address",
+            "building_name",
+            "building_kind",
+            "use_unit",
+            "use_unit_name",
+            "maintenance_firm",
+            "maintenance_firm_name",
+            "manufacturer",
+            "installer",
+            "manufacture_date",
+            "commission_date",
+            "rated_load_kg",
+            "rated_speed_ms",
+            "floors",
+            "status",
+            "maintenance_fund",
+            "latitude",
+            "longitude",
+            "inspection_valid_until",
+            "inspection_status",
+            "last_maintenance_on",
+            "updated_at",
+        ]
         read_only_fields = ["inspection_valid_until", "last_maintenance_on", "updated_at"]
 
     def get_inspection_status(self, obj) -> str:
         return obj.inspection_status(today=self.context.get("today"))
-
-
 
 
 class RiskFlagSerializer(serializers.ModelSerializer):
@@ -51,6 +88,19 @@ class RiskFlagSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RiskFlag
-        fields = ["id", "elevator", "registration_code", "district_code", "reason", "measured", "threshold",
-                  "first_seen", "last_seen", "cleared_on", "is_active", "assessment", "assessment_note"]
+        fields = [
+            "id",
+            "elevator",
+            "registration_code",
+            "district_code",
+            "reason",
+            "measured",
+            "threshold",
+            "first_seen",
+            "last_seen",
+            "cleared_on",
+            "is_active",
+            "assessment",
+            "assessment_note",
+        ]
         read_only_fields = fields

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='elevator',
-            name='inspection_failed',
-            field=models.BooleanField(default=False, verbose_name='检验不合格'),
+            model_name="elevator",
+            name="inspection_failed",
+            field=models.BooleanField(default=False, verbose_name="检验不合格"),
         ),
         migrations.AddField(
-            model_name='historicalelevator',
-            name='inspection_failed',
-            field=models.BooleanField(default=False, verbose_name='检验不合格'),
+            model_name="historicalelevator",
+            name="inspection_failed",
+            field=models.BooleanField(default=False, verbose_name="检验不合格"),
         ),
     ]

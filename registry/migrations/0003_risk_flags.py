@@ -6,36 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_elevator_inspection_failed_and_more'),
+        ("registry", "0002_elevator_inspection_failed_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RiskFlag',
+            name="RiskFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('age_over_15', '使用超过15年'), ('faults', '故障偏多'), ('complaints', '投诉偏多'), ('entrapments', '多次困人')], max_length=16, verbose_name='原因')),
-                ('measured', models.PositiveIntegerField(verbose_name='测量值')),
-                ('threshold', models.PositiveIntegerField(verbose_name='阈值')),
-                ('first_seen', models.DateField(verbose_name='首次发现')),
-                ('last_seen', models.DateField(verbose_name='最近确认')),
-                ('cleared_on', models.DateField(blank=True, null=True, verbose_name='解除日期')),
-                ('run_id', models.UUIDField(db_index=True, verbose_name='扫描批次')),
-                ('assessment', models.CharField(choices=[('pending', '待评估'), ('assessed', '已评估'), ('renovation', '需大修改造更新'), ('done', '已处置')], default='pending', max_length=16, verbose_name='评估状态')),
-                ('assessment_note', models.TextField(blank=True, default='', verbose_name='评估说明')),
-                ('assessed_at', models.DateTimeField(blank=True, null=True, verbose_name='评估时间')),
-                ('assessed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='评估人')),
-                ('elevator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_flags', to='registry.elevator', verbose_name='电梯')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("age_over_15", "使用超过15年"),
+                            ("faults", "故障偏多"),
+                            ("complaints", "投诉偏多"),
+                            ("entrapments", "多次困人"),
+                        ],
+                        max_length=16,
+                        verbose_name="原因",
+                    ),
+                ),
+                ("measured", models.PositiveIntegerField(verbose_name="测量值")),
+                ("threshold", models.PositiveIntegerField(verbose_name="阈值")),
+                ("first_seen", models.DateField(verbose_name="首次发现")),
+                ("last_seen", models.DateField(verbose_name="最近确认")),
+                ("cleared_on", models.DateField(blank=True, null=True, verbose_name="解除日期")),
+                ("run_id", models.UUIDField(db_index=True, verbose_name="扫描批次")),
+                (
+                    "assessment",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待评估"),
+                            ("assessed", "已评估"),
+                            ("renovation", "需大修改造更新"),
+                            ("done", "已处置"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="评估状态",
+                    ),
+                ),
+                ("assessment_note", models.TextField(blank=True, default="", verbose_name="评估说明")),
+                ("assessed_at", models.DateTimeField(blank=True, null=True, verbose_name="评估时间")),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="评估人",
+                    ),
+                ),
+                (
+                    "elevator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_flags",
+                        to="registry.elevator",
+                        verbose_name="电梯",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '重点监控标记',
-                'verbose_name_plural': '重点监控标记',
-                'ordering': ['-first_seen', 'elevator_id', 'reason'],
-                'indexes': [models.Index(fields=['reason', 'cleared_on'], name='riskflag_reason_cleared_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('cleared_on__isnull', True)), fields=('elevator', 'reason'), name='riskflag_one_active_per_reason')],
+                "verbose_name": "重点监控标记",
+                "verbose_name_plural": "重点监控标记",
+                "ordering": ["-first_seen", "elevator_id", "reason"],
+                "indexes": [models.Index(fields=["reason", "cleared_on"], name="riskflag_reason_cleared_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("cleared_on__isnull", True)),
+                        fields=("elevator", "reason"),
+                        name="riskflag_one_active_per_reason",
+                    )
+                ],
             },
         ),
     ]

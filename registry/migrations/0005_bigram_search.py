@@ -24,8 +24,10 @@ def create(apps, schema_editor):
         return
     schema_editor.execute(FUNCTION)
     for name, column in INDEXES.items():
-        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "registry_elevator" '
-                              f"USING gin (portal_bigrams(UPPER({column}::text)))")
+        schema_editor.execute(
+            f'CREATE INDEX IF NOT EXISTS "{name}" ON "registry_elevator" '
+            f"USING gin (portal_bigrams(UPPER({column}::text)))"
+        )
 
 
 def drop(apps, schema_editor):

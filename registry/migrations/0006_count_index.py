@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0005_bigram_search'),
+        ("registry", "0005_bigram_search"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='elevator',
-            index=models.Index(fields=['district', 'elevator_type', 'status', 'building_kind'], name='elevator_count_idx'),
+            model_name="elevator",
+            index=models.Index(
+                fields=["district", "elevator_type", "status", "building_kind"], name="elevator_count_idx"
+            ),
         ),
     ]

@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0006_count_index'),
+        ("registry", "0006_count_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='elevator',
-            index=models.Index(fields=['elevator_type', 'registration_code'], name='elevator_type_code_idx'),
+            model_name="elevator",
+            index=models.Index(fields=["elevator_type", "registration_code"], name="elevator_type_code_idx"),
         ),
         migrations.AddIndex(
-            model_name='elevator',
-            index=models.Index(fields=['district', 'elevator_type', 'registration_code'], name='elevator_district_type_idx'),
+            model_name="elevator",
+            index=models.Index(
+                fields=["district", "elevator_type", "registration_code"], name="elevator_district_type_idx"
+            ),
         ),
     ]

@@ -22,8 +22,12 @@ def csv_codes(response) -> set[str]:
 
 # Elevator A is in 东区, used by the use unit's organisation and maintained by the firm's; B is in 西区.
 VISIBLE = {
-    "city": {"a", "b"}, "district": {"a"}, "use_unit": {"a"}, "maintenance": {"a"},
-    "inspection": set(), "department": set(),
+    "city": {"a", "b"},
+    "district": {"a"},
+    "use_unit": {"a"},
+    "maintenance": {"a"},
+    "inspection": set(),
+    "department": set(),
 }
 
 
@@ -56,8 +60,18 @@ def test_elevator_detail_page(client, world, role, key):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, expected", [("anonymous", 302), ("city", 200), ("district", 200), ("use_unit", 403),
-                                            ("maintenance", 403), ("inspection", 404), ("department", 404)])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("anonymous", 302),
+        ("city", 200),
+        ("district", 200),
+        ("use_unit", 403),
+        ("maintenance", 403),
+        ("inspection", 404),
+        ("department", 404),
+    ],
+)
 def test_elevator_edit_page(client, world, role, expected):
     response = client_for(client, world, role).get(reverse("registry:elevator_edit", args=[world["a"].pk]))
     assert response.status_code == expected
@@ -89,38 +103,65 @@ def new_elevator_payload(world, district_code="510402"):
     from registry.models import District
 
     district = District.objects.get(code=district_code)
-    return {"registration_code": f"3110{district_code}2015030042", "rescue_code": "88888", "elevator_type": "3110",
-            "district": district.pk, "address": "新地址1号", "use_unit": world["use_a"].pk}
+    return {
+        "registration_code": f"3110{district_code}2015030042",
+        "rescue_code": "88888",
+        "elevator_type": "3110",
+        "district": district.pk,
+        "address": "新地址1号",
+        "use_unit": world["use_a"].pk,
+    }
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, district_code, expected", [
-    ("anonymous", "510402", 401), ("city", "510402", 201), ("city", "510403", 201), ("district", "510402", 201),
-    ("district", "510403", 403), ("use_unit", "510402", 403), ("maintenance", "510402", 403),
-    ("inspection", "510402", 403), ("department", "510402", 403),
-])
+@pytest.mark.parametrize(
+    "role, district_code, expected",
+    [
+        ("anonymous", "510402", 401),
+        ("city", "510402", 201),
+        ("city", "510403", 201),
+        ("district", "510402", 201),
+        ("district", "510403", 403),
+        ("use_unit", "510402", 403),
+        ("maintenance", "510402", 403),
+        ("inspection", "510402", 403),
+        ("department", "510402", 403),
+    ],
+)
 def test_api_elevator_create(client, world, role, district_code, expected):
-    response = client_for(client, world, role).post("/api/v1/elevators/", new_elevator_payload(world, district_code),
-                                                    content_type="application/json")
+    response = client_for(client, world, role).post(
+        "/api/v1/elevators/", new_elevator_payload(world, district_code), content_type="application/json"
+    )
     assert response.status_code == expected, response.content
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, key, expected", [
-    ("city", "b", 200), ("district", "a", 200), ("district", "b", 404), ("use_unit", "a", 403),
-    ("maintenance", "a", 403), ("inspection", "a", 404), ("department", "a", 404), ("anonymous", "a", 401),
-])
+@pytest.mark.parametrize(
+    "role, key, expected",
+    [
+        ("city", "b", 200),
+        ("district", "a", 200),
+        ("district", "b", 404),
+        ("use_unit", "a", 403),
+        ("maintenance", "a", 403),
+        ("inspection", "a", 404),
+        ("department", "a", 404),
+        ("anonymous", "a", 401),
+    ],
+)
 def test_api_elevator_update(client, world, role, key, expected):
-    response = client_for(client, world, role).patch(f"/api/v1/elevators/{world[key].pk}/", {"address": "改后地址"},
-                                                     content_type="application/json")
+    response = client_for(client, world, role).patch(
+        f"/api/v1/elevators/{world[key].pk}/", {"address": "改后地址"}, content_type="application/json"
+    )
     assert response.status_code == expected, response.content
 
 
 @pytest.mark.django_db
 def test_district_regulator_cannot_move_an_elevator_out_of_the_district(client, world, xiqu):
     client.force_login(world["users"]["district"])
-    response = client.patch(f"/api/v1/elevators/{world['a'].pk}/", {"district": xiqu.pk},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/elevators/{world['a'].pk}/", {"district": xiqu.pk}, content_type="application/json"
+    )
     assert response.status_code == 403
     world["a"].refresh_from_db()
     assert world["a"].district.code == "510402"
@@ -139,13 +180,25 @@ def test_elevator_export_is_scoped(client, world, role):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, can_write", [("city", True), ("district", True), ("use_unit", False),
-                                             ("maintenance", False), ("inspection", False), ("department", False)])
+@pytest.mark.parametrize(
+    "role, can_write",
+    [
+        ("city", True),
+        ("district", True),
+        ("use_unit", False),
+        ("maintenance", False),
+        ("inspection", False),
+        ("department", False),
+    ],
+)
 def test_api_organizations_read_for_all_signed_in_write_for_regulators(client, world, role, can_write):
     c = client_for(client, world, role)
     assert c.get("/api/v1/organizations/").status_code == 200
-    response = c.post("/api/v1/organizations/", {"name": f"新单位{role}", "kind": "use_unit",
-                                                 "district": world["a"].district_id}, content_type="application/json")
+    response = c.post(
+        "/api/v1/organizations/",
+        {"name": f"新单位{role}", "kind": "use_unit", "district": world["a"].district_id},
+        content_type="application/json",
+    )
     assert response.status_code == (201 if can_write else 403), response.content
 
 
@@ -155,8 +208,18 @@ def test_anonymous_cannot_list_organizations(client, world):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, expected", [("anonymous", 302), ("city", 200), ("district", 200), ("use_unit", 403),
-                                            ("maintenance", 403), ("inspection", 403), ("department", 403)])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("anonymous", 302),
+        ("city", 200),
+        ("district", 200),
+        ("use_unit", 403),
+        ("maintenance", 403),
+        ("inspection", 403),
+        ("department", 403),
+    ],
+)
 def test_import_page(client, world, role, expected):
     assert client_for(client, world, role).get(reverse("registry:import_upload")).status_code == expected
 
@@ -189,8 +252,13 @@ def test_admin_is_closed_to_non_regulators_even_if_staff(client, world, role):
 def test_an_import_report_is_only_for_its_owner_and_city_staff(client, world):
     from registry.models import ImportJob
 
-    job = ImportJob.objects.create(kind="elevators", original_name="x.csv", created_by=world["users"]["district"],
-                                   errors=[{"row": 2, "field": "注册代码", "message": "坏"}], status="failed")
+    job = ImportJob.objects.create(
+        kind="elevators",
+        original_name="x.csv",
+        created_by=world["users"]["district"],
+        errors=[{"row": 2, "field": "注册代码", "message": "坏"}],
+        status="failed",
+    )
     url = reverse("registry:import_report", args=[job.pk])
     for role, expected in [("district", 200), ("city", 200), ("use_unit", 404), ("maintenance", 404)]:
         client.logout()
@@ -200,14 +268,19 @@ def test_an_import_report_is_only_for_its_owner_and_city_staff(client, world):
 
 # ---------------------------------------------------------------- writes stay inside a district (review findings)
 
+
 @pytest.mark.django_db
 def test_district_regulator_cannot_create_or_move_an_organisation_into_another_district(client, world, xiqu):
     client.force_login(world["users"]["district"])
-    created = client.post("/api/v1/organizations/", {"name": "越界单位", "kind": "use_unit", "district": xiqu.pk},
-                          content_type="application/json")
+    created = client.post(
+        "/api/v1/organizations/",
+        {"name": "越界单位", "kind": "use_unit", "district": xiqu.pk},
+        content_type="application/json",
+    )
     assert created.status_code == 403
-    moved = client.patch(f"/api/v1/organizations/{world['use_a'].pk}/", {"district": xiqu.pk},
-                         content_type="application/json")
+    moved = client.patch(
+        f"/api/v1/organizations/{world['use_a'].pk}/", {"district": xiqu.pk}, content_type="application/json"
+    )
     assert moved.status_code == 403
     world["use_a"].refresh_from_db()
     assert world["use_a"].district.code == "510402"
@@ -221,8 +294,9 @@ def test_district_regulator_imports_only_rows_of_the_district(client, world):
     from registry.models import Organization
 
     csv = "单位名称,单位类型,所在区县\n东区新单位,使用单位,东区\n西区新单位,使用单位,西区\n".encode("utf-8-sig")
-    job = import_job_start(user=world["users"]["district"], kind="organizations",
-                           uploaded_file=SimpleUploadedFile("o.csv", csv))
+    job = import_job_start(
+        user=world["users"]["district"], kind="organizations", uploaded_file=SimpleUploadedFile("o.csv", csv)
+    )
     assert job.status == "failed"
     assert job.errors == [{"row": 3, "field": "所在区县", "message": "您只能导入本辖区的数据。"}]
     assert not Organization.objects.filter(name__endswith="新单位").exists()
@@ -231,9 +305,18 @@ def test_district_regulator_imports_only_rows_of_the_district(client, world):
 @pytest.mark.django_db
 def test_district_regulator_cannot_register_a_contract_in_another_district(client, world):
     client.force_login(world["users"]["district"])
-    response = client.post("/api/v1/maintenance-contracts/", {
-        "number": "HT-X", "use_unit": world["use_b"].pk, "firm": world["firm_a"].pk, "starts_on": "2026-01-01",
-        "ends_on": "2027-01-01", "elevators": [world["b"].pk]}, content_type="application/json")
+    response = client.post(
+        "/api/v1/maintenance-contracts/",
+        {
+            "number": "HT-X",
+            "use_unit": world["use_b"].pk,
+            "firm": world["firm_a"].pk,
+            "starts_on": "2026-01-01",
+            "ends_on": "2027-01-01",
+            "elevators": [world["b"].pk],
+        },
+        content_type="application/json",
+    )
     assert response.status_code in (400, 403)
     world["b"].refresh_from_db()
     assert world["b"].maintenance_firm == world["firm_b"]
@@ -256,10 +339,17 @@ def test_admin_history_pages_are_scoped(client, world):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, lands_on", [
-    ("city", "/dashboard/"), ("district", "/dashboard/"), ("use_unit", "/inspections/my-elevators/"),
-    ("maintenance", "/maintenance/records/"), ("inspection", "/inspections/applications/"),
-    ("department", "/complaints/queue/")])
+@pytest.mark.parametrize(
+    "role, lands_on",
+    [
+        ("city", "/dashboard/"),
+        ("district", "/dashboard/"),
+        ("use_unit", "/inspections/my-elevators/"),
+        ("maintenance", "/maintenance/records/"),
+        ("inspection", "/inspections/applications/"),
+        ("department", "/complaints/queue/"),
+    ],
+)
 def test_each_role_lands_on_a_page_it_may_use_after_signing_in(client, world, role, lands_on):
     client.force_login(world["users"][role])
     response = client.get("/accounts/start/", follow=True)

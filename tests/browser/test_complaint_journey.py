@@ -22,17 +22,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # A real 1×1 PNG: the service checks the content, not the name.
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def test_resident_files_a_complaint_with_a_photo_and_later_reads_the_answer(live_server, page_factory, tmp_path):
     plan = ensure_plan()
     districts = ensure_districts()
-    firm = OrganizationFactory(name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE,
-                               district=districts["510402"])
-    elevator = ElevatorFactory(registration_code="31105104022012070003", rescue_code="12345",
-                               district=districts["510402"], address="东区炳草岗大街1号阳光花园3栋1单元",
-                               building_name="阳光花园", maintenance_firm=firm)
+    firm = OrganizationFactory(
+        name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE, district=districts["510402"]
+    )
+    elevator = ElevatorFactory(
+        registration_code="31105104022012070003",
+        rescue_code="12345",
+        district=districts["510402"],
+        address="东区炳草岗大街1号阳光花园3栋1单元",
+        building_name="阳光花园",
+        maintenance_firm=firm,
+    )
     photo = tmp_path / "button.png"
     photo.write_bytes(PNG_1X1)
 
@@ -72,8 +79,9 @@ def test_resident_files_a_complaint_with_a_photo_and_later_reads_the_answer(live
 
     police = user_with_role(Role.DEPARTMENT, organization=plan["gaj"].organization)
     complaint_transition(user=police, complaint=complaint, action="accept")
-    complaint_transition(user=police, complaint=complaint, action="resolve",
-                         text="已调取监控并立案调查，按钮面板已由维保单位更换。")
+    complaint_transition(
+        user=police, complaint=complaint, action="resolve", text="已调取监控并立案调查，按钮面板已由维保单位更换。"
+    )
 
     page.reload()
     page.wait_for_selector("#complaint-answer:has-text('已调取监控并立案调查')")

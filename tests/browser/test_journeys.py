@@ -17,19 +17,29 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def elevator(districts):
-    use_unit = OrganizationFactory(name="攀枝花市金江物业管理有限公司", kind=OrganizationKind.USE_UNIT,
-                                   district=districts["510402"])
-    firm = OrganizationFactory(name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE,
-                               district=districts["510402"])
+    use_unit = OrganizationFactory(
+        name="攀枝花市金江物业管理有限公司", kind=OrganizationKind.USE_UNIT, district=districts["510402"]
+    )
+    firm = OrganizationFactory(
+        name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE, district=districts["510402"]
+    )
     PersonFactory(organization=use_unit, name="张三", phone="13900001111")
-    return ElevatorFactory(registration_code="31105104022012070003", rescue_code="12345", district=districts["510402"],
-                           address="东区炳草岗大街1号阳光花园3栋1单元", building_name="阳光花园", use_unit=use_unit,
-                           maintenance_firm=firm, inspection_valid_until=TODAY + timedelta(days=20),
-                           last_maintenance_on=TODAY - timedelta(days=3))
+    return ElevatorFactory(
+        registration_code="31105104022012070003",
+        rescue_code="12345",
+        district=districts["510402"],
+        address="东区炳草岗大街1号阳光花园3栋1单元",
+        building_name="阳光花园",
+        use_unit=use_unit,
+        maintenance_firm=firm,
+        inspection_valid_until=TODAY + timedelta(days=20),
+        last_maintenance_on=TODAY - timedelta(days=3),
+    )
 
 
-def test_use_unit_applies_agency_schedules_and_passes_public_page_shows_new_validity(live_server, page_factory,
-                                                                                       elevator):
+def test_use_unit_applies_agency_schedules_and_passes_public_page_shows_new_validity(
+    live_server, page_factory, elevator
+):
     agency = OrganizationFactory(name="攀枝花市特种设备监督检验所", kind=OrganizationKind.INSPECTION)
     person = inspector(agency, name="李检验")
     user_with_role(Role.USE_UNIT, organization=elevator.use_unit, username="wuye")
@@ -71,9 +81,9 @@ def test_use_unit_applies_agency_schedules_and_passes_public_page_shows_new_vali
     shot(public, "journey3-public-after-pass-phone")
 
 
-def test_worker_records_a_visit_with_a_photo_on_a_phone_and_the_safety_manager_confirms(live_server, page_factory,
-                                                                                          elevator, tmp_path,
-                                                                                          checklists):
+def test_worker_records_a_visit_with_a_photo_on_a_phone_and_the_safety_manager_confirms(
+    live_server, page_factory, elevator, tmp_path, checklists
+):
     from datetime import timedelta as td
 
     from registry.choices import PersonKind
@@ -112,15 +122,19 @@ def test_worker_records_a_visit_with_a_photo_on_a_phone_and_the_safety_manager_c
     assert TODAY.isoformat() in public.inner_text("body")
 
 
-def test_regulator_reads_the_dashboard_follows_an_overdue_count_and_reads_an_elevators_history(live_server,
-                                                                                              page_factory,
-                                                                                              elevator):
+def test_regulator_reads_the_dashboard_follows_an_overdue_count_and_reads_an_elevators_history(
+    live_server, page_factory, elevator
+):
     from ..factories import ElevatorFactory
 
     user_with_role(Role.CITY_REGULATOR, username="city", is_staff=True)
-    overdue = ElevatorFactory(district=elevator.district, use_unit=elevator.use_unit,
-                              maintenance_firm=elevator.maintenance_firm,
-                              inspection_valid_until=TODAY - timedelta(days=3), address="东区人民街9号超期楼")
+    overdue = ElevatorFactory(
+        district=elevator.district,
+        use_unit=elevator.use_unit,
+        maintenance_firm=elevator.maintenance_firm,
+        inspection_valid_until=TODAY - timedelta(days=3),
+        address="东区人民街9号超期楼",
+    )
     overdue.address = "东区人民街9号超期楼（已更正）"
     overdue.save()
 

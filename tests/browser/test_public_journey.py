@@ -24,18 +24,33 @@ RESCUE_CODE = "12345"
 def sunshine_garden():
     today = timezone.localdate()
     districts = ensure_districts()
-    use_unit = Organization.objects.create(name="攀枝花市金江物业管理有限公司", kind=OrganizationKind.USE_UNIT,
-                                           district=districts["510402"])
-    firm = Organization.objects.create(name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE,
-                                       district=districts["510402"])
+    use_unit = Organization.objects.create(
+        name="攀枝花市金江物业管理有限公司", kind=OrganizationKind.USE_UNIT, district=districts["510402"]
+    )
+    firm = Organization.objects.create(
+        name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE, district=districts["510402"]
+    )
     # Personal data on file that the public page must never show.
-    Person.objects.create(name="张三", kind=PersonKind.SAFETY_MANAGER, organization=use_unit, phone="13900001111",
-                          certificate_no="TS-AQ-510402-0001", certificate_valid_until=today + timedelta(days=400))
+    Person.objects.create(
+        name="张三",
+        kind=PersonKind.SAFETY_MANAGER,
+        organization=use_unit,
+        phone="13900001111",
+        certificate_no="TS-AQ-510402-0001",
+        certificate_valid_until=today + timedelta(days=400),
+    )
     return Elevator.objects.create(
-        registration_code=CODE, rescue_code=RESCUE_CODE, elevator_type="3110", district=districts["510402"],
-        address="东区炳草岗大街1号阳光花园3栋1单元", building_name="阳光花园", use_unit=use_unit,
-        maintenance_firm=firm, inspection_valid_until=today + timedelta(days=200),
-        last_maintenance_on=today - timedelta(days=3))
+        registration_code=CODE,
+        rescue_code=RESCUE_CODE,
+        elevator_type="3110",
+        district=districts["510402"],
+        address="东区炳草岗大街1号阳光花园3栋1单元",
+        building_name="阳光花园",
+        use_unit=use_unit,
+        maintenance_firm=firm,
+        inspection_valid_until=today + timedelta(days=200),
+        last_maintenance_on=today - timedelta(days=3),
+    )
 
 
 def _switch_language(page, code: str) -> None:
@@ -48,8 +63,7 @@ def _switch_language(page, code: str) -> None:
     button.click()
 
 
-def test_resident_looks_up_elevator_by_rescue_code_and_switches_language(live_server, page_factory,
-                                                                          sunshine_garden):
+def test_resident_looks_up_elevator_by_rescue_code_and_switches_language(live_server, page_factory, sunshine_garden):
     elevator = sunshine_garden
     page = page_factory(PHONE)
 
@@ -62,8 +76,15 @@ def test_resident_looks_up_elevator_by_rescue_code_and_switches_language(live_se
     page.wait_for_load_state()
 
     text = page.inner_text("body")
-    for shown in (elevator.address, elevator.use_unit.name, elevator.maintenance_firm.name, "96333",
-                  elevator.inspection_valid_until.isoformat(), CODE, RESCUE_CODE):
+    for shown in (
+        elevator.address,
+        elevator.use_unit.name,
+        elevator.maintenance_firm.name,
+        "96333",
+        elevator.inspection_valid_until.isoformat(),
+        CODE,
+        RESCUE_CODE,
+    ):
         assert shown in text, f"{shown!r} missing from the public page"
     assert "张三" not in text and "13900001111" not in text, "the public page shows personal data"
     assert "13900001111" not in page.content()

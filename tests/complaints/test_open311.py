@@ -19,9 +19,25 @@ from departments.models import RoutingRule
 pytestmark = pytest.mark.django_db
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
-REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
+REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
 POST_FIELDS = ["service_request_id", "service_notice", "account_id"]
 KEY = "k" * 40
 
@@ -69,9 +85,14 @@ def partner(db):
 
 def file_at(districts, *, category=Category.VANDALISM, days_ago=0, status=None, **extra) -> Complaint:
     """A complaint by address (no elevator, so never merged as a duplicate), filed `days_ago`."""
-    complaint = complaint_submit(elevator=None, address=extra.pop("address", "西区清香坪某小区2栋"),
-                                 district=districts["510403"], category=category,
-                                 description=extra.pop("description", "电梯按钮被砸坏。"), **extra)
+    complaint = complaint_submit(
+        elevator=None,
+        address=extra.pop("address", "西区清香坪某小区2栋"),
+        district=districts["510403"],
+        category=category,
+        description=extra.pop("description", "电梯按钮被砸坏。"),
+        **extra,
+    )
     changes = {"created_at": timezone.now() - timedelta(days=days_ago)}
     if status:
         changes["status"] = status
@@ -87,8 +108,10 @@ def ids(response) -> list[str]:
 
 # --- GET services ------------------------------------------------------------------------------------------------
 
-def test_services_json_lists_every_category_with_the_spec_fields_and_its_department(client, plan,
-                                                                                    django_assert_num_queries):
+
+def test_services_json_lists_every_category_with_the_spec_fields_and_its_department(
+    client, plan, django_assert_num_queries
+):
     with django_assert_num_queries(1):  # the routing table with its departments' names
         response = get(client, "open311_services")
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -114,6 +137,7 @@ def test_services_xml_has_the_spec_elements(client, plan):
 
 
 # --- GET requests: fields ----------------------------------------------------------------------------------------
+
 
 def test_request_json_has_exactly_the_spec_fields(client, elevator, plan):
     elevator.latitude, elevator.longitude = "26.582300", "101.718600"
@@ -164,15 +188,26 @@ def test_an_unknown_request_id_is_a_404_spec_error(client, plan, fmt):
 
 # --- GET requests: filters and status ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status, open311_status", [
-    (Status.SUBMITTED, "open"), (Status.ACCEPTED, "open"), (Status.IN_PROGRESS, "open"),
-    (Status.RESOLVED, "closed"), (Status.CLOSED, "closed"), (Status.REJECTED, "closed"), (Status.MERGED, "closed")])
+
+@pytest.mark.parametrize(
+    "status, open311_status",
+    [
+        (Status.SUBMITTED, "open"),
+        (Status.ACCEPTED, "open"),
+        (Status.IN_PROGRESS, "open"),
+        (Status.RESOLVED, "closed"),
+        (Status.CLOSED, "closed"),
+        (Status.REJECTED, "closed"),
+        (Status.MERGED, "closed"),
+    ],
+)
 def test_status_maps_onto_open_and_closed(client, districts, plan, status, open311_status):
     file_at(districts, status=status)
     [row] = parse(get(client, "open311_requests"))
     assert row["status"] == open311_status
     assert [r["status"] for r in parse(get(client, "open311_requests", params={"status": open311_status}))] == [
-        open311_status]
+        open311_status
+    ]
     other = "closed" if open311_status == "open" else "open"
     assert parse(get(client, "open311_requests", params={"status": other})) == []
 
@@ -204,8 +239,15 @@ def test_service_request_id_takes_several_ids_and_overrides_the_other_filters(cl
     a = file_at(districts, days_ago=200, status=Status.CLOSED)
     b = file_at(districts, category=Category.SELECTION)
     file_at(districts, category=Category.NO_SIGNAL)
-    response = get(client, "open311_requests", params={
-        "service_request_id": f"{a.tracking_no}, {b.tracking_no}", "status": "open", "service_code": "no_signal"})
+    response = get(
+        client,
+        "open311_requests",
+        params={
+            "service_request_id": f"{a.tracking_no}, {b.tracking_no}",
+            "status": "open",
+            "service_code": "no_signal",
+        },
+    )
     assert ids(response) == [b.tracking_no, a.tracking_no]
 
 
@@ -215,7 +257,9 @@ def test_service_code_filter_takes_one_or_several_codes(client, districts, plan)
     file_at(districts, category=Category.NO_SIGNAL)
     assert ids(get(client, "open311_requests", params={"service_code": "vandalism"})) == [vandalism.tracking_no]
     assert set(ids(get(client, "open311_requests", params={"service_code": "vandalism,selection"}))) == {
-        vandalism.tracking_no, selection.tracking_no}
+        vandalism.tracking_no,
+        selection.tracking_no,
+    }
 
 
 def test_start_and_end_date_select_by_requested_datetime(client, districts, plan):
@@ -225,20 +269,27 @@ def test_start_and_end_date_select_by_requested_datetime(client, districts, plan
     now = timezone.localtime()
     start, end = (now - timedelta(days=30)).isoformat(), (now - timedelta(days=10)).isoformat()
     assert ids(get(client, "open311_requests", params={"start_date": start, "end_date": end})) == [middle.tracking_no]
-    assert ids(get(client, "open311_requests", params={"start_date": start})) == [late.tracking_no,
-                                                                                  middle.tracking_no]
+    assert ids(get(client, "open311_requests", params={"start_date": start})) == [late.tracking_no, middle.tracking_no]
     # UTC ("Z") and a bare w3c date work too; a bare end date includes that whole day.
     start_utc = (now - timedelta(days=45)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     end_day = (now - timedelta(days=20)).date().isoformat()
     assert ids(get(client, "open311_requests", params={"start_date": start_utc, "end_date": end_day})) == [
-        middle.tracking_no, early.tracking_no]
-    assert ids(get(client, "open311_requests", params={"end_date": end})) == [middle.tracking_no,
-                                                                             early.tracking_no]
+        middle.tracking_no,
+        early.tracking_no,
+    ]
+    assert ids(get(client, "open311_requests", params={"end_date": end})) == [middle.tracking_no, early.tracking_no]
 
 
-@pytest.mark.parametrize("params", [
-    {"start_date": "yesterday"}, {"end_date": "2024-13-01"}, {"status": "pending"}, {"service_code": "potholes"},
-    {"start_date": "2024-01-01T00:00:00+08:00", "end_date": "2024-06-01T00:00:00+08:00"}])  # over 90 days
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start_date": "yesterday"},
+        {"end_date": "2024-13-01"},
+        {"status": "pending"},
+        {"service_code": "potholes"},
+        {"start_date": "2024-01-01T00:00:00+08:00", "end_date": "2024-06-01T00:00:00+08:00"},
+    ],
+)  # over 90 days
 def test_bad_filters_are_a_400_spec_error(client, plan, params):
     assert_spec_error(get(client, "open311_requests", params=params), 400)
 
@@ -253,10 +304,20 @@ def test_request_list_is_one_query(client, elevator, districts, plan, django_ass
 
 # --- POST requests -----------------------------------------------------------------------------------------------
 
+
 def post(client, fmt="json", **fields):
-    data = {"api_key": KEY, "service_code": Category.BREAKDOWN, "address_id": "31105104022012070003",
-            "description": "电梯经常停在两层之间。", "first_name": "小明", "last_name": "王", "phone": "13800001234",
-            "email": "wang@example.com", "lat": "26.58", "long": "101.71"}
+    data = {
+        "api_key": KEY,
+        "service_code": Category.BREAKDOWN,
+        "address_id": "31105104022012070003",
+        "description": "电梯经常停在两层之间。",
+        "first_name": "小明",
+        "last_name": "王",
+        "phone": "13800001234",
+        "email": "wang@example.com",
+        "lat": "26.58",
+        "long": "101.71",
+    }
     data.update(fields)
     return client.post(url("open311_requests", fmt), {k: v for k, v in data.items() if v is not None})
 
@@ -275,7 +336,10 @@ def test_partner_posts_a_request_stored_as_open311_and_routed(elevator, plan, pa
     # Plan §2(8): breakdowns → 市市场监管局; the district government is co-responsible (属地).
     assert complaint.department == plan["scjgj"] and plan["dq"] in complaint.co_departments.all()
     assert (complaint.contact_name, complaint.contact_phone, complaint.contact_email) == (
-        "王小明", "13800001234", "wang@example.com")
+        "王小明",
+        "13800001234",
+        "wang@example.com",
+    )
 
 
 def test_post_answers_in_xml_and_takes_the_rescue_code_as_address_id(client, elevator, plan, partner):
@@ -310,14 +374,18 @@ def test_post_without_a_known_service_code_is_a_400_spec_error(client, elevator,
     assert not Complaint.objects.exists()
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"address_id": "99999"}, "address_id"),  # no such elevator
-    ({"address_id": None}, "address_id"),  # no location at all
-    ({"phone": "12345"}, "phone"),  # the service's rule: an 11-digit mobile number
-    ({"email": "not-an-address"}, "email"),
-    ({"description": "长" * 2001}, "description"),  # the service's limit
-    ({"description": "  "}, "description"),
-    ({"lat": "200"}, "lat")])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"address_id": "99999"}, "address_id"),  # no such elevator
+        ({"address_id": None}, "address_id"),  # no location at all
+        ({"phone": "12345"}, "phone"),  # the service's rule: an 11-digit mobile number
+        ({"email": "not-an-address"}, "email"),
+        ({"description": "长" * 2001}, "description"),  # the service's limit
+        ({"description": "  "}, "description"),
+        ({"lat": "200"}, "lat"),
+    ],
+)
 def test_post_is_validated_like_the_web_form(client, elevator, plan, partner, fields, field):
     assert field in assert_spec_error(post(client, **fields), 400)
     assert not Complaint.objects.exists()
@@ -325,8 +393,13 @@ def test_post_is_validated_like_the_web_form(client, elevator, plan, partner, fi
 
 def test_posts_are_rate_limited_per_api_key(client, plan, partner, districts, settings):
     settings.OPEN311_RATE_PER_KEY = "2/m"
-    fields = {"address_id": None, "address_string": "西区某小区", "district": "510403", "service_code": "vandalism",
-              "phone": None}
+    fields = {
+        "address_id": None,
+        "address_string": "西区某小区",
+        "district": "510403",
+        "service_code": "vandalism",
+        "phone": None,
+    }
     assert [post(client, **fields).status_code for _ in range(2)] == [200, 200]
     assert_spec_error(post(client, **fields), 429)
     PartnerKey.objects.create(name="另一系统", key="another-key")
@@ -334,6 +407,7 @@ def test_posts_are_rate_limited_per_api_key(client, plan, partner, districts, se
 
 
 # --- Routing -----------------------------------------------------------------------------------------------------
+
 
 def test_agency_responsible_follows_the_routing_table(client, districts, plan, partner):
     before = file_at(districts)
@@ -351,10 +425,16 @@ def test_agency_responsible_follows_the_routing_table(client, districts, plan, p
 
 # --- Privacy -----------------------------------------------------------------------------------------------------
 
+
 def test_no_personal_data_in_any_response(client, elevator, plan, partner, districts):
     personal = ["王小明", "13800001234", "wang@example.com", "13911112222", "zhang@example.com", "0812-3334444"]
-    filed = file_at(districts, contact_name="张大伟", contact_phone="13911112222", contact_email="zhang@example.com",
-                    description="按钮坏了，请回电13911112222或0812-3334444，邮件zhang@example.com。")
+    filed = file_at(
+        districts,
+        contact_name="张大伟",
+        contact_phone="13911112222",
+        contact_email="zhang@example.com",
+        description="按钮坏了，请回电13911112222或0812-3334444，邮件zhang@example.com。",
+    )
     posted = post(client)
     assert posted.status_code == 200
     responses = [posted, post(client, "xml", service_code=Category.VANDALISM)]

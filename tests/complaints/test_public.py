@@ -26,10 +26,19 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def form_data(**overrides) -> dict:
     """A complaint as a resident fills it, started ten seconds ago (past the minimum fill time)."""
-    data = {"trapped_now": "no", "elevator_code": "12345", "district": "", "address": "",
-            "category": Category.BREAKDOWN, "description": "电梯经常停在两层之间。", "contact_name": "王小明",
-            "contact_phone": "13800001234", "contact_email": "wang@example.com", "website": "",
-            "started": started_token(time.time() - 10)}
+    data = {
+        "trapped_now": "no",
+        "elevator_code": "12345",
+        "district": "",
+        "address": "",
+        "category": Category.BREAKDOWN,
+        "description": "电梯经常停在两层之间。",
+        "contact_name": "王小明",
+        "contact_phone": "13800001234",
+        "contact_email": "wang@example.com",
+        "website": "",
+        "started": started_token(time.time() - 10),
+    }
     data.update(overrides)
     return data
 
@@ -48,8 +57,9 @@ def test_form_prefilled_from_the_elevator_code_shows_its_address_and_the_hotline
     assert 'href="tel:96333"' in body and 'href="tel:119"' in body
 
 
-def test_resident_files_a_complaint_gets_a_tracking_number_and_it_is_routed(client, elevator, plan, settings,
-                                                                           django_capture_on_commit_callbacks):
+def test_resident_files_a_complaint_gets_a_tracking_number_and_it_is_routed(
+    client, elevator, plan, settings, django_capture_on_commit_callbacks
+):
     settings.SMS_BACKEND = "notifications.sms.MemoryBackend"
     MemoryBackend.outbox.clear()
     photo = SimpleUploadedFile("car.jpg", JPEG, content_type="image/jpeg")
@@ -71,8 +81,13 @@ def test_resident_files_a_complaint_gets_a_tracking_number_and_it_is_routed(clie
 
 
 def test_address_and_district_stand_in_for_an_unknown_code(client, plan, districts):
-    response = post(client, elevator_code="", district=districts["510403"].pk, address="西区清香坪街道某小区2栋",
-                    category=Category.VANDALISM)
+    response = post(
+        client,
+        elevator_code="",
+        district=districts["510403"].pk,
+        address="西区清香坪街道某小区2栋",
+        category=Category.VANDALISM,
+    )
     complaint = Complaint.objects.get()
     assert response.status_code == 302
     assert complaint.elevator is None and complaint.district == districts["510403"]
@@ -174,8 +189,14 @@ def test_trapped_without_an_elevator_code_asks_for_the_rescue_code_and_keeps_the
 
 
 def _submitted(elevator, **extra):
-    fields = {"elevator": elevator, "category": Category.BREAKDOWN, "description": "电梯门关不上。",
-              "contact_name": "李秘密", "contact_phone": "13999998888", "contact_email": "secret@example.com"}
+    fields = {
+        "elevator": elevator,
+        "category": Category.BREAKDOWN,
+        "description": "电梯门关不上。",
+        "contact_name": "李秘密",
+        "contact_phone": "13999998888",
+        "contact_email": "secret@example.com",
+    }
     return complaint_submit(**{**fields, **extra})
 
 
@@ -218,21 +239,24 @@ def test_resident_closes_a_resolved_complaint_with_a_rating(client, elevator):
     # The tracking number alone is public (Open311 lists it): someone else cannot close it.
     stranger = client.post(reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "1"}, follow=True)
     assert "请输入投诉时留下的手机号后四位" in stranger.content.decode()
-    wrong = client.post(reverse("complaints:close", args=[complaint.tracking_no]),
-                        {"rating": "1", "phone_last4": "0000"}, follow=True)
+    wrong = client.post(
+        reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "1", "phone_last4": "0000"}, follow=True
+    )
     assert "请输入投诉时留下的手机号后四位" in wrong.content.decode()
     complaint.refresh_from_db()
     assert complaint.status == Status.RESOLVED
 
-    response = client.post(reverse("complaints:close", args=[complaint.tracking_no]),
-                           {"rating": "4", "phone_last4": "8888"}, follow=True)
+    response = client.post(
+        reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "4", "phone_last4": "8888"}, follow=True
+    )
     complaint.refresh_from_db()
     assert complaint.status == Status.CLOSED and complaint.rating == 4
     body = response.content.decode()
     assert "感谢您的评价，投诉已办结。" in body and "★★★★" in body and 'id="close-form"' not in body
 
-    again = client.post(reverse("complaints:close", args=[complaint.tracking_no]),
-                        {"rating": "1", "phone_last4": "8888"}, follow=True)
+    again = client.post(
+        reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "1", "phone_last4": "8888"}, follow=True
+    )
     assert "只有已答复的投诉可以评价办结。" in again.content.decode()
     complaint.refresh_from_db()
     assert complaint.rating == 4
@@ -296,8 +320,9 @@ def test_the_filing_browser_is_remembered_in_a_signed_cookie_not_a_session(clien
     # A browser that forges the cookie is a stranger: it is asked for the phone digits.
     forged = client.__class__()
     forged.cookies["filed_complaints"] = complaint.tracking_no
-    body = forged.post(reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "1"},
-                       follow=True).content.decode()
+    body = forged.post(
+        reverse("complaints:close", args=[complaint.tracking_no]), {"rating": "1"}, follow=True
+    ).content.decode()
     assert "只能在提交投诉的浏览器上评价办结" in body
     complaint.refresh_from_db()
     assert complaint.status == Status.RESOLVED
@@ -313,8 +338,11 @@ def test_the_filing_browser_remembers_its_last_twenty_complaints(client, elevato
     for n in range(22):
         response = post(client, contact_phone="", category=Category.choices[n % 5][0])
         numbers.append(response["Location"].split("/")[-2])
-    remembered = client.get(response["Location"]).wsgi_request.get_signed_cookie(
-        "filed_complaints", salt="complaints.filed").split("-")
+    remembered = (
+        client.get(response["Location"])
+        .wsgi_request.get_signed_cookie("filed_complaints", salt="complaints.filed")
+        .split("-")
+    )
     assert remembered == numbers[-20:]
 
 

@@ -54,10 +54,19 @@ def login(client, user):
 
 # Written out from DESIGN.md rather than read from departments.plan, so that the table is checked, not echoed.
 LEAD = {
-    Category.ENTRAPMENT: "scjgj", Category.BREAKDOWN: "scjgj", Category.MAINTENANCE_QUALITY: "scjgj",
-    Category.INSPECTION_OVERDUE: "scjgj", Category.USE_MANAGEMENT: "scjgj", Category.VANDALISM: "gaj",
-    Category.NO_SIGNAL: "txb", Category.SELECTION: "zrzyghj", Category.CIVIL_WORKS: "zjj", Category.RETROFIT: "zjj",
-    Category.MAINTENANCE_FUND: "zjj", Category.FIRE_ELEVATOR: "yjglj", Category.INSURANCE: "ybj",
+    Category.ENTRAPMENT: "scjgj",
+    Category.BREAKDOWN: "scjgj",
+    Category.MAINTENANCE_QUALITY: "scjgj",
+    Category.INSPECTION_OVERDUE: "scjgj",
+    Category.USE_MANAGEMENT: "scjgj",
+    Category.VANDALISM: "gaj",
+    Category.NO_SIGNAL: "txb",
+    Category.SELECTION: "zrzyghj",
+    Category.CIVIL_WORKS: "zjj",
+    Category.RETROFIT: "zjj",
+    Category.MAINTENANCE_FUND: "zjj",
+    Category.FIRE_ELEVATOR: "yjglj",
+    Category.INSURANCE: "ybj",
 }
 
 
@@ -67,7 +76,8 @@ def test_every_category_has_a_lead_department():
 
 @pytest.mark.parametrize("category, lead", sorted(LEAD.items()))
 def test_each_category_goes_to_its_lead_department_and_the_district_government_is_co_responsible(
-        plan, xiqu, category, lead):
+    plan, xiqu, category, lead
+):
     elevator = ElevatorFactory(district=xiqu, building_kind=BuildingKind.RESIDENTIAL)
     complaint = submit(elevator, category=category)
     assert complaint.department == plan[lead]
@@ -75,9 +85,16 @@ def test_each_category_goes_to_its_lead_department_and_the_district_government_i
     assert set(complaint.co_departments.all()) == {plan["xq"]}
 
 
-@pytest.mark.parametrize("kind, sector", [(BuildingKind.SCHOOL, "jytyj"), (BuildingKind.HOSPITAL, "wjw"),
-                                          (BuildingKind.TRANSPORT, "jtysj"), (BuildingKind.MALL, "swj"),
-                                          (BuildingKind.TOURIST, "wglj")])
+@pytest.mark.parametrize(
+    "kind, sector",
+    [
+        (BuildingKind.SCHOOL, "jytyj"),
+        (BuildingKind.HOSPITAL, "wjw"),
+        (BuildingKind.TRANSPORT, "jtysj"),
+        (BuildingKind.MALL, "swj"),
+        (BuildingKind.TOURIST, "wglj"),
+    ],
+)
 def test_crowded_places_also_notify_their_sector_department(plan, dongqu, kind, sector):
     complaint = submit(ElevatorFactory(district=dongqu, building_kind=kind), category=Category.VANDALISM)
     assert complaint.department == plan["gaj"]
@@ -127,16 +144,24 @@ def test_city_admin_edits_the_routing_table_and_a_district_regulator_only_reads_
 
 # ---------------------------------------------------------------- handling (DESIGN.md "Complaint handling")
 
+
 @pytest.fixture
 def parties(plan, dongqu, xiqu):
     """A 东区 lift with its use unit and firm, a complaint about it led by 住建局, and a 西区 one led by 公安局."""
     use_unit = OrganizationFactory(name="甲物业", kind=OrganizationKind.USE_UNIT, district=dongqu)
     firm = OrganizationFactory(name="甲维保", kind=OrganizationKind.MAINTENANCE, district=dongqu)
     elevator = ElevatorFactory(district=dongqu, use_unit=use_unit, maintenance_firm=firm)
-    complaint = submit(elevator, category=Category.MAINTENANCE_FUND, contact_name="王小明",
-                       contact_phone="13800001234", contact_email="wang@example.com", photos=[("car.jpg", JPEG)])
-    other = submit(ElevatorFactory(district=xiqu), category=Category.VANDALISM, contact_name="李四",
-                   contact_phone="13900005678")
+    complaint = submit(
+        elevator,
+        category=Category.MAINTENANCE_FUND,
+        contact_name="王小明",
+        contact_phone="13800001234",
+        contact_email="wang@example.com",
+        photos=[("car.jpg", JPEG)],
+    )
+    other = submit(
+        ElevatorFactory(district=xiqu), category=Category.VANDALISM, contact_name="李四", contact_phone="13900005678"
+    )
     users = {
         "anonymous": None,
         "city": user_with_role(Role.CITY_REGULATOR),
@@ -224,8 +249,11 @@ def test_detail_offers_the_forms_each_party_may_use(client, parties):
 def test_use_unit_firm_and_co_department_respond_and_others_cannot(client, parties):
     complaint, users = parties["complaint"], parties["users"]
     respond = reverse("complaints:staff_respond", args=[complaint.pk])
-    body = login(client, users["use_unit"]).post(respond, {"text": "已安排维修。", "public": "on"},
-                                                 follow=True).content.decode()
+    body = (
+        login(client, users["use_unit"])
+        .post(respond, {"text": "已安排维修。", "public": "on"}, follow=True)
+        .content.decode()
+    )
     assert "回复已保存，并在查询页面公开。" in body
     login(client, users["dq_gov"]).post(respond, {"text": "社区已跟进。"})
     body = login(client, users["firm"]).post(respond, {"text": ""}, follow=True).content.decode()
@@ -258,6 +286,7 @@ def test_api_actions_go_through_the_services_with_the_same_messages(client, part
 
 
 # ---------------------------------------------------------------- escalation
+
 
 @pytest.fixture
 def overdue(parties):
@@ -325,7 +354,8 @@ def test_matrix_queue_page(client, parties, who):
 @pytest.mark.parametrize("who", ROLES)
 def test_matrix_detail_page(client, parties, who):
     response = login(client, parties["users"][who]).get(
-        reverse("complaints:staff_detail", args=[parties["complaint"].pk]))
+        reverse("complaints:staff_detail", args=[parties["complaint"].pk])
+    )
     assert response.status_code == expected_page(who, 200 if SEES.get(who) else 404)
 
 
@@ -380,7 +410,10 @@ def test_personal_data_is_masked_in_lists_for_everyone_and_shown_in_detail_only_
     assert "王小明" not in queue and "13800001234" not in queue
     listed = next(r for r in client.get(API).json()["results"] if r["id"] == complaint.pk)
     assert (listed["contact_name"], listed["contact_phone"], listed["contact_email"]) == (
-        "王**", "138****1234", "w***@example.com")
+        "王**",
+        "138****1234",
+        "w***@example.com",
+    )
     detail = client.get(reverse("complaints:staff_detail", args=[complaint.pk])).content.decode()
     retrieved = client.get(f"{API}{complaint.pk}/").json()
     handler = who in HANDLES
@@ -409,6 +442,7 @@ def test_admin_lists_complaints_in_scope_read_only_and_partner_keys_only_for_sup
 
 
 # ---------------------------------------------------------------- filters, paging, query counts
+
 
 def test_department_queue_defaults_to_open_complaints_and_filters_work(client, parties):
     complaint, zjj = parties["complaint"], parties["users"]["zjj"]
@@ -452,7 +486,8 @@ def test_queue_pages_by_50_and_exports_xlsx(client, parties):
     assert "第 2 / 2 页" in client.get(QUEUE, {"page": 2}).content.decode()
     response = client.get(QUEUE, {"export": "xlsx"})
     assert response.status_code == 200 and response["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
 
 
 def _more_complaints(district, n):
@@ -486,6 +521,7 @@ def test_api_list_query_count_does_not_grow_with_rows(client, parties, django_as
 
 # ---------------------------------------------------------------- demo data
 
+
 def test_demo_complaints_cover_every_state_and_seeding_twice_adds_nothing(plan, districts):
     city = user_with_role(Role.CITY_REGULATOR, username="city")
     user_with_role(Role.DEPARTMENT, organization=plan["zjj"].organization, username="jianshe")
@@ -503,7 +539,10 @@ def test_demo_complaints_cover_every_state_and_seeding_twice_adds_nothing(plan, 
     assert Complaint.objects.filter(trapped_now=True).exists()
     assert Complaint.objects.filter(status=Status.CLOSED, rating__isnull=False).exists()
     assert set(Complaint.objects.filter(department=plan["zjj"]).values_list("category", flat=True)) == {
-        Category.RETROFIT, Category.MAINTENANCE_FUND, Category.CIVIL_WORKS}
+        Category.RETROFIT,
+        Category.MAINTENANCE_FUND,
+        Category.CIVIL_WORKS,
+    }
     plan["scjgj"].refresh_from_db()
     assert plan["scjgj"].supervisor == city
     assert seed_complaints(today=timezone.localdate(), rng=random.Random(2019)) == 0

@@ -42,25 +42,41 @@ def month():
 
 def _complaint(elevator, *, created: datetime, resolved: datetime | None = None):
     complaint = Complaint.objects.create(
-        tracking_no=f"TS{next(_seq):018d}", elevator=elevator, district=elevator.district, address=elevator.address,
-        category="breakdown", description="d", contact_name="李投诉人", contact_phone="13812345678",
-        contact_email="resident@example.com", department=Department.objects.first(),
-        accept_deadline=created, resolve_deadline=created, status="resolved" if resolved else "submitted")
+        tracking_no=f"TS{next(_seq):018d}",
+        elevator=elevator,
+        district=elevator.district,
+        address=elevator.address,
+        category="breakdown",
+        description="d",
+        contact_name="李投诉人",
+        contact_phone="13812345678",
+        contact_email="resident@example.com",
+        department=Department.objects.first(),
+        accept_deadline=created,
+        resolve_deadline=created,
+        status="resolved" if resolved else "submitted",
+    )
     Complaint.objects.filter(pk=complaint.pk).update(created_at=created, resolved_at=resolved)
 
 
 def _fault(elevator, *, reported: datetime, kind="entrapment", arrive_after=None, release_after=None):
     Fault.objects.create(
-        elevator=elevator, source="hotline", kind=kind, reported_at=reported,
+        elevator=elevator,
+        source="hotline",
+        kind=kind,
+        reported_at=reported,
         arrived_at=reported + timedelta(minutes=arrive_after) if arrive_after is not None else None,
-        released_at=reported + timedelta(minutes=release_after) if release_after is not None else None)
+        released_at=reported + timedelta(minutes=release_after) if release_after is not None else None,
+    )
 
 
 @pytest.fixture
 def city(plan, districts, month):
     """东区 (30-minute limit) and 米易县 (60 minutes) with hand-countable figures for the month."""
     first, last = month["first"], month["last"]
-    firm = OrganizationFactory(name="某某电梯维保有限公司", kind=OrganizationKind.MAINTENANCE, district=districts["510402"])
+    firm = OrganizationFactory(
+        name="某某电梯维保有限公司", kind=OrganizationKind.MAINTENANCE, district=districts["510402"]
+    )
     agency = OrganizationFactory(kind=OrganizationKind.INSPECTION)
     PersonFactory(name="赵维保", organization=firm, kind=PersonKind.MAINTENANCE_WORKER, phone="13900000001")
     dong, miyi = districts["510402"], districts["510421"]
@@ -69,37 +85,57 @@ def city(plan, districts, month):
     e_ok = ElevatorFactory(district=dong, **ok)
     ElevatorFactory(district=dong, **ok)
     # Overdue for inspection at the month's end by the registry date; overdue for maintenance (20 days).
-    ElevatorFactory(district=dong, maintenance_firm=firm, inspection_valid_until=last - timedelta(days=10),
-                    last_maintenance_on=last - timedelta(days=20))
+    ElevatorFactory(
+        district=dong,
+        maintenance_firm=firm,
+        inspection_valid_until=last - timedelta(days=10),
+        last_maintenance_on=last - timedelta(days=20),
+    )
     # Overdue at the month's end too, although an inspection after the month has since renewed it.
     renewed = ElevatorFactory(district=dong, **ok)
-    Inspection.objects.create(elevator=renewed, kind="periodic", agency=agency, inspected_on=first - timedelta(days=400),
-                              result="passed", valid_until=first - timedelta(days=35), report_no="R-old",
-                              recorded_by=_user())
-    Inspection.objects.create(elevator=renewed, kind="periodic", agency=agency, inspected_on=last + timedelta(days=1),
-                              result="passed", valid_until=far, report_no="R-new", recorded_by=_user())
+    Inspection.objects.create(
+        elevator=renewed,
+        kind="periodic",
+        agency=agency,
+        inspected_on=first - timedelta(days=400),
+        result="passed",
+        valid_until=first - timedelta(days=35),
+        report_no="R-old",
+        recorded_by=_user(),
+    )
+    Inspection.objects.create(
+        elevator=renewed,
+        kind="periodic",
+        agency=agency,
+        inspected_on=last + timedelta(days=1),
+        result="passed",
+        valid_until=far,
+        report_no="R-new",
+        recorded_by=_user(),
+    )
     ElevatorFactory(district=dong, status="scrapped", **ok)
     e_miyi = ElevatorFactory(district=miyi, registration_code="31105104212012070001", **ok)
     Elevator.objects.update(created_at=_at(first - timedelta(days=500)))
     ElevatorFactory(district=dong, commission_date=last + timedelta(days=1), **ok)  # commissioned after: not counted
 
     day = first + timedelta(days=5)
-    _fault(e_ok, reported=_at(day), arrive_after=20, release_after=40)       # in time
-    _fault(e_ok, reported=_at(day, 12), arrive_after=45, release_after=60)   # late in 东区
+    _fault(e_ok, reported=_at(day), arrive_after=20, release_after=40)  # in time
+    _fault(e_ok, reported=_at(day, 12), arrive_after=45, release_after=60)  # late in 东区
     _fault(e_ok, reported=_at(day, 14), arrive_after=25, release_after=180)  # accident (3 hours)
     _fault(e_ok, reported=_at(day, 16), kind="door")
-    _fault(e_ok, reported=_at(first - timedelta(days=2)), arrive_after=90)   # the month before
-    _fault(e_miyi, reported=_at(day), arrive_after=45, release_after=50)     # in time in 米易县 (60 minutes)
+    _fault(e_ok, reported=_at(first - timedelta(days=2)), arrive_after=90)  # the month before
+    _fault(e_miyi, reported=_at(day), arrive_after=45, release_after=50)  # in time in 米易县 (60 minutes)
 
     _complaint(e_ok, created=_at(day))
     _complaint(e_ok, created=_at(day, 15))
     _complaint(e_ok, created=_at(first - timedelta(days=3)), resolved=_at(day))
-    _complaint(e_miyi, created=_at(last + timedelta(days=1)))                # the month after
+    _complaint(e_miyi, created=_at(last + timedelta(days=1)))  # the month after
     return {"dong": dong, "miyi": miyi}
 
 
 def _user():
     from ..factories import UserFactory
+
     return UserFactory()
 
 
@@ -110,20 +146,45 @@ def _row(data, code):
 def test_figures_match_counts_by_hand(city, month):
     data = bulletin_for_month(year=month["year"], month=month["month"])
     dong = _row(data, "510402")
-    assert {k: dong[k] for k in ("elevators_registered", "elevators_in_use", "inspection_overdue",
-                                 "maintenance_overdue", "faults", "entrapments", "arrived_within_limit", "accidents",
-                                 "complaints_received", "complaints_resolved")} == {
-        "elevators_registered": 4, "elevators_in_use": 4, "inspection_overdue": 2, "maintenance_overdue": 1,
-        "faults": 4, "entrapments": 3, "arrived_within_limit": 2, "accidents": 1,
-        "complaints_received": 2, "complaints_resolved": 1}
+    assert {
+        k: dong[k]
+        for k in (
+            "elevators_registered",
+            "elevators_in_use",
+            "inspection_overdue",
+            "maintenance_overdue",
+            "faults",
+            "entrapments",
+            "arrived_within_limit",
+            "accidents",
+            "complaints_received",
+            "complaints_resolved",
+        )
+    } == {
+        "elevators_registered": 4,
+        "elevators_in_use": 4,
+        "inspection_overdue": 2,
+        "maintenance_overdue": 1,
+        "faults": 4,
+        "entrapments": 3,
+        "arrived_within_limit": 2,
+        "accidents": 1,
+        "complaints_received": 2,
+        "complaints_resolved": 1,
+    }
     assert dong["inspection_overdue_rate"] == 0.5
     assert dong["maintenance_overdue_rate"] == 0.25
     assert dong["arrival_rate"] == pytest.approx(0.6667)
     assert dong["arrival_limit_minutes"] == 30
 
     miyi = _row(data, "510421")
-    assert (miyi["elevators_in_use"], miyi["entrapments"], miyi["arrived_within_limit"], miyi["arrival_rate"],
-            miyi["complaints_received"]) == (1, 1, 1, 1.0, 0)
+    assert (
+        miyi["elevators_in_use"],
+        miyi["entrapments"],
+        miyi["arrived_within_limit"],
+        miyi["arrival_rate"],
+        miyi["complaints_received"],
+    ) == (1, 1, 1, 1.0, 0)
     assert miyi["arrival_limit_minutes"] == 60
 
     assert data["city"]["elevators_in_use"] == 5
@@ -131,8 +192,13 @@ def test_figures_match_counts_by_hand(city, month):
     assert data["city"]["arrived_within_limit"] == 3
     assert data["city"]["accidents"] == 1
     assert data["city"]["arrival_rate"] == 0.75
-    assert data["period"] == {"year": month["year"], "month": month["month"], "label": month["label"],
-                              "start": month["first"].isoformat(), "end": month["last"].isoformat()}
+    assert data["period"] == {
+        "year": month["year"],
+        "month": month["month"],
+        "label": month["label"],
+        "start": month["first"].isoformat(),
+        "end": month["last"].isoformat(),
+    }
 
 
 def test_warnings_name_the_district_with_overdue_inspections_or_an_accident(city, month):
@@ -175,7 +241,14 @@ def test_no_personal_or_company_data(client, city, month):
     html = client.get(URL, {"month": month["label"]}).content.decode()
     body = client.get(JSON_URL, {"month": month["label"]}).content.decode("utf-8")
     for text in (html, body):
-        for secret in ("李投诉人", "13812345678", "resident@example.com", "赵维保", "13900000001", "某某电梯维保有限公司"):
+        for secret in (
+            "李投诉人",
+            "13812345678",
+            "resident@example.com",
+            "赵维保",
+            "13900000001",
+            "某某电梯维保有限公司",
+        ):
             assert secret not in text
 
 

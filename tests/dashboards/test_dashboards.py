@@ -34,9 +34,14 @@ def at(day, hour=10) -> datetime:
 def fault(elevator, *, days_ago: int, kind=FaultKind.DOOR, arrive_after: int | None = None) -> Fault:
     reported = at(timezone.localdate() - timedelta(days=days_ago))
     return Fault.objects.create(
-        elevator=elevator, firm=elevator.maintenance_firm, source=FaultSource.HOTLINE, kind=kind,
-        cause=FaultCause.DOOR_SYSTEM, reported_at=reported,
-        arrived_at=reported + timedelta(minutes=arrive_after) if arrive_after is not None else None)
+        elevator=elevator,
+        firm=elevator.maintenance_firm,
+        source=FaultSource.HOTLINE,
+        kind=kind,
+        cause=FaultCause.DOOR_SYSTEM,
+        reported_at=reported,
+        arrived_at=reported + timedelta(minutes=arrive_after) if arrive_after is not None else None,
+    )
 
 
 def populate(districts, *, copies: int = 1) -> None:
@@ -51,12 +56,16 @@ def populate(districts, *, copies: int = 1) -> None:
                 ElevatorFactory(district=d, inspection_valid_until=today + timedelta(days=31)),  # valid
                 ElevatorFactory(district=d, inspection_failed=True),
                 ElevatorFactory(district=d, inspection_valid_until=None),
-                ElevatorFactory(district=d, elevator_type=ElevatorType.ESCALATOR,
-                                last_maintenance_on=today - timedelta(days=40)),  # maintenance overdue
+                ElevatorFactory(
+                    district=d, elevator_type=ElevatorType.ESCALATOR, last_maintenance_on=today - timedelta(days=40)
+                ),  # maintenance overdue
                 ElevatorFactory(district=d, last_maintenance_on=today - timedelta(days=3)),
-                ElevatorFactory(district=d, status=ElevatorStatus.SUSPENDED,  # not in use: not overdue
-                                inspection_valid_until=today - timedelta(days=90),
-                                last_maintenance_on=today - timedelta(days=90)),
+                ElevatorFactory(
+                    district=d,
+                    status=ElevatorStatus.SUSPENDED,  # not in use: not overdue
+                    inspection_valid_until=today - timedelta(days=90),
+                    last_maintenance_on=today - timedelta(days=90),
+                ),
                 ElevatorFactory(district=d, commission_date=today.replace(year=today.year - 16)),
                 ElevatorFactory(district=d, commission_date=today.replace(year=today.year - 5)),  # band 5–10
                 ElevatorFactory(district=d, commission_date=today - timedelta(days=100)),
@@ -92,16 +101,23 @@ def city(client):
 
 # ---------------------------------------------------------------- numbers equal the lists behind them
 
+
 def test_city_numbers_equal_the_registry_lists_they_link_to(city, data):
     n = city.get(BOARD).context["n"]
     e = n["elevators"]
     assert e["total"] == 24 and e["maintenance_overdue"] == 2
-    checks = [(e["total"], e["url"]), (e["in_use"], e["in_use_url"]),
-              (e["maintenance_overdue"], e["maintenance_overdue_url"])]
+    checks = [
+        (e["total"], e["url"]),
+        (e["in_use"], e["in_use_url"]),
+        (e["maintenance_overdue"], e["maintenance_overdue_url"]),
+    ]
     checks += [(s["count"], s["url"]) for s in e["inspection"] + e["by_type"] + e["by_status"] + e["by_age"]]
     for row in e["by_district"]:
-        checks += [(row["total"], row["url"]), (row["in_use"], row["in_use_url"]),
-                   (row["maintenance_overdue"], row["maintenance_overdue_url"])]
+        checks += [
+            (row["total"], row["url"]),
+            (row["in_use"], row["in_use_url"]),
+            (row["maintenance_overdue"], row["maintenance_overdue_url"]),
+        ]
         checks += [(row[key], url) for key, url in row["urls"].items()]
     for number, url in checks:
         assert number == count_behind(city, url), url
@@ -117,10 +133,15 @@ def test_fault_and_complaint_numbers_equal_the_lists_they_link_to(city, data):
     assert (f["total"]["faults"], f["total"]["entrapments"], f["total"]["within"]) == (6, 4, 2)
     assert f["total"]["within_rate"] == 0.5
     checks = [(f["total"]["faults"], f["total"]["url"]), (f["total"]["entrapments"], f["total"]["entrapments_url"])]
-    checks += [(m["faults"], m["url"]) for m in f["months"]] + [(m["entrapments"], m["entrapments_url"])
-                                                                 for m in f["months"]]
-    assert c["total"] == {"total": 4, "open": 4, "overdue": 2, **{k: c["total"][k] for k in c["total"]
-                                                                    if k.endswith("url")}}
+    checks += [(m["faults"], m["url"]) for m in f["months"]] + [
+        (m["entrapments"], m["entrapments_url"]) for m in f["months"]
+    ]
+    assert c["total"] == {
+        "total": 4,
+        "open": 4,
+        "overdue": 2,
+        **{k: c["total"][k] for k in c["total"] if k.endswith("url")},
+    }
     for row in c["by_category"] + c["by_department"] + [c["total"]]:
         checks += [(row["total"], row["url"]), (row["open"], row["open_url"]), (row["overdue"], row["overdue_url"])]
     for number, url in checks:
@@ -144,6 +165,7 @@ def test_city_regulator_chooses_a_district(city, data):
 
 
 # ---------------------------------------------------------------- who sees what
+
 
 def test_district_regulator_sees_only_its_district(client, data):
     client.force_login(user_with_role(Role.DISTRICT_REGULATOR))  # 东区 510402
@@ -179,6 +201,7 @@ def test_unknown_district_is_404(city, districts):
 
 # ---------------------------------------------------------------- the date range
 
+
 def test_date_range_defaults_to_the_last_12_months_and_filters_faults(city, data):
     today = timezone.localdate()
     response = city.get(BOARD)
@@ -208,6 +231,7 @@ def test_page_renders_charts_data_and_links(city, data):
 
 # ---------------------------------------------------------------- queries
 
+
 def test_query_count_does_not_grow_with_rows(city, plan, districts, django_assert_num_queries):
     populate(districts)
     # 1 session, 2 user, 3 districts in scope (the chooser and the per-district rows), 4 elevators grouped by
@@ -226,8 +250,9 @@ def test_query_count_does_not_grow_with_rows(city, plan, districts, django_asser
 
 # ---------------------------------------------------------------- the cache (PostgreSQL)
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="the data version is raised by PostgreSQL triggers")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the data version is raised by PostgreSQL triggers"
+)
 
 
 def data_version() -> int:
@@ -255,8 +280,9 @@ def test_every_kind_of_write_raises_the_data_version(districts):
 
 
 @postgres_only
-def test_cached_figures_are_served_until_the_data_changes_even_by_a_bare_update(city, plan, districts,
-                                                                                django_assert_num_queries):
+def test_cached_figures_are_served_until_the_data_changes_even_by_a_bare_update(
+    city, plan, districts, django_assert_num_queries
+):
     populate(districts)
     first = city.get(BOARD).context["n"]["elevators"]
     # Same data: the elevator and fault figures come from the cache (two queries fewer).
@@ -268,12 +294,17 @@ def test_cached_figures_are_served_until_the_data_changes_even_by_a_bare_update(
 
     overdue = timezone.localdate() - timedelta(days=60)
     changed = Elevator.objects.filter(status=ElevatorStatus.IN_USE, last_maintenance_on__isnull=True).update(
-        last_maintenance_on=overdue)
+        last_maintenance_on=overdue
+    )
     assert changed
     after = city.get(BOARD).context["n"]["elevators"]
     assert after["maintenance_overdue"] == first["maintenance_overdue"] + changed
-    assert after["maintenance_overdue"] == Elevator.objects.filter(
-        status=ElevatorStatus.IN_USE, last_maintenance_on__lt=timezone.localdate() - timedelta(days=15)).count()
+    assert (
+        after["maintenance_overdue"]
+        == Elevator.objects.filter(
+            status=ElevatorStatus.IN_USE, last_maintenance_on__lt=timezone.localdate() - timedelta(days=15)
+        ).count()
+    )
     # A new fault changes the fault figures at once, too.
     total = city.get(BOARD).context["n"]["faults"]["total"]["faults"]
     fault(Elevator.objects.first(), days_ago=2)

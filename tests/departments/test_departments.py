@@ -37,6 +37,7 @@ def task(plan):
 
 # ---------------------------------------------------------------- public page
 
+
 def test_public_page_shows_every_category_with_its_department_and_clause(client, plan):
     response = client.get(reverse("departments:who_handles_what"))
     assert response.status_code == 200
@@ -52,8 +53,13 @@ def test_public_page_shows_every_category_with_its_department_and_clause(client,
 def test_public_page_states_district_and_sector_co_responsibility(client, plan):
     html = client.get(reverse("departments:who_handles_what")).content.decode()
     assert "属地责任" in html
-    for name in ("攀枝花市教育和体育局", "攀枝花市卫生健康委员会", "攀枝花市交通运输局", "攀枝花市商务局",
-                 "攀枝花市文化广播电视和旅游局"):
+    for name in (
+        "攀枝花市教育和体育局",
+        "攀枝花市卫生健康委员会",
+        "攀枝花市交通运输局",
+        "攀枝花市商务局",
+        "攀枝花市文化广播电视和旅游局",
+    ):
         assert name in html
 
 
@@ -65,8 +71,9 @@ def test_public_page_lists_every_department_with_its_duties(client, plan):
 
 
 def test_public_page_shows_no_personal_data(client, plan):
-    supervisor = user_with_role(Role.DEPARTMENT, first_name="晓明", last_name="王", phone="13912345678",
-                                username="wang.supervisor")
+    supervisor = user_with_role(
+        Role.DEPARTMENT, first_name="晓明", last_name="王", phone="13912345678", username="wang.supervisor"
+    )
     Department.objects.filter(code="scjgj").update(supervisor=supervisor)
     html = client.get(reverse("departments:who_handles_what"), {"category": Category.BREAKDOWN}).content.decode()
     for private in ("晓明", "13912345678", "wang.supervisor"):
@@ -96,10 +103,18 @@ def test_public_page_query_count(client, plan, django_assert_num_queries):
 
 # ---------------------------------------------------------------- plan tasks: access matrix
 
-@pytest.mark.parametrize("who, status", [
-    ("city", 200), ("district", 200), ("department", 200),
-    ("use_unit", 403), ("maintenance", 403), ("inspection", 403),
-])
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("city", 200),
+        ("district", 200),
+        ("department", 200),
+        ("use_unit", 403),
+        ("maintenance", 403),
+        ("inspection", 403),
+    ],
+)
 def test_tasks_pages_are_for_regulators_and_departments(client, users, task, who, status):
     client.force_login(users[who])
     assert client.get(reverse("departments:tasks")).status_code == status
@@ -114,14 +129,17 @@ def test_tasks_pages_send_anonymous_visitors_to_login(client, task):
     assert response.status_code == 302 and not TaskProgress.objects.exists()
 
 
-@pytest.mark.parametrize("who, allowed, district_code", [
-    ("city", True, None),            # city regulators write city-level notes
-    ("district", True, "510402"),    # district forced to 东区, the regulator's own
-    ("department", True, None),      # city departments write city-level notes
-    ("use_unit", False, None),
-    ("maintenance", False, None),
-    ("inspection", False, None),
-])
+@pytest.mark.parametrize(
+    "who, allowed, district_code",
+    [
+        ("city", True, None),  # city regulators write city-level notes
+        ("district", True, "510402"),  # district forced to 东区, the regulator's own
+        ("department", True, None),  # city departments write city-level notes
+        ("use_unit", False, None),
+        ("maintenance", False, None),
+        ("inspection", False, None),
+    ],
+)
 def test_adding_progress_through_the_page(client, users, task, who, allowed, district_code):
     client.force_login(users[who])
     response = client.post(reverse("departments:task_detail", args=[task.number]), {"note": "完成维保企业信息公开"})
@@ -134,12 +152,21 @@ def test_adding_progress_through_the_page(client, users, task, who, allowed, dis
     assert (note.district.code if note.district else None) == district_code
 
 
-@pytest.mark.parametrize("who, target, allowed", [
-    ("city", None, True), ("city", "510403", True),
-    ("district", None, True), ("district", "510402", True), ("district", "510403", False),
-    ("department", None, True), ("department", "510402", False),
-    ("use_unit", None, False), ("maintenance", None, False), ("inspection", None, False),
-])
+@pytest.mark.parametrize(
+    "who, target, allowed",
+    [
+        ("city", None, True),
+        ("city", "510403", True),
+        ("district", None, True),
+        ("district", "510402", True),
+        ("district", "510403", False),
+        ("department", None, True),
+        ("department", "510402", False),
+        ("use_unit", None, False),
+        ("maintenance", None, False),
+        ("inspection", None, False),
+    ],
+)
 def test_task_progress_add_enforces_who_reports_for_which_district(users, districts, task, who, target, allowed):
     district = districts[target] if target else None
     if allowed:
@@ -176,6 +203,7 @@ def test_blank_note_is_refused(client, users, task):
 
 # ---------------------------------------------------------------- plan tasks: content and queries
 
+
 def test_tasks_page_lists_14_tasks_with_latest_note_per_district(client, users, task):
     for note in ("旧的全市进展", "新的全市进展"):
         task_progress_add(user=users["city"], task=task, note=note)
@@ -210,6 +238,7 @@ def test_tasks_page_query_count_does_not_grow_with_notes(client, users, plan, dj
 
 
 # ---------------------------------------------------------------- API
+
 
 def test_api_lists_departments_publicly(client, plan, django_assert_num_queries):
     # count, page of departments joined to district, routing rules, sector rules

@@ -17,7 +17,11 @@ def parties(districts):
     elevator = ElevatorFactory(district=dongqu, use_unit=use_unit, maintenance_firm=firm)
     regulator_org = OrganizationFactory(name="东区市场监督管理局", kind=OrganizationKind.REGULATOR, district=dongqu)
     return {
-        "elevator": elevator, "use_unit": use_unit, "firm": firm, "agency": agency, "other_agency": other_agency,
+        "elevator": elevator,
+        "use_unit": use_unit,
+        "firm": firm,
+        "agency": agency,
+        "other_agency": other_agency,
         "inspector": inspector(agency, name="李检验"),
         "use_unit_user": user_with_role(Role.USE_UNIT, organization=use_unit, email="wuye@example.cn"),
         "firm_user": user_with_role(Role.MAINTENANCE, organization=firm, email="weibao@example.cn"),

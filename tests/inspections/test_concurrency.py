@@ -22,7 +22,8 @@ from ..processes import ROOT, manage, process_env
 def due(parties):
     today = timezone.localdate()
     elevators = [parties["elevator"]] + ElevatorFactory.create_batch(
-        30, use_unit=parties["use_unit"], maintenance_firm=parties["firm"])
+        30, use_unit=parties["use_unit"], maintenance_firm=parties["firm"]
+    )
     for i, elevator in enumerate(elevators):
         elevator.inspection_valid_until = today + timedelta(days=20 if i % 2 else -2)
         elevator.save()
@@ -53,9 +54,29 @@ def test_a_real_celery_worker_runs_the_reminder_task_from_redis(parties, due):
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "elevator_portal", "worker", "--pool", "solo", "--queues", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
-        cwd=ROOT, env=process_env(REDIS_URL=redis_url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "elevator_portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=process_env(REDIS_URL=redis_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         client = Celery(broker=redis_url)
         client.send_task("inspections.tasks.send_reminders_task", queue=queue)

@@ -27,15 +27,18 @@ def set_validity(elevator, days):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("days, expected", [
-    (31, set()),
-    (30, {ReminderKind.INSPECTION_30}),
-    (29, {ReminderKind.INSPECTION_30}),
-    (16, {ReminderKind.INSPECTION_30}),
-    (15, {ReminderKind.INSPECTION_30, ReminderKind.INSPECTION_15}),
-    (0, {ReminderKind.INSPECTION_30, ReminderKind.INSPECTION_15}),  # the last valid day
-    (-1, {ReminderKind.INSPECTION_EXPIRED}),  # the day after: expired
-])
+@pytest.mark.parametrize(
+    "days, expected",
+    [
+        (31, set()),
+        (30, {ReminderKind.INSPECTION_30}),
+        (29, {ReminderKind.INSPECTION_30}),
+        (16, {ReminderKind.INSPECTION_30}),
+        (15, {ReminderKind.INSPECTION_30, ReminderKind.INSPECTION_15}),
+        (0, {ReminderKind.INSPECTION_30, ReminderKind.INSPECTION_15}),  # the last valid day
+        (-1, {ReminderKind.INSPECTION_EXPIRED}),  # the day after: expired
+    ],
+)
 def test_reminder_stages_at_their_edges(parties, days, expected):
     set_validity(parties["elevator"], days)
     reminders_run(today=TODAY)
@@ -46,9 +49,16 @@ def test_reminder_stages_at_their_edges(parties, days, expected):
 def test_no_reminder_when_an_application_is_already_filed(parties):
     elevator = parties["elevator"]
     set_validity(elevator, 10)
-    InspectionApplication.objects.create(elevator=elevator, kind="periodic", agency=parties["agency"],
-                                         wished_from=TODAY, wished_to=TODAY, site_contact="x", site_phone="1",
-                                         submitted_by=parties["use_unit_user"])
+    InspectionApplication.objects.create(
+        elevator=elevator,
+        kind="periodic",
+        agency=parties["agency"],
+        wished_from=TODAY,
+        wished_to=TODAY,
+        site_contact="x",
+        site_phone="1",
+        submitted_by=parties["use_unit_user"],
+    )
     reminders_run(today=TODAY)
     assert kinds_for(elevator) == set()
 
@@ -57,9 +67,17 @@ def test_no_reminder_when_an_application_is_already_filed(parties):
 def test_a_rejected_application_does_not_stop_the_reminder(parties):
     elevator = parties["elevator"]
     set_validity(elevator, 10)
-    InspectionApplication.objects.create(elevator=elevator, kind="periodic", agency=parties["agency"],
-                                         wished_from=TODAY, wished_to=TODAY, site_contact="x", site_phone="1",
-                                         submitted_by=parties["use_unit_user"], status="rejected")
+    InspectionApplication.objects.create(
+        elevator=elevator,
+        kind="periodic",
+        agency=parties["agency"],
+        wished_from=TODAY,
+        wished_to=TODAY,
+        site_contact="x",
+        site_phone="1",
+        submitted_by=parties["use_unit_user"],
+        status="rejected",
+    )
     reminders_run(today=TODAY)
     assert ReminderKind.INSPECTION_30 in kinds_for(elevator)
 
@@ -69,7 +87,8 @@ def test_who_hears_at_each_stage(parties):
     set_validity(parties["elevator"], 30)
     reminders_run(today=TODAY)
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
-        parties["use_unit_user"].username}
+        parties["use_unit_user"].username
+    }
 
     reminders_run(today=TODAY + timedelta(days=15))  # 15 days left, still no application: the firm too
     assert Notification.objects.filter(recipient=parties["firm_user"]).count() == 1
@@ -104,8 +123,11 @@ def test_a_new_validity_starts_a_new_cycle(parties):
 @pytest.mark.django_db
 def test_one_digest_per_recipient_not_one_mail_per_elevator(parties):
     for _ in range(5):
-        ElevatorFactory(use_unit=parties["use_unit"], maintenance_firm=parties["firm"],
-                        inspection_valid_until=TODAY + timedelta(days=25))
+        ElevatorFactory(
+            use_unit=parties["use_unit"],
+            maintenance_firm=parties["firm"],
+            inspection_valid_until=TODAY + timedelta(days=25),
+        )
     run = reminders_run(today=TODAY)
     assert run.created == {ReminderKind.INSPECTION_30: 5}
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["wuye@example.cn"]
@@ -148,8 +170,12 @@ def test_query_count_does_not_depend_on_the_number_of_elevators(parties, django_
         from registry.models import Elevator
 
         Elevator.objects.exclude(pk=parties["elevator"].pk).delete()
-        bulk_elevators(n, use_unit=parties["use_unit"], maintenance_firm=parties["firm"],
-                       inspection_valid_until=TODAY + timedelta(days=10))
+        bulk_elevators(
+            n,
+            use_unit=parties["use_unit"],
+            maintenance_firm=parties["firm"],
+            inspection_valid_until=TODAY + timedelta(days=10),
+        )
         bulk_elevators(n, use_unit=parties["use_unit"], inspection_valid_until=TODAY - timedelta(days=3))
         from django.db import connection
         from django.test.utils import CaptureQueriesContext

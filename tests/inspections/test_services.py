@@ -20,24 +20,40 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def submit(parties, **extra):
-    data = dict(user=parties["use_unit_user"], elevator=parties["elevator"], kind=InspectionKind.PERIODIC,
-                agency=parties["agency"], wished_from=TODAY + timedelta(days=3), wished_to=TODAY + timedelta(days=10),
-                site_contact="王经理", site_phone="13800000000")
+    data = dict(
+        user=parties["use_unit_user"],
+        elevator=parties["elevator"],
+        kind=InspectionKind.PERIODIC,
+        agency=parties["agency"],
+        wished_from=TODAY + timedelta(days=3),
+        wished_to=TODAY + timedelta(days=10),
+        site_contact="王经理",
+        site_phone="13800000000",
+    )
     data.update(extra)
     return services.application_submit(**data)
 
 
 def scheduled(parties):
     application = submit(parties)
-    services.application_schedule(user=parties["agency_user"], application=application, scheduled_on=TODAY,
-                                  inspectors=[parties["inspector"]])
+    services.application_schedule(
+        user=parties["agency_user"], application=application, scheduled_on=TODAY, inspectors=[parties["inspector"]]
+    )
     return application
 
 
 def record(parties, application=None, **extra):
-    data = dict(user=parties["agency_user"], elevator=parties["elevator"], agency=parties["agency"],
-                kind=InspectionKind.PERIODIC, inspected_on=TODAY, result=InspectionResult.PASSED,
-                report_no=f"R{timezone.now().timestamp()}", inspectors=[parties["inspector"]], application=application)
+    data = dict(
+        user=parties["agency_user"],
+        elevator=parties["elevator"],
+        agency=parties["agency"],
+        kind=InspectionKind.PERIODIC,
+        inspected_on=TODAY,
+        result=InspectionResult.PASSED,
+        report_no=f"R{timezone.now().timestamp()}",
+        inspectors=[parties["inspector"]],
+        application=application,
+    )
     data.update(extra)
     return services.inspection_record(**data)
 
@@ -49,8 +65,12 @@ class TestApplications:
         assert application.status == ApplicationStatus.SUBMITTED
         services.application_accept(user=parties["agency_user"], application=application)
         assert application.status == ApplicationStatus.ACCEPTED
-        services.application_schedule(user=parties["agency_user"], application=application,
-                                      scheduled_on=TODAY + timedelta(days=5), inspectors=[parties["inspector"]])
+        services.application_schedule(
+            user=parties["agency_user"],
+            application=application,
+            scheduled_on=TODAY + timedelta(days=5),
+            inspectors=[parties["inspector"]],
+        )
         assert application.status == ApplicationStatus.SCHEDULED
         assert list(application.inspectors.all()) == [parties["inspector"]]
         assert application.history.first().history_user == parties["agency_user"]
@@ -88,8 +108,12 @@ class TestApplications:
         with pytest.raises(TransitionError, match="申报当前状态为“不予受理”，不能受理。"):
             services.application_accept(user=parties["agency_user"], application=application)
         with pytest.raises(TransitionError, match="不能安排检验"):
-            services.application_schedule(user=parties["agency_user"], application=application,
-                                          scheduled_on=TODAY, inspectors=[parties["inspector"]])
+            services.application_schedule(
+                user=parties["agency_user"],
+                application=application,
+                scheduled_on=TODAY,
+                inspectors=[parties["inspector"]],
+            )
 
     def test_reject_needs_a_reason(self, parties):
         application = submit(parties)
@@ -109,8 +133,9 @@ class TestApplications:
         application = submit(parties)
         day = TODAY + timedelta(days=3)
         with pytest.raises(ValidationError, match=f"检验人员“李检验”的证书已于{person.certificate_valid_until}过期"):
-            services.application_schedule(user=parties["agency_user"], application=application, scheduled_on=day,
-                                          inspectors=[person])
+            services.application_schedule(
+                user=parties["agency_user"], application=application, scheduled_on=day, inspectors=[person]
+            )
 
     def test_a_result_needs_a_scheduled_application(self, parties):
         application = submit(parties)
@@ -150,13 +175,20 @@ class TestResults:
 
     def test_a_failure_marks_the_elevator_not_to_be_used_and_a_passed_reinspection_clears_it(self, parties):
         elevator = parties["elevator"]
-        failed = record(parties, result=InspectionResult.FAILED,
-                        defects=[{"description": "门锁回路短接", "deadline": TODAY + timedelta(days=15)}])
+        failed = record(
+            parties,
+            result=InspectionResult.FAILED,
+            defects=[{"description": "门锁回路短接", "deadline": TODAY + timedelta(days=15)}],
+        )
         elevator.refresh_from_db()
         assert elevator.inspection_status() == "failed" and elevator.must_not_be_used
         defect = failed.defects.get()
-        services.defect_rectify(user=parties["use_unit_user"], defect=defect, note="已更换门锁",
-                                evidence=SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\nxxxx"))
+        services.defect_rectify(
+            user=parties["use_unit_user"],
+            defect=defect,
+            note="已更换门锁",
+            evidence=SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\nxxxx"),
+        )
         defect.refresh_from_db()
         assert defect.status == DefectStatus.RECTIFIED and defect.evidence
         again = record(parties, kind=InspectionKind.RE_INSPECTION, result=InspectionResult.RE_PASSED)
@@ -188,11 +220,14 @@ class TestResults:
         assert inspection.report_file.read() == PDF
 
     def test_evidence_is_checked_by_content(self, parties):
-        inspection = record(parties, result=InspectionResult.FAILED,
-                            defects=[{"description": "x", "deadline": TODAY}])
+        inspection = record(parties, result=InspectionResult.FAILED, defects=[{"description": "x", "deadline": TODAY}])
         with pytest.raises(ValidationError, match="文件内容不是PDF、JPEG或PNG"):
-            services.defect_rectify(user=parties["use_unit_user"], defect=inspection.defects.get(), note="ok",
-                                    evidence=SimpleUploadedFile("a.jpg", b"<html>"))
+            services.defect_rectify(
+                user=parties["use_unit_user"],
+                defect=inspection.defects.get(),
+                note="ok",
+                evidence=SimpleUploadedFile("a.jpg", b"<html>"),
+            )
 
     def test_duplicate_report_number(self, parties):
         record(parties, report_no="R-1")
@@ -209,5 +244,8 @@ class TestResults:
         record(parties, elevator=other, kind=InspectionKind.INSTALLATION)
         window = dict(since=TODAY - timedelta(days=365), until=TODAY)
         assert first_pass_rates(group_by="maintenance_firm", **window)[parties["firm"].pk] == {
-            "total": 2, "passed": 1, "rate": 0.5}
+            "total": 2,
+            "passed": 1,
+            "rate": 0.5,
+        }
         assert first_pass_rates(group_by="installer", **window)[installer.pk]["rate"] == 1.0

@@ -27,9 +27,18 @@ def test_page_flow_apply_schedule_record(client, parties):
     c = login(client, parties["use_unit_user"])
     body = c.get(reverse("inspections:my_elevators")).content.decode()
     assert elevator.registration_code in body and "申报检验" in body
-    response = c.post(reverse("inspections:apply", args=[elevator.pk]), {
-        "kind": "periodic", "agency": parties["agency"].pk, "wished_from": TODAY + timedelta(days=2),
-        "wished_to": TODAY + timedelta(days=9), "site_contact": "王经理", "site_phone": "13800000000"}, follow=True)
+    response = c.post(
+        reverse("inspections:apply", args=[elevator.pk]),
+        {
+            "kind": "periodic",
+            "agency": parties["agency"].pk,
+            "wished_from": TODAY + timedelta(days=2),
+            "wished_to": TODAY + timedelta(days=9),
+            "site_contact": "王经理",
+            "site_phone": "13800000000",
+        },
+        follow=True,
+    )
     assert "已向市特检所提交检验申报" in response.content.decode()
     application = InspectionApplication.objects.get()
     assert "已申报" in c.get(reverse("inspections:my_elevators")).content.decode()
@@ -37,16 +46,28 @@ def test_page_flow_apply_schedule_record(client, parties):
     c = login(client, parties["agency_user"])
     assert elevator.address in c.get(reverse("inspections:applications")).content.decode()
     c.post(reverse("inspections:application_action", args=[application.pk, "accept"]))
-    c.post(reverse("inspections:application_action", args=[application.pk, "schedule"]),
-           {"scheduled_on": TODAY, "inspectors": [parties["inspector"].pk]})
+    c.post(
+        reverse("inspections:application_action", args=[application.pk, "schedule"]),
+        {"scheduled_on": TODAY, "inspectors": [parties["inspector"].pk]},
+    )
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SCHEDULED
     assert elevator.address[:14] in c.get(reverse("inspections:calendar")).content.decode()
-    response = c.post(reverse("inspections:record_result", args=[application.pk]), {
-        "inspected_on": TODAY, "result": "passed", "report_no": "PZH-2026-001", "inspectors": [parties["inspector"].pk],
-        "report_file": SimpleUploadedFile("r.pdf", PDF, content_type="application/pdf"),
-        "defects-TOTAL_FORMS": 3, "defects-INITIAL_FORMS": 0,
-        "defects-0-description": "轿厢照明不足", "defects-0-deadline": TODAY + timedelta(days=30)}, follow=True)
+    response = c.post(
+        reverse("inspections:record_result", args=[application.pk]),
+        {
+            "inspected_on": TODAY,
+            "result": "passed",
+            "report_no": "PZH-2026-001",
+            "inspectors": [parties["inspector"].pk],
+            "report_file": SimpleUploadedFile("r.pdf", PDF, content_type="application/pdf"),
+            "defects-TOTAL_FORMS": 3,
+            "defects-INITIAL_FORMS": 0,
+            "defects-0-description": "轿厢照明不足",
+            "defects-0-deadline": TODAY + timedelta(days=30),
+        },
+        follow=True,
+    )
     assert "检验结果已录入：合格" in response.content.decode()
     elevator.refresh_from_db()
     public = client.get(f"/e/{elevator.registration_code}/").content.decode()
@@ -56,9 +77,17 @@ def test_page_flow_apply_schedule_record(client, parties):
 @pytest.mark.django_db
 def test_form_errors_name_the_field(client, parties):
     c = login(client, parties["use_unit_user"])
-    response = c.post(reverse("inspections:apply", args=[parties["elevator"].pk]), {
-        "kind": "periodic", "agency": parties["agency"].pk, "wished_from": TODAY + timedelta(days=5),
-        "wished_to": TODAY + timedelta(days=1), "site_contact": "", "site_phone": "abc"})
+    response = c.post(
+        reverse("inspections:apply", args=[parties["elevator"].pk]),
+        {
+            "kind": "periodic",
+            "agency": parties["agency"].pk,
+            "wished_from": TODAY + timedelta(days=5),
+            "wished_to": TODAY + timedelta(days=1),
+            "site_contact": "",
+            "site_phone": "abc",
+        },
+    )
     body = response.content.decode()
     assert "期望检验日期（止）：期望检验日期（止）不能早于（起）。" in body
     assert "联系电话：请输入有效的电话号码。" in body and "现场联系人：该字段是必填项。" in body
@@ -69,14 +98,24 @@ def test_wrong_state_action_shows_a_clear_message(client, parties):
     application = submit(parties)
     services.application_reject(user=parties["agency_user"], application=application, reason="资料不全")
     c = login(client, parties["agency_user"])
-    body = c.post(reverse("inspections:application_action", args=[application.pk, "accept"]),
-                  follow=True).content.decode()
+    body = c.post(
+        reverse("inspections:application_action", args=[application.pk, "accept"]), follow=True
+    ).content.decode()
     assert "申报当前状态为“不予受理”，不能受理。" in body
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who, expected", [("use_unit_user", 200), ("firm_user", 200), ("agency_user", 200),
-                                           ("other_agency_user", 404), ("regulator", 200), ("city", 200)])
+@pytest.mark.parametrize(
+    "who, expected",
+    [
+        ("use_unit_user", 200),
+        ("firm_user", 200),
+        ("agency_user", 200),
+        ("other_agency_user", 404),
+        ("regulator", 200),
+        ("city", 200),
+    ],
+)
 def test_report_download_matrix(client, parties, who, expected):
     inspection = record(parties, report_file=SimpleUploadedFile("r.pdf", PDF))
     response = login(client, parties[who]).get(reverse("inspections:report_download", args=[inspection.pk]))
@@ -94,8 +133,17 @@ def test_anonymous_cannot_download_a_report(client, parties):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who, sees", [("use_unit_user", True), ("firm_user", True), ("agency_user", True),
-                                       ("other_agency_user", False), ("regulator", True), ("city", True)])
+@pytest.mark.parametrize(
+    "who, sees",
+    [
+        ("use_unit_user", True),
+        ("firm_user", True),
+        ("agency_user", True),
+        ("other_agency_user", False),
+        ("regulator", True),
+        ("city", True),
+    ],
+)
 def test_application_visibility_matrix(client, parties, who, sees):
     application = submit(parties)
     c = login(client, parties[who])
@@ -114,8 +162,10 @@ def test_overview_counts_match_the_lists_they_link_to(client, parties, dongqu):
     response = c.get(reverse("inspections:overview"))
     row = next(r for r in response.context["rows"] if r["district_id"] == dongqu.pk)
     for key, status in [("overdue", "expired"), ("expiring", "expiring")]:
-        listed = c.get(reverse("registry:elevator_list"), {"district_id": dongqu.pk, "status": "in_use",
-                                                          "inspection_status": status})
+        listed = c.get(
+            reverse("registry:elevator_list"),
+            {"district_id": dongqu.pk, "status": "in_use", "inspection_status": status},
+        )
         assert listed.context["page"].paginator.count == row[key] == 1
 
 
@@ -128,9 +178,15 @@ def test_overview_is_for_regulators(client, parties, who):
 @pytest.mark.django_db
 def test_api_flow_and_errors(client, parties):
     c = login(client, parties["use_unit_user"])
-    payload = {"elevator": parties["elevator"].pk, "kind": "periodic", "agency": parties["agency"].pk,
-               "wished_from": str(TODAY + timedelta(days=1)), "wished_to": str(TODAY + timedelta(days=8)),
-               "site_contact": "王", "site_phone": "13800000000"}
+    payload = {
+        "elevator": parties["elevator"].pk,
+        "kind": "periodic",
+        "agency": parties["agency"].pk,
+        "wished_from": str(TODAY + timedelta(days=1)),
+        "wished_to": str(TODAY + timedelta(days=8)),
+        "site_contact": "王",
+        "site_phone": "13800000000",
+    }
     created = c.post("/api/v1/inspection-applications/", payload, content_type="application/json")
     assert created.status_code == 201, created.content
     again = c.post("/api/v1/inspection-applications/", payload, content_type="application/json")
@@ -139,25 +195,42 @@ def test_api_flow_and_errors(client, parties):
     assert c.post(f"/api/v1/inspection-applications/{pk}/accept/").status_code == 403
 
     c = login(client, parties["agency_user"])
-    response = c.post(f"/api/v1/inspection-applications/{pk}/schedule/",
-                      {"scheduled_on": str(TODAY), "inspectors": [parties["inspector"].pk]},
-                      content_type="application/json")
+    response = c.post(
+        f"/api/v1/inspection-applications/{pk}/schedule/",
+        {"scheduled_on": str(TODAY), "inspectors": [parties["inspector"].pk]},
+        content_type="application/json",
+    )
     assert response.status_code == 200 and response.json()["status"] == "scheduled"
-    response = c.post(f"/api/v1/inspection-applications/{pk}/reject/", {"reason": "x"},
-                      content_type="application/json")
+    response = c.post(f"/api/v1/inspection-applications/{pk}/reject/", {"reason": "x"}, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"detail": ["申报当前状态为“已排期”，不能不予受理。"]}
-    response = c.post("/api/v1/inspections/", {
-        "application": pk, "inspected_on": str(TODAY), "result": "passed", "report_no": "API-1",
-        "inspectors": [parties["inspector"].pk],
-        "defects": [{"description": "底坑有积水", "deadline": str(TODAY + timedelta(days=10))}]},
-        content_type="application/json")
+    response = c.post(
+        "/api/v1/inspections/",
+        {
+            "application": pk,
+            "inspected_on": str(TODAY),
+            "result": "passed",
+            "report_no": "API-1",
+            "inspectors": [parties["inspector"].pk],
+            "defects": [{"description": "底坑有积水", "deadline": str(TODAY + timedelta(days=10))}],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     assert response.json()["valid_until"] and response.json()["defects"][0]["description"] == "底坑有积水"
     # Without an application scheduled with this agency, no result can be recorded on an elevator.
-    bad = c.post("/api/v1/inspections/", {"elevator": parties["elevator"].pk, "kind": "periodic",
-                                          "inspected_on": str(TODAY), "result": "failed", "report_no": "API-2",
-                                          "inspectors": [parties["inspector"].pk]}, content_type="application/json")
+    bad = c.post(
+        "/api/v1/inspections/",
+        {
+            "elevator": parties["elevator"].pk,
+            "kind": "periodic",
+            "inspected_on": str(TODAY),
+            "result": "failed",
+            "report_no": "API-2",
+            "inspectors": [parties["inspector"].pk],
+        },
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and bad.json()["application"] == ["请提供本机构已排期的检验申报。"]
     parties["elevator"].refresh_from_db()
     assert not parties["elevator"].inspection_failed
@@ -173,10 +246,15 @@ def test_api_lists_have_constant_query_counts(client, parties, django_assert_num
         for _ in range(n):
             elevator = ElevatorFactory(use_unit=parties["use_unit"], maintenance_firm=parties["firm"])
             application = submit(parties, elevator=elevator)
-            services.application_schedule(user=parties["agency_user"], application=application, scheduled_on=TODAY,
-                                          inspectors=[parties["inspector"]])
-            record(parties, application=application, elevator=elevator,
-                   defects=[{"description": "x", "deadline": TODAY}])
+            services.application_schedule(
+                user=parties["agency_user"],
+                application=application,
+                scheduled_on=TODAY,
+                inspectors=[parties["inspector"]],
+            )
+            record(
+                parties, application=application, elevator=elevator, defects=[{"description": "x", "deadline": TODAY}]
+            )
 
     add(2)
     # session, user, count, page of applications joined to elevator, inspectors prefetch

@@ -18,9 +18,15 @@ URL = "/api/v1/maintenance-records/bulk/"
 
 def item(firms, hours_ago=3, **extra):
     start = timezone.now() - timedelta(hours=hours_ago)
-    data = {"elevator": firms["a"].registration_code, "tier": "half_monthly", "started_at": start.isoformat(),
-            "ended_at": (start + timedelta(minutes=45)).isoformat(), "workers": [firms["worker_a"].pk],
-            "signed_by": firms["worker_a"].pk, "items": [{"item": pk, "result": "ok"} for pk in all_ok()]}
+    data = {
+        "elevator": firms["a"].registration_code,
+        "tier": "half_monthly",
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(minutes=45)).isoformat(),
+        "workers": [firms["worker_a"].pk],
+        "signed_by": firms["worker_a"].pk,
+        "items": [{"item": pk, "result": "ok"} for pk in all_ok()],
+    }
     data.update(extra)
     return data
 
@@ -31,8 +37,12 @@ def post(client, body, key="batch-1"):
 
 def test_the_same_batch_sent_twice_with_one_key_creates_one_set(firms, client):
     client.force_login(firms["users"]["firm_a"])
-    body = {"records": [item(firms, 3), item(firms, 6, attachments=[
-        {"name": "p.jpg", "content_base64": base64.b64encode(JPEG).decode()}])]}
+    body = {
+        "records": [
+            item(firms, 3),
+            item(firms, 6, attachments=[{"name": "p.jpg", "content_base64": base64.b64encode(JPEG).decode()}]),
+        ]
+    }
     first = post(client, body)
     assert first.status_code == 201 and first.json()["created"] == 2
     again = post(client, body)
@@ -52,8 +62,14 @@ def test_a_batch_with_bad_items_creates_nothing_and_reports_each(firms, client):
     bad_worker = item(firms, 6)
     bad_worker["workers"] = [firms["worker_b"].pk]
     bad_worker["signed_by"] = firms["worker_b"].pk
-    body = {"records": [item(firms, 3), item(firms, 5, tier="weekly"), bad_worker,
-                        item(firms, 8, elevator=firms["b"].registration_code)]}
+    body = {
+        "records": [
+            item(firms, 3),
+            item(firms, 5, tier="weekly"),
+            bad_worker,
+            item(firms, 8, elevator=firms["b"].registration_code),
+        ]
+    }
     response = post(client, body)
     assert response.status_code == 400 and response.json()["created"] == 0
     reported = {(e["index"], e["field"]) for e in response.json()["errors"]}
@@ -76,9 +92,14 @@ def test_keys_are_per_firm(firms, client):
     assert post(client, {"records": [item(firms)]}, key="same").status_code == 201
     client.force_login(firms["users"]["firm_b"])
     start = timezone.now() - timedelta(hours=2)
-    other = {"elevator": firms["b"].registration_code, "tier": "repair", "started_at": start.isoformat(),
-             "ended_at": (start + timedelta(hours=1)).isoformat(), "workers": [firms["worker_b"].pk],
-             "signed_by": firms["worker_b"].pk}
+    other = {
+        "elevator": firms["b"].registration_code,
+        "tier": "repair",
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(hours=1)).isoformat(),
+        "workers": [firms["worker_b"].pk],
+        "signed_by": firms["worker_b"].pk,
+    }
     assert post(client, {"records": [other]}, key="same").status_code == 201
 
 
@@ -86,25 +107,36 @@ def test_every_bad_item_is_reported_by_index_and_field_in_chinese(firms, client)
     client.force_login(firms["users"]["firm_a"])
     missing_item = item(firms, 4)
     missing_item["items"] = missing_item["items"][1:]
-    body = {"records": [
-        item(firms, 3),                                                   # 0: good
-        item(firms, 4, elevator="31105104022099999999"),                  # 1: no such elevator
-        item(firms, 5, workers=[999999], signed_by=999999),               # 2: no such person
-        item(firms, 6, started_at="昨天上午"),                              # 3: not a time
-        item(firms, 7, items="全部正常"),                                   # 4: items not a list
-        item(firms, 8, items=[{"item": 999999, "result": "ok"}], tier="repair"),  # 5: no such checklist item
-        item(firms, 9, items=[{"item": i["item"], "result": "fine"} for i in item(firms)["items"]]),  # 6: result
-        missing_item,                                                     # 7: an item left out
-        "not a record",                                                   # 8: not an object
-        item(firms, 10, workers=None),                                    # 9: required
-        item(firms, 11, signed_by=firms["worker_a2"].pk),                 # 10: signer not among the workers
-    ]}
+    body = {
+        "records": [
+            item(firms, 3),  # 0: good
+            item(firms, 4, elevator="31105104022099999999"),  # 1: no such elevator
+            item(firms, 5, workers=[999999], signed_by=999999),  # 2: no such person
+            item(firms, 6, started_at="昨天上午"),  # 3: not a time
+            item(firms, 7, items="全部正常"),  # 4: items not a list
+            item(firms, 8, items=[{"item": 999999, "result": "ok"}], tier="repair"),  # 5: no such checklist item
+            item(firms, 9, items=[{"item": i["item"], "result": "fine"} for i in item(firms)["items"]]),  # 6: result
+            missing_item,  # 7: an item left out
+            "not a record",  # 8: not an object
+            item(firms, 10, workers=None),  # 9: required
+            item(firms, 11, signed_by=firms["worker_a2"].pk),  # 10: signer not among the workers
+        ]
+    }
     response = post(client, body)
     assert response.status_code == 400 and response.json()["created"] == 0
     errors = response.json()["errors"]
     assert list(dict.fromkeys((e["index"], e["field"]) for e in errors)) == [
-        (1, "elevator"), (2, "workers"), (3, "started_at"), (4, "items"), (5, "items"), (6, "items"), (7, "items"),
-        (8, "non_field_errors"), (9, "workers"), (10, "signed_by")]
+        (1, "elevator"),
+        (2, "workers"),
+        (3, "started_at"),
+        (4, "items"),
+        (5, "items"),
+        (6, "items"),
+        (7, "items"),
+        (8, "non_field_errors"),
+        (9, "workers"),
+        (10, "signed_by"),
+    ]
     messages = {e["index"]: e["message"] for e in errors}
     assert messages[1] == "找不到电梯“31105104022099999999”。"
     assert messages[2] == "人员（编号999999）不是本单位的维保作业人员。"  # as for another firm's staff
@@ -119,8 +151,14 @@ def test_every_bad_item_is_reported_by_index_and_field_in_chinese(firms, client)
 def test_elevators_are_named_by_registration_code_rescue_code_or_id(firms, client):
     client.force_login(firms["users"]["firm_a"])
     a = firms["a"]
-    body = {"records": [item(firms, 3), item(firms, 4, elevator=a.rescue_code), item(firms, 5, elevator=str(a.pk)),
-                        item(firms, 6, elevator=f"  {a.registration_code} ")]}
+    body = {
+        "records": [
+            item(firms, 3),
+            item(firms, 4, elevator=a.rescue_code),
+            item(firms, 5, elevator=str(a.pk)),
+            item(firms, 6, elevator=f"  {a.registration_code} "),
+        ]
+    }
     response = post(client, body)
     assert response.status_code == 201 and response.json()["created"] == 4
     assert set(MaintenanceRecord.objects.values_list("elevator_id", flat=True)) == {a.pk}
@@ -130,24 +168,44 @@ def test_records_are_saved_with_their_items_workers_and_corrections(firms, clien
     client.force_login(firms["users"]["firm_a"])
     first = post(client, {"records": [item(firms, 30)]}, key="first").json()["ids"][0]
     crew = [firms["worker_a"].pk, firms["worker_a2"].pk, firms["worker_a"].pk]  # a repeated id counts once
-    body = {"records": [item(firms, 3, workers=crew, note="更正：补记制动器间隙", corrects=first,
-                             items=[{"item": pk, "result": "adjusted", "note": "已调整"} for pk in all_ok()])]}
+    body = {
+        "records": [
+            item(
+                firms,
+                3,
+                workers=crew,
+                note="更正：补记制动器间隙",
+                corrects=first,
+                items=[{"item": pk, "result": "adjusted", "note": "已调整"} for pk in all_ok()],
+            )
+        ]
+    }
     response = post(client, body, key="second")
     assert response.status_code == 201
     record = MaintenanceRecord.objects.get(pk=response.json()["ids"][0])
-    assert record.corrects_id == first and record.note == "更正：补记制动器间隙" and record.created_by.role == "maintenance"
+    assert (
+        record.corrects_id == first
+        and record.note == "更正：补记制动器间隙"
+        and record.created_by.role == "maintenance"
+    )
     assert sorted(record.workers.values_list("pk", flat=True)) == sorted({firms["worker_a"].pk, firms["worker_a2"].pk})
     assert record.items.count() == len(all_ok()) and set(record.items.values_list("result", "note")) == {
-        ("adjusted", "已调整")}
+        ("adjusted", "已调整")
+    }
     assert record.firm == firms["firm_a"] and record.signed_by == firms["worker_a"]
 
 
 def test_only_own_records_of_the_same_elevator_can_be_corrected(firms, client):
     client.force_login(firms["users"]["firm_b"])
     start = timezone.now() - timedelta(hours=2)
-    other = {"elevator": firms["b"].registration_code, "tier": "repair", "started_at": start.isoformat(),
-             "ended_at": (start + timedelta(hours=1)).isoformat(), "workers": [firms["worker_b"].pk],
-             "signed_by": firms["worker_b"].pk}
+    other = {
+        "elevator": firms["b"].registration_code,
+        "tier": "repair",
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(hours=1)).isoformat(),
+        "workers": [firms["worker_b"].pk],
+        "signed_by": firms["worker_b"].pk,
+    }
     theirs = post(client, {"records": [other]}, key="b").json()["ids"][0]
     client.force_login(firms["users"]["firm_a"])
     response = post(client, {"records": [item(firms, corrects=theirs), item(firms, corrects=999999)]})
@@ -170,9 +228,12 @@ def test_the_query_count_does_not_grow_with_the_batch(firms, client):
         # items; UPDATE the key with the answer; RELEASE SAVEPOINT.
         assert len(ten) == len(hundred) == 12
     # SQLite splits an INSERT at 999 parameters (the items of 100 records take several); everything else is the same.
-    assert len([s for s in ten if not s.startswith("INSERT")]) == len([s for s in hundred if not s.startswith("INSERT")])
+    assert len([s for s in ten if not s.startswith("INSERT")]) == len(
+        [s for s in hundred if not s.startswith("INSERT")]
+    )
     assert {s.split('"')[1] for s in ten if s.startswith("INSERT")} == {
-        s.split('"')[1] for s in hundred if s.startswith("INSERT")}
+        s.split('"')[1] for s in hundred if s.startswith("INSERT")
+    }
 
 
 def test_a_batch_over_the_limit_is_refused_whole(firms, client, settings):

@@ -18,18 +18,33 @@ def test_contract_list_query_count_does_not_grow_with_contracts(firms, client, d
     user = firms["users"]["firm_a"]
     client.force_login(user)
     elevators = [firms["a"], ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])]
-    services.contract_create(user=firms["users"]["use_a"], number="HT-0", use_unit=firms["use_a"],
-                             firm=firms["firm_a"], starts_on=TODAY - timedelta(days=10),
-                             ends_on=TODAY + timedelta(days=300), elevators=elevators, today=TODAY)
+    services.contract_create(
+        user=firms["users"]["use_a"],
+        number="HT-0",
+        use_unit=firms["use_a"],
+        firm=firms["firm_a"],
+        starts_on=TODAY - timedelta(days=10),
+        ends_on=TODAY + timedelta(days=300),
+        elevators=elevators,
+        today=TODAY,
+    )
     with django_assert_num_queries(5) as one:  # session, user, count, page, elevator ids of the page
         first = client.get(URL).json()["results"]
     assert [sorted(row["elevators"]) for row in first] == [sorted(e.pk for e in elevators)]
     for n in range(1, 4):
-        services.contract_create(user=firms["users"]["use_a"], number=f"HT-{n}", use_unit=firms["use_a"],
-                                 firm=firms["firm_a"], starts_on=TODAY + timedelta(days=400 + 20 * n),
-                                 ends_on=TODAY + timedelta(days=410 + 20 * n), elevators=[elevators[1]], today=TODAY)
+        services.contract_create(
+            user=firms["users"]["use_a"],
+            number=f"HT-{n}",
+            use_unit=firms["use_a"],
+            firm=firms["firm_a"],
+            starts_on=TODAY + timedelta(days=400 + 20 * n),
+            ends_on=TODAY + timedelta(days=410 + 20 * n),
+            elevators=[elevators[1]],
+            today=TODAY,
+        )
     with django_assert_num_queries(len(one.captured_queries)):
         rows = client.get(URL).json()["results"]
     assert len(rows) == 4
     assert {row["number"]: row["elevators"] for row in rows if row["number"] != "HT-0"} == {
-        f"HT-{n}": [elevators[1].pk] for n in range(1, 4)}
+        f"HT-{n}": [elevators[1].pk] for n in range(1, 4)
+    }

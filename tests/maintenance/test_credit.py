@@ -45,8 +45,15 @@ class FaultFactory(factory.django.DjangoModelFactory):
 
 def entrapment(elevator, *, minutes: int, cause=FaultCause.CONTROL_SYSTEM, day=TODAY - timedelta(days=20), **extra):
     reported = at(day)
-    return FaultFactory(elevator=elevator, kind=FaultKind.ENTRAPMENT, cause=cause, trapped_people=1,
-                        reported_at=reported, released_at=reported + timedelta(minutes=minutes), **extra)
+    return FaultFactory(
+        elevator=elevator,
+        kind=FaultKind.ENTRAPMENT,
+        cause=cause,
+        trapped_people=1,
+        reported_at=reported,
+        released_at=reported + timedelta(minutes=minutes),
+        **extra,
+    )
 
 
 class InspectionFactory(factory.django.DjangoModelFactory):
@@ -71,10 +78,20 @@ def evaluation_of(firm, period=date(2025, 6, 1)) -> CreditEvaluation:
 
 # ---------------------------------------------------------------- the formula
 
-@pytest.mark.parametrize("score, grade", [
-    ("100", Grade.A), ("90.00", Grade.A), ("89.99", Grade.B), ("75.00", Grade.B), ("74.99", Grade.C),
-    ("60.00", Grade.C), ("59.99", Grade.D), ("0", Grade.D),
-])
+
+@pytest.mark.parametrize(
+    "score, grade",
+    [
+        ("100", Grade.A),
+        ("90.00", Grade.A),
+        ("89.99", Grade.B),
+        ("75.00", Grade.B),
+        ("74.99", Grade.C),
+        ("60.00", Grade.C),
+        ("59.99", Grade.D),
+        ("0", Grade.D),
+    ],
+)
 def test_grade_boundaries(score, grade):
     assert credit.credit_grade(Decimal(score)) == grade
 
@@ -83,8 +100,9 @@ def test_score_parts_are_zero_safe_and_floored_at_zero():
     assert credit.per_hundred(3, 0) == Decimal("0.00")
     assert credit.pass_rate_percent(first_inspections=0, first_passes=0) is None
     # No first inspections counts as a full pass share; failure and complaint parts never go negative.
-    assert credit.credit_score(first_pass_rate=None, failure_rate=Decimal(500), complaint_rate=Decimal(500),
-                               accidents=0) == Decimal("50.00")
+    assert credit.credit_score(
+        first_pass_rate=None, failure_rate=Decimal(500), complaint_rate=Decimal(500), accidents=0
+    ) == Decimal("50.00")
 
 
 @pytest.mark.django_db
@@ -92,7 +110,9 @@ def test_score_parts_are_zero_safe_and_floored_at_zero():
 def test_first_pass_rate_drives_score_onto_the_grade_boundaries(firms, passed, score, grade):
     # 40 × passed/8 + 30 (no failures) + 20 (no complaints) + 10 (no accident)
     for i in range(8):
-        InspectionFactory(elevator=firms["a"], result=InspectionResult.PASSED if i < passed else InspectionResult.FAILED)
+        InspectionFactory(
+            elevator=firms["a"], result=InspectionResult.PASSED if i < passed else InspectionResult.FAILED
+        )
     InspectionFactory(elevator=firms["a"], kind=InspectionKind.RE_INSPECTION)  # re-inspections are not first ones
     credit.credit_evaluate(today=TODAY)
     evaluation = evaluation_of(firms["firm_a"])
@@ -129,6 +149,7 @@ def test_complaints_count_nothing_while_the_complaints_app_is_absent(firms):
 
 # ---------------------------------------------------------------- the vetoes
 
+
 @pytest.mark.django_db
 def test_expired_licence_caps_grade_at_d(firms):
     firms["firm_a"].licence_valid_until = TODAY - timedelta(days=1)
@@ -152,8 +173,14 @@ def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(firms
     assert (capped.accidents, capped.failures, capped.accident_rate) == (1, 0, Decimal("100.00"))
     assert capped.score == Decimal("90.00") and capped.grade == Grade.D
     assert "事故" in capped.capped_reason
-    assert capped.events == [{"kind": "accident", "date": "2025-05-26", "registration_code":
-                              firms["a"].registration_code, "reason": "困人120分钟"}]
+    assert capped.events == [
+        {
+            "kind": "accident",
+            "date": "2025-05-26",
+            "registration_code": firms["a"].registration_code,
+            "reason": "困人120分钟",
+        }
+    ]
     assert (fine.accidents, fine.score, fine.grade) == (0, Decimal("100.00"), Grade.A)
 
 
@@ -170,6 +197,7 @@ def test_firm_without_elevators_or_inspections_never_divides_by_zero(firms):
 
 
 # ---------------------------------------------------------------- the job
+
 
 @pytest.mark.django_db
 def test_rerun_the_same_day_updates_the_one_snapshot(firms):
@@ -193,7 +221,8 @@ def test_a_new_month_keeps_the_previous_snapshot(firms):
     assert CreditEvaluation.objects.count() == 4
     assert credit.credit_current(firm=firms["firm_a"]) == june
     assert list(credit.credit_ranking(period=date(2025, 5, 1))) == list(
-        CreditEvaluation.objects.filter(period=date(2025, 5, 1)).order_by("-score", "firm__name"))
+        CreditEvaluation.objects.filter(period=date(2025, 5, 1)).order_by("-score", "firm__name")
+    )
 
 
 def _add_firms(n: int) -> None:
@@ -234,6 +263,7 @@ def test_command_and_task_run_the_same_evaluation(firms):
 
 # ---------------------------------------------------------------- pages and API
 
+
 def _login(client, user):
     client.force_login(user)
     return client
@@ -246,8 +276,11 @@ def test_public_pages_show_no_personal_data(client, firms):
     FaultFactory(elevator=firms["a"], description="钱小二到场处理，联系电话13912345678")
     entrapment(firms["a"], minutes=130, description="钱小二救出1人")
     credit.credit_evaluate(today=TODAY)
-    pages = [client.get(reverse("credit:directory")), client.get(reverse("credit:firm", args=[firm.pk])),
-             client.get("/api/v1/firm-grades/")]
+    pages = [
+        client.get(reverse("credit:directory")),
+        client.get(reverse("credit:firm", args=[firm.pk])),
+        client.get("/api/v1/firm-grades/"),
+    ]
     for response in pages:
         assert response.status_code == 200
         body = response.content.decode()
@@ -276,10 +309,17 @@ def test_directory_searches_by_name_and_lists_latest_grade(client, firms):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who, status", [
-    ("city", 200), ("district", 200),
-    ("firm_a", 403), ("use_a", 403), ("inspection", 403), ("department", 403),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("city", 200),
+        ("district", 200),
+        ("firm_a", 403),
+        ("use_a", 403),
+        ("inspection", 403),
+        ("department", 403),
+    ],
+)
 def test_ranking_is_for_regulators_only(client, firms, who, status):
     credit.credit_evaluate(today=TODAY)
     c = _login(client, firms["users"][who])
@@ -315,8 +355,9 @@ def test_directory_has_a_constant_query_count(client, firms, django_assert_num_q
 
 
 @pytest.mark.django_db
-def test_firm_grades_api_lists_latest_evaluation_per_firm_and_filters_by_grade(client, firms,
-                                                                              django_assert_num_queries):
+def test_firm_grades_api_lists_latest_evaluation_per_firm_and_filters_by_grade(
+    client, firms, django_assert_num_queries
+):
     credit.credit_evaluate(today=date(2025, 5, 20))
     firms["firm_a"].licence_valid_until = date(2025, 6, 1)
     firms["firm_a"].save()

@@ -54,16 +54,21 @@ MONTH = (TODAY - timedelta(days=29), TODAY)
 
 # ---------------------------------------------------------------- rules
 
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("code, limit", [("510402", 30), ("510403", 30), ("510411", 30), ("510421", 60),
-                                         ("510422", 60), ("510400", 60), (None, 60)])
+@pytest.mark.parametrize(
+    "code, limit",
+    [("510402", 30), ("510403", 30), ("510411", 30), ("510421", 60), ("510422", 60), ("510400", 60), (None, 60)],
+)
 def test_arrival_limit_is_30_minutes_in_city_districts_and_60_in_the_counties(code, limit):
     assert faults.arrival_limit_minutes(code) == limit
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("key, minutes, in_time", [("a", 29, True), ("a", 30, True), ("a", 31, False),
-                                                   ("b", 59, True), ("b", 60, True), ("b", 61, False)])
+@pytest.mark.parametrize(
+    "key, minutes, in_time",
+    [("a", 29, True), ("a", 30, True), ("a", 31, False), ("b", 59, True), ("b", 60, True), ("b", 61, False)],
+)
 def test_arrival_within_limit_edges_per_district(firms, key, minutes, in_time):
     # a is in 东区 (30 minutes), b in 米易县 (60 minutes); arriving exactly at the limit is in time.
     fault = entrapment(firms[key], arrived_after=minutes)
@@ -81,8 +86,10 @@ def test_arrival_within_limit_edges_per_district(firms, key, minutes, in_time):
 @pytest.mark.django_db
 def test_arrival_limit_is_for_entrapments_and_unknown_until_arrival(firms):
     assert faults.arrived_within_limit(entrapment(firms["a"])) is None
-    assert faults.arrived_within_limit(entrapment(firms["a"], kind=FaultKind.DOOR, trapped_people=0,
-                                                  arrived_after=90)) is None
+    assert (
+        faults.arrived_within_limit(entrapment(firms["a"], kind=FaultKind.DOOR, trapped_people=0, arrived_after=90))
+        is None
+    )
 
 
 @pytest.mark.django_db
@@ -113,15 +120,24 @@ def test_failures_by_firm_leave_out_external_causes_and_stay_with_the_firm_of_th
     firms["a"].save()
     assert faults.failures_by_firm(since=MONTH[0], until=MONTH[1]) == {firms["firm_a"].pk: 2}
     assert faults.failures_by_firm(since=TODAY - timedelta(days=90), until=TODAY) == {
-        firms["firm_a"].pk: 2, firms["firm_b"].pk: 1}
+        firms["firm_a"].pk: 2,
+        firms["firm_b"].pk: 1,
+    }
 
 
 # ---------------------------------------------------------------- services
 
+
 @pytest.mark.django_db
 def test_report_charges_the_elevators_firm_at_that_time(firms):
-    fault = faults.fault_report(user=firms["users"]["use_a"], elevator=firms["a"], source=FaultSource.COMPLAINT,
-                                kind=FaultKind.ENTRAPMENT, reported_at=timezone.now(), trapped_people=2)
+    fault = faults.fault_report(
+        user=firms["users"]["use_a"],
+        elevator=firms["a"],
+        source=FaultSource.COMPLAINT,
+        kind=FaultKind.ENTRAPMENT,
+        reported_at=timezone.now(),
+        trapped_people=2,
+    )
     assert fault.firm == firms["firm_a"] and fault.created_by == firms["users"]["use_a"]
     assert fault.cause == FaultCause.UNKNOWN
     firms["a"].maintenance_firm = firms["firm_b"]
@@ -135,8 +151,13 @@ def test_report_charges_the_elevators_firm_at_that_time(firms):
 @pytest.mark.parametrize("who", ["firm_b", "use_b", "inspection", "department"])
 def test_report_is_refused_outside_the_elevators_parties(firms, who):
     with pytest.raises(PermissionDenied, match="只有该电梯的维保单位、使用单位或辖区监管部门可以登记故障"):
-        faults.fault_report(user=firms["users"][who], elevator=firms["a"], source=FaultSource.FIRM,
-                            kind=FaultKind.DOOR, reported_at=timezone.now())
+        faults.fault_report(
+            user=firms["users"][who],
+            elevator=firms["a"],
+            source=FaultSource.FIRM,
+            kind=FaultKind.DOOR,
+            reported_at=timezone.now(),
+        )
 
 
 @pytest.mark.django_db
@@ -156,12 +177,15 @@ def test_report_refuses_future_times_contradictions_and_duplicates(firms):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("times, field, message", [
-    ({"dispatched_at": -5}, "dispatched_at", "派出时间不能早于报告时间"),
-    ({"dispatched_at": 10, "arrived_at": 5}, "arrived_at", "到达时间不能早于派出时间"),
-    ({"arrived_at": 20, "released_at": 15}, "released_at", "解救/恢复时间不能早于到达时间"),
-    ({"released_at": 60 * 24}, "released_at", "解救/恢复时间不能晚于当前时间"),
-])
+@pytest.mark.parametrize(
+    "times, field, message",
+    [
+        ({"dispatched_at": -5}, "dispatched_at", "派出时间不能早于报告时间"),
+        ({"dispatched_at": 10, "arrived_at": 5}, "arrived_at", "到达时间不能早于派出时间"),
+        ({"arrived_at": 20, "released_at": 15}, "released_at", "解救/恢复时间不能早于到达时间"),
+        ({"released_at": 60 * 24}, "released_at", "解救/恢复时间不能晚于当前时间"),
+    ],
+)
 def test_timings_out_of_order_are_refused_naming_the_field(firms, times, field, message):
     fault = entrapment(firms["a"])
     values = {f: fault.reported_at + timedelta(minutes=m) for f, m in times.items()}
@@ -176,8 +200,9 @@ def test_timings_out_of_order_are_refused_naming_the_field(firms, times, field, 
 def test_an_earlier_step_written_later_is_checked_against_the_recorded_ones(firms):
     fault = entrapment(firms["a"], arrived_after=20)
     with pytest.raises(ValidationError) as exc:
-        faults.fault_update_timings(user=firms["users"]["firm_a"], fault=fault,
-                                    dispatched_at=fault.reported_at + timedelta(minutes=25))
+        faults.fault_update_timings(
+            user=firms["users"]["firm_a"], fault=fault, dispatched_at=fault.reported_at + timedelta(minutes=25)
+        )
     assert list(exc.value.message_dict) == ["dispatched_at"]
     assert "派出时间不能晚于到达时间" in exc.value.message_dict["dispatched_at"][0]
 
@@ -187,8 +212,9 @@ def test_timings_in_steps_with_gaps_and_the_cause(firms):
     fault = entrapment(firms["a"])
     user = firms["users"]["firm_a"]
     faults.fault_update_timings(user=user, fault=fault, arrived_at=fault.reported_at + timedelta(minutes=12))
-    faults.fault_update_timings(user=user, fault=fault, released_at=fault.reported_at + timedelta(minutes=30),
-                                cause=FaultCause.DOOR_SYSTEM)
+    faults.fault_update_timings(
+        user=user, fault=fault, released_at=fault.reported_at + timedelta(minutes=30), cause=FaultCause.DOOR_SYSTEM
+    )
     fault.refresh_from_db()
     assert fault.dispatched_at is None and fault.cause == FaultCause.DOOR_SYSTEM
     assert faults.arrival_minutes(fault) == 12
@@ -209,13 +235,24 @@ def test_a_recorded_time_is_corrected_only_by_a_regulator(firms):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who, allowed", [("firm_a", True), ("use_a", True), ("district", True), ("city", True),
-                                          ("firm_b", False), ("use_b", False), ("inspection", False),
-                                          ("department", False)])
+@pytest.mark.parametrize(
+    "who, allowed",
+    [
+        ("firm_a", True),
+        ("use_a", True),
+        ("district", True),
+        ("city", True),
+        ("firm_b", False),
+        ("use_b", False),
+        ("inspection", False),
+        ("department", False),
+    ],
+)
 def test_who_may_update_timings(firms, who, allowed):
     fault = entrapment(firms["a"])
     call = lambda: faults.fault_update_timings(
-        user=firms["users"][who], fault=fault, arrived_at=fault.reported_at + timedelta(minutes=10))
+        user=firms["users"][who], fault=fault, arrived_at=fault.reported_at + timedelta(minutes=10)
+    )
     if allowed:
         call()
         fault.refresh_from_db()
@@ -238,6 +275,7 @@ def test_the_new_firm_sees_but_does_not_update_the_old_firms_fault(firms):
 
 
 # ---------------------------------------------------------------- statistics
+
 
 @pytest.mark.django_db
 def test_statistics_are_zero_safe_without_elevators_or_faults(districts, django_assert_num_queries):
@@ -298,14 +336,24 @@ def test_statistics_per_district_and_city(firms, django_assert_num_queries):
 
 # ---------------------------------------------------------------- pages
 
+
 @pytest.mark.django_db
 def test_phone_report_by_rescue_code_then_one_tap_steps(client, firms):
     c = login(client, firms["users"]["firm_a"])
     page = c.get(reverse("faults:new"))
     assert page.status_code == 200 and "96333" in page.content.decode()
-    response = c.post(reverse("faults:new"), {
-        "elevator_code": firms["a"].rescue_code, "kind": "entrapment", "trapped_people": 2, "source": "hotline",
-        "cause": "unknown", "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}, follow=True)
+    response = c.post(
+        reverse("faults:new"),
+        {
+            "elevator_code": firms["a"].rescue_code,
+            "kind": "entrapment",
+            "trapped_people": 2,
+            "source": "hotline",
+            "cause": "unknown",
+            "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+        follow=True,
+    )
     fault = Fault.objects.get()
     assert fault.elevator == firms["a"] and fault.firm == firms["firm_a"] and fault.trapped_people == 2
     assert "已登记困人" in response.content.decode()
@@ -325,9 +373,17 @@ def test_phone_report_by_rescue_code_then_one_tap_steps(client, firms):
 @pytest.mark.django_db
 def test_report_form_refuses_an_elevator_outside_the_users_scope(client, firms):
     c = login(client, firms["users"]["firm_a"])
-    body = c.post(reverse("faults:new"), {
-        "elevator_code": firms["b"].registration_code, "kind": "door", "trapped_people": 0, "source": "firm",
-        "cause": "unknown", "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}).content.decode()
+    body = c.post(
+        reverse("faults:new"),
+        {
+            "elevator_code": firms["b"].registration_code,
+            "kind": "door",
+            "trapped_people": 0,
+            "source": "firm",
+            "cause": "unknown",
+            "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+    ).content.decode()
     assert "注册代码或应急救援识别码：未找到代码为" in body and "不在您的管辖范围内" in body
     assert not Fault.objects.exists()
 
@@ -337,8 +393,9 @@ def test_detail_form_shows_out_of_order_times_on_the_field(client, firms):
     fault = entrapment(firms["a"], arrived_after=20)
     c = login(client, firms["users"]["use_a"])
     dispatched = timezone.localtime(fault.reported_at + timedelta(minutes=25)).strftime("%Y-%m-%dT%H:%M")
-    body = c.post(reverse("faults:detail", args=[fault.pk]), {
-        "dispatched_at": dispatched, "cause": "unknown"}).content.decode()
+    body = c.post(
+        reverse("faults:detail", args=[fault.pk]), {"dispatched_at": dispatched, "cause": "unknown"}
+    ).content.decode()
     assert "派出时间：派出时间不能晚于到达时间" in body
 
 
@@ -350,8 +407,11 @@ def test_firm_b_cannot_read_or_update_firm_as_fault(client, firms):
     assert c.post(reverse("faults:detail", args=[fault.pk]), {"cause": "external"}).status_code == 404
     assert c.post(reverse("faults:stamp", args=[fault.pk]), {"step": "arrived"}).status_code == 404
     assert c.get(f"/api/v1/faults/{fault.pk}/").status_code == 404
-    response = c.post(f"/api/v1/faults/{fault.pk}/timings/", {"arrived_at": timezone.now().isoformat()},
-                      content_type="application/json")
+    response = c.post(
+        f"/api/v1/faults/{fault.pk}/timings/",
+        {"arrived_at": timezone.now().isoformat()},
+        content_type="application/json",
+    )
     assert response.status_code == 404
     assert fault.elevator.registration_code not in c.get(reverse("faults:list")).content.decode()
     fault.refresh_from_db()
@@ -360,8 +420,15 @@ def test_firm_b_cannot_read_or_update_firm_as_fault(client, firms):
 
 ROLES = ["anonymous", "city", "district", "use_a", "firm_a", "firm_b", "inspection", "department"]
 # Fault on a: 东区, use unit A, firm A. Fault on b: 米易县, use unit B, firm B.
-VISIBLE = {"city": {"a", "b"}, "district": {"a"}, "use_a": {"a"}, "firm_a": {"a"}, "firm_b": {"b"},
-           "inspection": set(), "department": set()}
+VISIBLE = {
+    "city": {"a", "b"},
+    "district": {"a"},
+    "use_a": {"a"},
+    "firm_a": {"a"},
+    "firm_b": {"b"},
+    "inspection": set(),
+    "department": set(),
+}
 
 
 def client_for(client, firms, role):
@@ -399,8 +466,18 @@ def test_api_list_matrix(client, firms, role):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, expected", [("anonymous", 302), ("city", 200), ("district", 200), ("use_a", 403),
-                                            ("firm_a", 403), ("inspection", 403), ("department", 403)])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("anonymous", 302),
+        ("city", 200),
+        ("district", 200),
+        ("use_a", 403),
+        ("firm_a", 403),
+        ("inspection", 403),
+        ("department", 403),
+    ],
+)
 def test_statistics_page_is_for_regulators(client, firms, role, expected):
     assert client_for(client, firms, role).get(reverse("faults:stats")).status_code == expected
 
@@ -420,8 +497,9 @@ def test_statistics_page_shows_limits_and_marks_late_arrivals(client, firms):
 @pytest.mark.django_db
 def test_list_page_filters_and_marks_late_arrivals(client, firms):
     late = entrapment(firms["a"], arrived_after=45)
-    old_door = entrapment(firms["b"], kind=FaultKind.DOOR, trapped_people=0,
-                          reported_at=timezone.now() - timedelta(days=40))
+    old_door = entrapment(
+        firms["b"], kind=FaultKind.DOOR, trapped_people=0, reported_at=timezone.now() - timedelta(days=40)
+    )
     c = login(client, firms["users"]["city"])
     body = c.get(reverse("faults:list")).content.decode()
     assert "超时到达：45 / 30 分钟" in body
@@ -457,6 +535,7 @@ def test_list_page_has_a_constant_query_count(client, firms, django_assert_num_q
 
 # ---------------------------------------------------------------- API
 
+
 @pytest.mark.django_db
 def test_api_list_has_a_constant_query_count(client, firms, django_assert_num_queries):
     c = login(client, firms["users"]["firm_a"])
@@ -474,28 +553,60 @@ def test_api_list_has_a_constant_query_count(client, firms, django_assert_num_qu
 def test_api_create_from_an_iot_system_by_code(client, firms):
     c = login(client, firms["users"]["firm_a"])
     reported = (timezone.now() - timedelta(minutes=3)).isoformat()
-    response = c.post("/api/v1/faults/", {"elevator_code": firms["a"].registration_code, "source": "iot",
-                                          "kind": "entrapment", "reported_at": reported, "external_ref": "DT-77"},
-                      content_type="application/json")
+    response = c.post(
+        "/api/v1/faults/",
+        {
+            "elevator_code": firms["a"].registration_code,
+            "source": "iot",
+            "kind": "entrapment",
+            "reported_at": reported,
+            "external_ref": "DT-77",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["firm"] == firms["firm_a"].pk and data["district"] == "510402"
     assert data["arrival_limit_minutes"] == 30 and data["arrived_within_limit"] is None
-    retry = c.post("/api/v1/faults/", {"elevator": firms["a"].pk, "source": "iot", "kind": "entrapment",
-                                       "reported_at": reported, "external_ref": "DT-77"},
-                   content_type="application/json")
+    retry = c.post(
+        "/api/v1/faults/",
+        {
+            "elevator": firms["a"].pk,
+            "source": "iot",
+            "kind": "entrapment",
+            "reported_at": reported,
+            "external_ref": "DT-77",
+        },
+        content_type="application/json",
+    )
     assert retry.status_code == 400 and "external_ref" in retry.json()
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role, payload_key, expected", [
-    ("firm_a", "a", 201), ("city", "b", 201), ("district", "a", 201), ("district", "b", 400), ("firm_b", "a", 400),
-    ("use_a", "a", 201), ("inspection", "a", 400), ("anonymous", "a", 401),
-])
+@pytest.mark.parametrize(
+    "role, payload_key, expected",
+    [
+        ("firm_a", "a", 201),
+        ("city", "b", 201),
+        ("district", "a", 201),
+        ("district", "b", 400),
+        ("firm_b", "a", 400),
+        ("use_a", "a", 201),
+        ("inspection", "a", 400),
+        ("anonymous", "a", 401),
+    ],
+)
 def test_api_create_matrix(client, firms, role, payload_key, expected):
-    response = client_for(client, firms, role).post("/api/v1/faults/", {
-        "elevator": firms[payload_key].pk, "source": "hotline", "kind": "stopped",
-        "reported_at": timezone.now().isoformat()}, content_type="application/json")
+    response = client_for(client, firms, role).post(
+        "/api/v1/faults/",
+        {
+            "elevator": firms[payload_key].pk,
+            "source": "hotline",
+            "kind": "stopped",
+            "reported_at": timezone.now().isoformat(),
+        },
+        content_type="application/json",
+    )
     assert response.status_code == expected, response.content
     if expected == 400:
         assert "elevator" in response.json()  # an elevator out of scope is not disclosed
@@ -507,13 +618,20 @@ def test_api_timings_in_order_and_refused_out_of_order(client, firms):
     c = login(client, firms["users"]["firm_b"])
     url = f"/api/v1/faults/{fault.pk}/timings/"
     arrived = fault.reported_at + timedelta(minutes=61)
-    response = c.post(url, {"dispatched_at": (fault.reported_at + timedelta(minutes=2)).isoformat(),
-                            "arrived_at": arrived.isoformat(), "cause": "control_system"},
-                      content_type="application/json")
+    response = c.post(
+        url,
+        {
+            "dispatched_at": (fault.reported_at + timedelta(minutes=2)).isoformat(),
+            "arrived_at": arrived.isoformat(),
+            "cause": "control_system",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     assert response.json()["arrived_within_limit"] is False and response.json()["arrival_minutes"] == 61
-    response = c.post(url, {"released_at": (arrived - timedelta(minutes=1)).isoformat()},
-                      content_type="application/json")
+    response = c.post(
+        url, {"released_at": (arrived - timedelta(minutes=1)).isoformat()}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert "解救/恢复时间不能早于到达时间" in response.json()["released_at"][0]
 
@@ -524,16 +642,26 @@ def test_api_timings_by_a_viewer_who_may_not_update_is_forbidden(client, firms):
     firms["a"].maintenance_firm = firms["firm_b"]
     firms["a"].save()
     c = login(client, firms["users"]["firm_b"])  # sees the elevator's faults now, but the fault is firm A's
-    response = c.post(f"/api/v1/faults/{fault.pk}/timings/", {"arrived_at": timezone.now().isoformat()},
-                      content_type="application/json")
+    response = c.post(
+        f"/api/v1/faults/{fault.pk}/timings/",
+        {"arrived_at": timezone.now().isoformat()},
+        content_type="application/json",
+    )
     assert response.status_code == 403 and "只有该故障的维保单位" in response.json()["detail"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params, keys", [
-    ({"kind": "entrapment"}, {"a"}), ({"kind": ["entrapment", "door"]}, {"a", "b"}), ({"source": "iot"}, {"b"}),
-    ({"district": "510421"}, {"b"}), ({"q": "31105104212015"}, {"b"}), ({"q": "IOT-9"}, {"b"}),
-])
+@pytest.mark.parametrize(
+    "params, keys",
+    [
+        ({"kind": "entrapment"}, {"a"}),
+        ({"kind": ["entrapment", "door"]}, {"a", "b"}),
+        ({"source": "iot"}, {"b"}),
+        ({"district": "510421"}, {"b"}),
+        ({"q": "31105104212015"}, {"b"}),
+        ({"q": "IOT-9"}, {"b"}),
+    ],
+)
 def test_api_filters(client, firms, params, keys):
     entrapment(firms["a"])
     entrapment(firms["b"], kind=FaultKind.DOOR, trapped_people=0, source=FaultSource.IOT, external_ref="IOT-9")
@@ -558,8 +686,14 @@ def test_a_new_firm_of_another_district_is_charged_from_its_first_day(firms):
     other = OrganizationFactory(kind="maintenance", district=firms["miyi"])
     firms["b"].maintenance_firm = other
     firms["b"].save()
-    fault = faults.fault_report(user=firms["users"]["city"], elevator=firms["b"], source=FaultSource.HOTLINE,
-                                kind=FaultKind.ENTRAPMENT, reported_at=timezone.now(), trapped_people=1)
+    fault = faults.fault_report(
+        user=firms["users"]["city"],
+        elevator=firms["b"],
+        source=FaultSource.HOTLINE,
+        kind=FaultKind.ENTRAPMENT,
+        reported_at=timezone.now(),
+        trapped_people=1,
+    )
     assert fault.firm == other
 
 
@@ -582,8 +716,14 @@ def test_detail_form_after_a_stamp_adds_the_release_without_touching_the_stamped
     arrived = fault.arrived_at
     shown = timezone.localtime(arrived).strftime("%Y-%m-%dT%H:%M:%S")
     assert f'value="{shown}"' in c.get(reverse("faults:detail", args=[fault.pk])).content.decode()
-    response = c.post(reverse("faults:detail", args=[fault.pk]), {
-        "arrived_at": shown, "released_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S"), "cause": "door_system"})
+    response = c.post(
+        reverse("faults:detail", args=[fault.pk]),
+        {
+            "arrived_at": shown,
+            "released_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S"),
+            "cause": "door_system",
+        },
+    )
     assert response.status_code == 302
     fault.refresh_from_db()
     assert fault.arrived_at == arrived and fault.released_at is not None and fault.cause == "door_system"
@@ -600,8 +740,13 @@ def test_fault_list_exports_what_the_user_may_see(client, firms):
 
     now = timezone.now()
     for key in ("a", "b"):
-        Fault.objects.create(elevator=firms[key], firm=firms[f"firm_{key}"], source="firm", kind="entrapment",
-                             reported_at=now - timedelta(hours=1))
+        Fault.objects.create(
+            elevator=firms[key],
+            firm=firms[f"firm_{key}"],
+            source="firm",
+            kind="entrapment",
+            reported_at=now - timedelta(hours=1),
+        )
     client.force_login(firms["users"]["district"])  # 东区: elevator a only
     response = client.get("/faults/", {"export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))

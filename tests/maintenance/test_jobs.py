@@ -19,11 +19,24 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)
 
 
-def contract(firms, firm="firm_a", number="HT-1", start=TODAY - timedelta(days=10), end=TODAY + timedelta(days=355),
-             elevators=None):
-    return services.contract_create(user=firms["users"]["use_a"], number=number, use_unit=firms["use_a"],
-                                    firm=firms[firm], starts_on=start, ends_on=end,
-                                    elevators=elevators or [firms["a"]], today=TODAY)
+def contract(
+    firms,
+    firm="firm_a",
+    number="HT-1",
+    start=TODAY - timedelta(days=10),
+    end=TODAY + timedelta(days=355),
+    elevators=None,
+):
+    return services.contract_create(
+        user=firms["users"]["use_a"],
+        number=number,
+        use_unit=firms["use_a"],
+        firm=firms[firm],
+        starts_on=start,
+        ends_on=end,
+        elevators=elevators or [firms["a"]],
+        today=TODAY,
+    )
 
 
 class TestContracts:
@@ -49,21 +62,29 @@ class TestContracts:
     def test_a_starting_contract_leaves_an_elevator_still_under_another_active_one(self, firms):
         other = ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])
         contract(firms, elevators=[firms["a"]])  # active until TODAY + 355
-        new = contract(firms, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=400),
-                       end=TODAY + timedelta(days=500), elevators=[other])
+        new = contract(
+            firms,
+            firm="firm_b",
+            number="HT-2",
+            start=TODAY + timedelta(days=400),
+            end=TODAY + timedelta(days=500),
+            elevators=[other],
+        )
         # Force the overlap a bad import could leave: the new contract also names the still-covered elevator.
         ContractElevator.objects.create(contract=new, elevator=firms["a"])
         day = TODAY + timedelta(days=400)
         MaintenanceContract.objects.filter(number="HT-1").update(ends_on=day)  # still active on that day
         assert services.contracts_roll(today=day) == {"ended": 0, "started": 1}
         assert set(ContractElevator.objects.filter(contract=new, active=True).values_list("elevator", flat=True)) == {
-            other.pk}
+            other.pk
+        }
         assert ContractElevator.objects.get(contract__number="HT-1", elevator=firms["a"]).active
 
     def test_roll_over_ends_and_starts_contracts_on_their_days(self, firms):
         old = contract(firms, end=TODAY)
-        new = contract(firms, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=1),
-                       end=TODAY + timedelta(days=300))
+        new = contract(
+            firms, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=1), end=TODAY + timedelta(days=300)
+        )
         assert services.contracts_roll(today=TODAY) == {"ended": 0, "started": 0}
         assert services.contracts_roll(today=TODAY + timedelta(days=1)) == {"ended": 1, "started": 1}
         assert services.contracts_roll(today=TODAY + timedelta(days=1)) == {"ended": 0, "started": 0}
@@ -99,7 +120,9 @@ class TestOverdue:
         first = maintenance_overdue_run(today=TODAY)
         assert (first.created, first.recipients) == (1, 2)
         assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
-            firms["users"]["firm_a"].username, firms["users"]["use_a"].username}
+            firms["users"]["firm_a"].username,
+            firms["users"]["use_a"].username,
+        }
         assert maintenance_overdue_run(today=TODAY).created == 0
         assert maintenance_overdue_run(today=TODAY + timedelta(days=1)).created == 0
         # maintained, then a new gap: a new alert
@@ -125,8 +148,12 @@ class TestOverdue:
 
         def run(n):
             Reminder.objects.all().delete()
-            bulk_elevators(n, use_unit=firms["use_a"], maintenance_firm=firms["firm_a"],
-                           last_maintenance_on=TODAY - timedelta(days=30))
+            bulk_elevators(
+                n,
+                use_unit=firms["use_a"],
+                maintenance_firm=firms["firm_a"],
+                last_maintenance_on=TODAY - timedelta(days=30),
+            )
             with CaptureQueriesContext(connection) as ctx:
                 maintenance_overdue_run(today=TODAY)
             return len(ctx.captured_queries)
@@ -136,8 +163,11 @@ class TestOverdue:
 
 class TestIntegrity:
     def window(self, firms):
-        return {"user": firms["users"]["city"], "since": timezone.localdate() - timedelta(days=3),
-                "until": timezone.localdate()}
+        return {
+            "user": firms["users"]["city"],
+            "since": timezone.localdate() - timedelta(days=3),
+            "until": timezone.localdate(),
+        }
 
     def test_short_visits(self, firms, settings):
         settings.MAINTENANCE_MIN_VISIT_MINUTES = 30
@@ -150,8 +180,11 @@ class TestIntegrity:
         r1 = make_record(firms, attachments=[photo])
         other = ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])
         r2 = make_record(firms, elevator=other, started=timezone.now() - timedelta(hours=6), attachments=[photo])
-        make_record(firms, started=timezone.now() - timedelta(hours=9),
-                    attachments=[services.UploadedFile("b.jpg", JPEG + b"x")])
+        make_record(
+            firms,
+            started=timezone.now() - timedelta(hours=9),
+            attachments=[services.UploadedFile("b.jpg", JPEG + b"x")],
+        )
         [group] = integrity.reused_photos(**self.window(firms))
         assert {r.pk for r in group["records"]} == {r1.pk, r2.pk}
 

@@ -32,7 +32,8 @@ def test_a_worker_with_an_expired_certificate_is_refused_naming_the_worker_and_t
     day = timezone.localdate()
     started = timezone.localtime(timezone.now() - timedelta(hours=2)).date()
     assert exc.value.message_dict["workers"] == [
-        f"维保人员“赵师傅”的证书已于{day - timedelta(days=1)}过期，不能在{started}作业。"]
+        f"维保人员“赵师傅”的证书已于{day - timedelta(days=1)}过期，不能在{started}作业。"
+    ]
 
 
 def test_certificate_valid_on_the_last_day_is_accepted(firms):
@@ -70,10 +71,16 @@ def test_a_wrong_result_is_named_once_whatever_the_number_of_items(firms):
 
 
 def test_a_record_is_saved_with_its_workers_items_and_creator(firms):
-    record = make_record(firms, workers=[firms["worker_a"], firms["worker_a2"], firms["worker_a"]],
-                         items={pk: ("adjusted", "已调整" * 100) for pk in all_ok()}, note="例行维保")
+    record = make_record(
+        firms,
+        workers=[firms["worker_a"], firms["worker_a2"], firms["worker_a"]],
+        items={pk: ("adjusted", "已调整" * 100) for pk in all_ok()},
+        note="例行维保",
+    )
     record.refresh_from_db()
-    assert record.firm == firms["firm_a"] and record.created_by == firms["users"]["firm_a"] and record.note == "例行维保"
+    assert (
+        record.firm == firms["firm_a"] and record.created_by == firms["users"]["firm_a"] and record.note == "例行维保"
+    )
     assert set(record.workers.all()) == {firms["worker_a"], firms["worker_a2"]}
     assert record.items.count() == len(all_ok())
     assert {len(note) for note in record.items.values_list("note", flat=True)} == {255}  # cut to the column
@@ -92,8 +99,14 @@ def test_attachments_are_checked_by_content_and_stored_with_a_checksum(firms, se
     with pytest.raises(ValidationError, match="过大"):
         make_record(firms, attachments=[services.UploadedFile("big.jpg", JPEG)])
     settings.ATTACHMENT_MAX_BYTES = 1024
-    record = make_record(firms, attachments=[services.UploadedFile("a.jpg", JPEG), services.UploadedFile("b.png", PNG),
-                                             services.UploadedFile("c.pdf", PDF)])
+    record = make_record(
+        firms,
+        attachments=[
+            services.UploadedFile("a.jpg", JPEG),
+            services.UploadedFile("b.png", PNG),
+            services.UploadedFile("c.pdf", PDF),
+        ],
+    )
     kinds = sorted(record.attachments.values_list("kind", flat=True))
     assert kinds == ["pdf", "photo", "photo"]
     jpeg = record.attachments.get(original_name="a.jpg")
@@ -129,8 +142,12 @@ def test_a_confirmed_record_cannot_be_changed_or_deleted_by_any_path(firms, clie
     # the API
     response = client.delete(f"/api/v1/maintenance-records/{record.pk}/")
     assert response.status_code == 400 and "不能删除" in response.content.decode()
-    assert client.patch(f"/api/v1/maintenance-records/{record.pk}/", {"note": "x"},
-                        content_type="application/json").status_code == 405
+    assert (
+        client.patch(
+            f"/api/v1/maintenance-records/{record.pk}/", {"note": "x"}, content_type="application/json"
+        ).status_code
+        == 405
+    )
     # the admin, even for a superuser
     from accounts.models import User
 
@@ -160,9 +177,19 @@ def test_an_unconfirmed_record_may_be_withdrawn_by_its_firm_only(firms):
     assert not MaintenanceRecord.objects.filter(pk=record.pk).exists()
 
 
-@pytest.mark.parametrize("who, sees", [("firm_a", True), ("firm_b", False), ("use_a", True), ("use_b", False),
-                                       ("city", True), ("district", True), ("inspection", False),
-                                       ("department", False)])
+@pytest.mark.parametrize(
+    "who, sees",
+    [
+        ("firm_a", True),
+        ("firm_b", False),
+        ("use_a", True),
+        ("use_b", False),
+        ("city", True),
+        ("district", True),
+        ("inspection", False),
+        ("department", False),
+    ],
+)
 def test_who_sees_a_record_and_its_attachments(firms, client, who, sees):
     record = make_record(firms, attachments=[services.UploadedFile("a.jpg", JPEG)])
     attachment = record.attachments.get()
@@ -183,10 +210,18 @@ def test_anonymous_sees_no_record_or_attachment(firms, client):
 def test_firm_b_cannot_write_for_firm_a_through_the_api(firms, client):
     client.force_login(firms["users"]["firm_b"])
     start = timezone.now() - timedelta(hours=3)
-    response = client.post("/api/v1/maintenance-records/", {
-        "elevator": firms["a"].registration_code, "tier": "repair", "started_at": start.isoformat(),
-        "ended_at": (start + timedelta(hours=1)).isoformat(), "workers": [firms["worker_b"].pk],
-        "signed_by": firms["worker_b"].pk}, content_type="application/json")
+    response = client.post(
+        "/api/v1/maintenance-records/",
+        {
+            "elevator": firms["a"].registration_code,
+            "tier": "repair",
+            "started_at": start.isoformat(),
+            "ended_at": (start + timedelta(hours=1)).isoformat(),
+            "workers": [firms["worker_b"].pk],
+            "signed_by": firms["worker_b"].pk,
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 403 and "不在本单位履行中的维保合同内" in response.content.decode()
 
 
@@ -197,12 +232,19 @@ def test_api_create_with_multipart_attachments(firms, client):
     start = timezone.now() - timedelta(hours=3)
     import json
 
-    response = client.post("/api/v1/maintenance-records/", {
-        "elevator": firms["a"].rescue_code, "tier": "half_monthly", "started_at": start.isoformat(),
-        "ended_at": (start + timedelta(minutes=50)).isoformat(), "workers": [firms["worker_a"].pk],
-        "signed_by": firms["worker_a"].pk,
-        "items": json.dumps([{"item": pk, "result": "ok"} for pk in all_ok()]),
-        "attachments": [SimpleUploadedFile("p.jpg", JPEG, content_type="image/jpeg")]})
+    response = client.post(
+        "/api/v1/maintenance-records/",
+        {
+            "elevator": firms["a"].rescue_code,
+            "tier": "half_monthly",
+            "started_at": start.isoformat(),
+            "ended_at": (start + timedelta(minutes=50)).isoformat(),
+            "workers": [firms["worker_a"].pk],
+            "signed_by": firms["worker_a"].pk,
+            "items": json.dumps([{"item": pk, "result": "ok"} for pk in all_ok()]),
+            "attachments": [SimpleUploadedFile("p.jpg", JPEG, content_type="image/jpeg")],
+        },
+    )
     assert response.status_code == 201, response.content
     assert response.json()["attachments"][0]["sha256"] == Attachment.checksum(JPEG)
 
@@ -214,11 +256,16 @@ def test_page_flow_phone_form_then_confirm(firms, client):
     form = client.get(reverse("maintenance:record_new"), {"elevator": firms["a"].registration_code})
     assert form.status_code == 200 and "层门地坎" in form.content.decode()
     start = timezone.localtime() - timedelta(hours=2)
-    data = {"elevator_code": firms["a"].registration_code, "tier": "half_monthly",
-            "started_at": start.strftime("%Y-%m-%dT%H:%M"),
-            "ended_at": (start + timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M"),
-            "workers": [firms["worker_a"].pk], "signed_by": firms["worker_a"].pk, "sign_off": "on",
-            "attachments": [SimpleUploadedFile("p.jpg", JPEG, content_type="image/jpeg")]}
+    data = {
+        "elevator_code": firms["a"].registration_code,
+        "tier": "half_monthly",
+        "started_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": (start + timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M"),
+        "workers": [firms["worker_a"].pk],
+        "signed_by": firms["worker_a"].pk,
+        "sign_off": "on",
+        "attachments": [SimpleUploadedFile("p.jpg", JPEG, content_type="image/jpeg")],
+    }
     data.update({f"item_{pk}": "ok" for pk in all_ok()})
     response = client.post(reverse("maintenance:record_new"), data, follow=True)
     assert "维保记录已上传，等待使用单位确认" in response.content.decode()
@@ -248,8 +295,11 @@ def test_list_page_and_api_list_have_constant_query_counts(firms, client, django
     with django_assert_num_queries(8):
         client.get("/api/v1/maintenance-records/")
     for hours in range(3, 9):
-        make_record(firms, started=timezone.now() - timedelta(hours=hours * 2),
-                    attachments=[services.UploadedFile(f"{hours}.jpg", JPEG + bytes([hours]))])
+        make_record(
+            firms,
+            started=timezone.now() - timedelta(hours=hours * 2),
+            attachments=[services.UploadedFile(f"{hours}.jpg", JPEG + bytes([hours]))],
+        )
     with django_assert_num_queries(5):
         client.get(reverse("maintenance:records"))
     with django_assert_num_queries(8):

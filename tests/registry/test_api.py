@@ -41,19 +41,23 @@ def test_list_pages_by_50(api):
 
 
 def test_filters(api, dongqu, xiqu):
-    old = ElevatorFactory(district=dongqu, commission_date=TODAY - timedelta(days=6000), building_kind="school",
-                          elevator_type="3310")
+    old = ElevatorFactory(
+        district=dongqu, commission_date=TODAY - timedelta(days=6000), building_kind="school", elevator_type="3310"
+    )
     new = ElevatorFactory(district=xiqu, commission_date=TODAY - timedelta(days=100), status="suspended")
     expired = ElevatorFactory(district=xiqu, inspection_valid_until=TODAY - timedelta(days=1))
     assert codes(api.get("/api/v1/elevators/", {"district": "510402"})) == {old.registration_code}
-    assert codes(api.get("/api/v1/elevators/", {"district_id": xiqu.pk})) == {new.registration_code,
-                                                                              expired.registration_code}
+    assert codes(api.get("/api/v1/elevators/", {"district_id": xiqu.pk})) == {
+        new.registration_code,
+        expired.registration_code,
+    }
     assert codes(api.get("/api/v1/elevators/", {"elevator_type": "3310"})) == {old.registration_code}
     assert codes(api.get("/api/v1/elevators/", {"status": "suspended"})) == {new.registration_code}
     assert codes(api.get("/api/v1/elevators/", {"building_kind": "school"})) == {old.registration_code}
     assert codes(api.get("/api/v1/elevators/", {"use_unit_id": old.use_unit_id})) == {old.registration_code}
     assert codes(api.get("/api/v1/elevators/", {"maintenance_firm_id": new.maintenance_firm_id})) == {
-        new.registration_code}
+        new.registration_code
+    }
     before = (TODAY - timedelta(days=15 * 365)).isoformat()
     assert codes(api.get("/api/v1/elevators/", {"commissioned_before": before})) == {old.registration_code}
     after = (TODAY - timedelta(days=200)).isoformat()
@@ -66,9 +70,12 @@ def test_type_and_district_filters_take_several_values(api, dongqu, xiqu):
     escalator = ElevatorFactory(elevator_type="3310", district=xiqu)
     ElevatorFactory(elevator_type="3120", district=dongqu)
     assert codes(api.get("/api/v1/elevators/", {"elevator_type": ["3110", "3310"]})) == {
-        lift.registration_code, escalator.registration_code}
+        lift.registration_code,
+        escalator.registration_code,
+    }
     assert codes(api.get("/api/v1/elevators/", {"district": ["510402", "510403"], "elevator_type": "3310"})) == {
-        escalator.registration_code}
+        escalator.registration_code
+    }
     response = api.get("/api/v1/elevators/", {"district": "999999"})
     assert response.status_code == 400 and "district" in response.json()
 
@@ -93,8 +100,11 @@ def test_q_search_of_every_length_matches_like_icontains(api, text):
     address = ElevatorFactory(address="东区阳光花园3栋aB5号")
     building = ElevatorFactory(building_name="阳光花园", address="西区大渡口街2号")
     ElevatorFactory(address="仁和区宝兴路5号", building_name="宝兴苑")
-    expected = {e.registration_code for e in (address, building)
-                if text.upper() in e.address.upper() or text.upper() in e.building_name.upper()}
+    expected = {
+        e.registration_code
+        for e in (address, building)
+        if text.upper() in e.address.upper() or text.upper() in e.building_name.upper()
+    }
     assert expected
     assert codes(api.get("/api/v1/elevators/", {"q": text})) == expected
 
@@ -134,18 +144,27 @@ def test_token_authentication(client, db):
 
 
 def test_create_reports_code_errors_in_chinese_by_field(api, dongqu):
-    response = api.post("/api/v1/elevators/", {"registration_code": "31105104032012070003", "elevator_type": "3110",
-                                               "district": dongqu.pk, "address": "x"},
-                        content_type="application/json")
+    response = api.post(
+        "/api/v1/elevators/",
+        {"registration_code": "31105104032012070003", "elevator_type": "3110", "district": dongqu.pk, "address": "x"},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json()["registration_code"] == ["行政区划代码“510403”（西区）与电梯所在区县（东区）不符。"]
 
 
 def test_duplicate_code_through_the_api(api):
     existing = ElevatorFactory()
-    response = api.post("/api/v1/elevators/", {"registration_code": existing.registration_code, "elevator_type": "3110",
-                                               "district": existing.district_id, "address": "x"},
-                        content_type="application/json")
+    response = api.post(
+        "/api/v1/elevators/",
+        {
+            "registration_code": existing.registration_code,
+            "elevator_type": "3110",
+            "district": existing.district_id,
+            "address": "x",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 400 and "registration_code" in response.json()
 
 

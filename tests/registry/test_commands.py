@@ -33,14 +33,21 @@ def test_seed_demo_is_idempotent_and_complete(settings):
     assert MaintenanceContract.objects.count() > 30 and MaintenanceRecord.objects.filter(status="submitted").exists()
     assert Fault.objects.filter(kind="entrapment").exists()
     # every elevator with a use unit and a firm is covered by an active contract
-    assert not Elevator.objects.filter(maintenance_firm__isnull=False, use_unit__isnull=False).exclude(
-        contract_coverage__active=True).exists()
+    assert (
+        not Elevator.objects.filter(maintenance_firm__isnull=False, use_unit__isnull=False)
+        .exclude(contract_coverage__active=True)
+        .exists()
+    )
 
     years = {d.year for d in Elevator.objects.values_list("commission_date", flat=True)}
     assert max(years) - min(years) >= 24  # spread over 25 years
     for elevator in Elevator.objects.select_related("district")[:500]:
-        assert registration_code_errors(elevator.registration_code, elevator_type=elevator.elevator_type,
-                                        district_code=elevator.district.code) == []
+        assert (
+            registration_code_errors(
+                elevator.registration_code, elevator_type=elevator.elevator_type, district_code=elevator.district.code
+            )
+            == []
+        )
 
 
 @pytest.mark.django_db
@@ -53,5 +60,9 @@ def test_generate_scale_data_makes_valid_unique_elevators_and_keeps_demo_data():
     assert Elevator.objects.count() == demo + 3000
     sample = Elevator.objects.select_related("district").order_by("?")[:300]
     for elevator in sample:
-        assert registration_code_errors(elevator.registration_code, elevator_type=elevator.elevator_type,
-                                        district_code=elevator.district.code) == []
+        assert (
+            registration_code_errors(
+                elevator.registration_code, elevator_type=elevator.elevator_type, district_code=elevator.district.code
+            )
+            == []
+        )

@@ -54,38 +54,88 @@ def build_story(world, *, n: int = 1, base: date | None = None) -> dict:
     for i in range(n):
         day = base + timedelta(days=10 * i)
         contract = MaintenanceContract.objects.create(
-            number=f"HT-{next(_seq)}", use_unit=world["use_a"], firm=world["firm_a"], starts_on=day,
-            ends_on=day + timedelta(days=5000), status="active", created_by=user)
+            number=f"HT-{next(_seq)}",
+            use_unit=world["use_a"],
+            firm=world["firm_a"],
+            starts_on=day,
+            ends_on=day + timedelta(days=5000),
+            status="active",
+            created_by=user,
+        )
         ContractElevator.objects.create(contract=contract, elevator=elevator)
         made["contract"].append(contract)
-        made["record"].append(MaintenanceRecord.objects.create(
-            elevator=elevator, firm=world["firm_a"], tier="half_monthly", started_at=_at(day + timedelta(days=1)),
-            ended_at=_at(day + timedelta(days=1), 11), signed_by=worker, created_by=user))
-        made["fault"].append(Fault.objects.create(
-            elevator=elevator, source="hotline", kind="entrapment", trapped_people=2,
-            description="王秘密 13700000009 被困", reported_at=_at(day + timedelta(days=2)),
-            arrived_at=_at(day + timedelta(days=2)) + timedelta(minutes=20),
-            released_at=_at(day + timedelta(days=2)) + timedelta(minutes=40)))
+        made["record"].append(
+            MaintenanceRecord.objects.create(
+                elevator=elevator,
+                firm=world["firm_a"],
+                tier="half_monthly",
+                started_at=_at(day + timedelta(days=1)),
+                ended_at=_at(day + timedelta(days=1), 11),
+                signed_by=worker,
+                created_by=user,
+            )
+        )
+        made["fault"].append(
+            Fault.objects.create(
+                elevator=elevator,
+                source="hotline",
+                kind="entrapment",
+                trapped_people=2,
+                description="王秘密 13700000009 被困",
+                reported_at=_at(day + timedelta(days=2)),
+                arrived_at=_at(day + timedelta(days=2)) + timedelta(minutes=20),
+                released_at=_at(day + timedelta(days=2)) + timedelta(minutes=40),
+            )
+        )
         complaint = Complaint.objects.create(
-            tracking_no=f"TS{next(_seq):018d}", elevator=elevator, district=elevator.district, address="x",
-            category="breakdown", description="d", contact_name="张投诉人", contact_phone="13812345678",
-            contact_email="resident@example.com", department=department, accept_deadline=timezone.now(),
-            resolve_deadline=timezone.now())
+            tracking_no=f"TS{next(_seq):018d}",
+            elevator=elevator,
+            district=elevator.district,
+            address="x",
+            category="breakdown",
+            description="d",
+            contact_name="张投诉人",
+            contact_phone="13812345678",
+            contact_email="resident@example.com",
+            department=department,
+            accept_deadline=timezone.now(),
+            resolve_deadline=timezone.now(),
+        )
         Complaint.objects.filter(pk=complaint.pk).update(created_at=_at(day + timedelta(days=3)))
         made["complaint"].append(complaint)
         inspection = Inspection.objects.create(
-            elevator=elevator, kind="periodic", agency=agency, inspected_on=day + timedelta(days=4), result="failed",
-            report_no=f"R-{next(_seq)}", recorded_by=user)
+            elevator=elevator,
+            kind="periodic",
+            agency=agency,
+            inspected_on=day + timedelta(days=4),
+            result="failed",
+            report_no=f"R-{next(_seq)}",
+            recorded_by=user,
+        )
         made["inspection"].append(inspection)
-        made["defect"].append(Defect.objects.create(
-            inspection=inspection, description="门锁回路短接", deadline=day + timedelta(days=30), status="rectified",
-            rectified_at=_at(day + timedelta(days=5))))
+        made["defect"].append(
+            Defect.objects.create(
+                inspection=inspection,
+                description="门锁回路短接",
+                deadline=day + timedelta(days=30),
+                status="rectified",
+                rectified_at=_at(day + timedelta(days=5)),
+            )
+        )
     RiskFlag = _risk_flag_model()
     if RiskFlag is not None:
         import uuid
-        RiskFlag.objects.create(elevator=elevator, reason="age_over_15", measured=16, threshold=15,
-                                first_seen=base + timedelta(days=6), last_seen=base + timedelta(days=7),
-                                cleared_on=base + timedelta(days=7), run_id=uuid.uuid4())
+
+        RiskFlag.objects.create(
+            elevator=elevator,
+            reason="age_over_15",
+            measured=16,
+            threshold=15,
+            first_seen=base + timedelta(days=6),
+            last_seen=base + timedelta(days=7),
+            cleared_on=base + timedelta(days=7),
+            run_id=uuid.uuid4(),
+        )
     elevator.address = "东区新地址1号"
     elevator.save()
     return made
@@ -95,18 +145,33 @@ def test_events_from_every_source_appear_newest_first(world):
     build_story(world)
     events = elevator_history(elevator=world["a"])
     kinds = {event.kind for event in events}
-    expected = {EventKind.REGISTRY, EventKind.CONTRACT, EventKind.MAINTENANCE, EventKind.FAULT, EventKind.COMPLAINT,
-                EventKind.INSPECTION, EventKind.DEFECT}
+    expected = {
+        EventKind.REGISTRY,
+        EventKind.CONTRACT,
+        EventKind.MAINTENANCE,
+        EventKind.FAULT,
+        EventKind.COMPLAINT,
+        EventKind.INSPECTION,
+        EventKind.DEFECT,
+    }
     if _risk_flag_model() is not None:
         expected.add(EventKind.RISK)
     assert expected <= kinds
     assert [e.when for e in events] == sorted((e.when for e in events), reverse=True)
     # The oldest real-world events come in the order they happened: contract, record, fault, complaint, inspection.
-    story = [e.kind for e in reversed(events) if e.kind in (EventKind.CONTRACT, EventKind.MAINTENANCE,
-                                                           EventKind.FAULT, EventKind.COMPLAINT,
-                                                           EventKind.INSPECTION)]
-    assert story[:5] == [EventKind.CONTRACT, EventKind.MAINTENANCE, EventKind.FAULT, EventKind.COMPLAINT,
-                         EventKind.INSPECTION]
+    story = [
+        e.kind
+        for e in reversed(events)
+        if e.kind
+        in (EventKind.CONTRACT, EventKind.MAINTENANCE, EventKind.FAULT, EventKind.COMPLAINT, EventKind.INSPECTION)
+    ]
+    assert story[:5] == [
+        EventKind.CONTRACT,
+        EventKind.MAINTENANCE,
+        EventKind.FAULT,
+        EventKind.COMPLAINT,
+        EventKind.INSPECTION,
+    ]
     change = next(e for e in events if e.kind == EventKind.REGISTRY and "东区新地址1号" in e.detail)
     assert "安装地址" in change.detail
 
@@ -134,8 +199,10 @@ def test_detail_page_links_to_the_history(client, world):
     assert reverse("registry:elevator_history", args=[world["a"].pk]) in response.content.decode()
 
 
-@pytest.mark.parametrize("role,status", [("district", 404), ("use_unit", 404), ("maintenance", 404),
-                                         ("inspection", 403), ("department", 403)])
+@pytest.mark.parametrize(
+    "role,status",
+    [("district", 404), ("use_unit", 404), ("maintenance", 404), ("inspection", 403), ("department", 403)],
+)
 def test_out_of_scope_users_are_refused(client, world, role, status):
     client.force_login(world["users"][role])
     assert client.get(reverse("registry:elevator_history", args=[world["b"].pk])).status_code == status

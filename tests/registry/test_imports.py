@@ -36,8 +36,18 @@ def xlsx_file(rows, header=HEADER, name="elevators.xlsx"):
 
 
 def good_rows(n, start=1, use_unit="甲物业"):
-    return [[f"3110510402201207{start + i:04d}", str(30000 + start + i), "曳引驱动乘客电梯", "东区",
-             f"东区人民街{i}号", use_unit, "2012-07-15"] for i in range(n)]
+    return [
+        [
+            f"3110510402201207{start + i:04d}",
+            str(30000 + start + i),
+            "曳引驱动乘客电梯",
+            "东区",
+            f"东区人民街{i}号",
+            use_unit,
+            "2012-07-15",
+        ]
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -60,24 +70,36 @@ def test_one_bad_row_imports_nothing_and_is_reported(regulator):
     rows[2][0] = "33105104022012070003"  # escalator category on a passenger elevator
     job = import_job_start(user=regulator, kind="elevators", uploaded_file=csv_file(rows))
     assert job.status == ImportStatus.FAILED and Elevator.objects.count() == 0
-    assert job.errors == [{"row": 4, "field": "注册代码",
-                           "message": "类别代码“3310”（自动扶梯）与电梯类型“曳引驱动乘客电梯”（3110）不符。"}]
+    assert job.errors == [
+        {
+            "row": 4,
+            "field": "注册代码",
+            "message": "类别代码“3310”（自动扶梯）与电梯类型“曳引驱动乘客电梯”（3110）不符。",
+        }
+    ]
 
 
 def test_every_bad_row_is_reported_with_row_field_and_reason(regulator):
     ElevatorFactory(registration_code="31105104022012070009")
     rows = good_rows(10)
-    rows[0][2] = "缆车"                         # row 2: unknown type
-    rows[1][3] = "成华区"                       # row 3: not a Panzhihua district
-    rows[2][5] = "不存在物业"                    # row 4: unknown use unit
-    rows[3][6] = "2012/13/45"                   # row 5: bad date
-    rows[4][1] = rows[5][1]                     # rows 6/7: same rescue code twice
-    rows[6][4] = ""                             # row 8: address missing
+    rows[0][2] = "缆车"  # row 2: unknown type
+    rows[1][3] = "成华区"  # row 3: not a Panzhihua district
+    rows[2][5] = "不存在物业"  # row 4: unknown use unit
+    rows[3][6] = "2012/13/45"  # row 5: bad date
+    rows[4][1] = rows[5][1]  # rows 6/7: same rescue code twice
+    rows[6][4] = ""  # row 8: address missing
     # row 10 carries 31105104022012070009, already registered
     job = import_job_start(user=regulator, kind="elevators", uploaded_file=csv_file(rows))
     found = {(e["row"], e["field"]) for e in job.errors}
-    assert found == {(2, "电梯类型"), (3, "所在区县"), (4, "使用单位"), (5, "投入使用日期"), (7, "应急救援识别码"),
-                     (8, "安装地址"), (10, "注册代码")}
+    assert found == {
+        (2, "电梯类型"),
+        (3, "所在区县"),
+        (4, "使用单位"),
+        (5, "投入使用日期"),
+        (7, "应急救援识别码"),
+        (8, "安装地址"),
+        (10, "注册代码"),
+    }
     messages = {e["row"]: e["message"] for e in job.errors}
     assert messages[3].startswith("“成华区”不是攀枝花市的区县")
     assert messages[4] == "找不到名为“不存在物业”的使用单位，请先导入或登记该单位。"
@@ -118,8 +140,10 @@ def test_a_file_that_only_pretends_to_be_xlsx_is_refused(regulator):
 
 def test_organizations_import(regulator):
     header = ["单位名称", "单位类型", "统一社会信用代码", "许可证编号", "许可证有效期至", "所在区县"]
-    rows = [["新维保公司", "维保单位", "915104000000000001", "TS001", "2027-12-31", "西区"],
-            ["新物业公司", "use_unit", "", "", "", "510402"]]
+    rows = [
+        ["新维保公司", "维保单位", "915104000000000001", "TS001", "2027-12-31", "西区"],
+        ["新物业公司", "use_unit", "", "", "", "510402"],
+    ]
     job = import_job_start(user=regulator, kind="organizations", uploaded_file=csv_file(rows, header=header))
     assert job.status == ImportStatus.SUCCEEDED, job.errors
     firm = Organization.objects.get(name="新维保公司")
@@ -127,8 +151,9 @@ def test_organizations_import(regulator):
     assert Organization.objects.get(name="新物业公司").kind == "use_unit"
 
 
-def test_large_files_go_to_the_background_job_and_record_progress(regulator, settings, monkeypatch,
-                                                                     django_capture_on_commit_callbacks):
+def test_large_files_go_to_the_background_job_and_record_progress(
+    regulator, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.IMPORT_SYNC_MAX_ROWS = 10
     from registry import imports
 
@@ -168,8 +193,9 @@ def test_upload_page_flow_and_downloadable_report(client, regulator):
     client.force_login(regulator)
     rows = good_rows(2)
     rows[1][0] = "123"
-    response = client.post(reverse("registry:import_upload"), {"kind": "elevators", "file": csv_file(rows)},
-                           follow=True)
+    response = client.post(
+        reverse("registry:import_upload"), {"kind": "elevators", "file": csv_file(rows)}, follow=True
+    )
     body = response.content.decode()
     assert "发现 1 处错误，未导入任何数据" in body and "注册代码应为20位数字，当前为3位。" in body
     job = ImportJob.objects.get()
@@ -181,8 +207,9 @@ def test_upload_page_flow_and_downloadable_report(client, regulator):
 
 def test_upload_page_names_the_file_problem(client, regulator):
     client.force_login(regulator)
-    response = client.post(reverse("registry:import_upload"),
-                           {"kind": "elevators", "file": SimpleUploadedFile("a.csv", b"")})
+    response = client.post(
+        reverse("registry:import_upload"), {"kind": "elevators", "file": SimpleUploadedFile("a.csv", b"")}
+    )
     assert response.status_code == 200 and "提交的是空文件。" in response.content.decode()
 
 

@@ -14,13 +14,16 @@ from ..factories import ElevatorFactory, OrganizationFactory
 TODAY = timezone.localdate()
 
 
-@pytest.mark.parametrize("days, status", [
-    (-1, InspectionStatus.EXPIRED),
-    (0, InspectionStatus.EXPIRING),  # valid through its last day
-    (29, InspectionStatus.EXPIRING),
-    (30, InspectionStatus.EXPIRING),
-    (31, InspectionStatus.VALID),
-])
+@pytest.mark.parametrize(
+    "days, status",
+    [
+        (-1, InspectionStatus.EXPIRED),
+        (0, InspectionStatus.EXPIRING),  # valid through its last day
+        (29, InspectionStatus.EXPIRING),
+        (30, InspectionStatus.EXPIRING),
+        (31, InspectionStatus.VALID),
+    ],
+)
 def test_inspection_status_edges(days, status):
     assert inspection_status_for(TODAY + timedelta(days=days), TODAY) == status
 
@@ -44,8 +47,12 @@ def test_years_in_use_counts_whole_years(db, years_ago_days, years):
 
 def test_duplicate_registration_code_is_refused_with_a_clear_message(db):
     first = ElevatorFactory()
-    dup = ElevatorFactory.build(registration_code=first.registration_code, district=first.district,
-                                use_unit=first.use_unit, maintenance_firm=first.maintenance_firm)
+    dup = ElevatorFactory.build(
+        registration_code=first.registration_code,
+        district=first.district,
+        use_unit=first.use_unit,
+        maintenance_firm=first.maintenance_firm,
+    )
     with pytest.raises(ValidationError) as exc:
         elevator_save(elevator=dup)
     assert exc.value.message_dict["registration_code"] == ["具有 注册代码 的 电梯 已存在。"]
@@ -62,8 +69,9 @@ def test_duplicate_rescue_code_is_refused(db):
 def test_database_refuses_duplicate_codes_even_without_validation(db):
     first = ElevatorFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Elevator.objects.create(registration_code=first.registration_code, elevator_type="3110",
-                                district=first.district, address="x")
+        Elevator.objects.create(
+            registration_code=first.registration_code, elevator_type="3110", district=first.district, address="x"
+        )
 
 
 def test_database_refuses_a_malformed_code(db):
@@ -81,7 +89,9 @@ def test_organisation_kinds_are_checked(db):
 
 
 def test_commission_before_manufacture_is_refused(db):
-    elevator = ElevatorFactory.build(manufacture_date=TODAY - timedelta(days=10), commission_date=TODAY - timedelta(days=20))
+    elevator = ElevatorFactory.build(
+        manufacture_date=TODAY - timedelta(days=10), commission_date=TODAY - timedelta(days=20)
+    )
     elevator.use_unit.save()
     elevator.maintenance_firm.save()
     with pytest.raises(ValidationError) as exc:

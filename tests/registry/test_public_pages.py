@@ -13,8 +13,12 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def elevator(db):
-    e = ElevatorFactory(rescue_code="12345", address="东区炳草岗大街8号阳光花园2栋", building_name="阳光花园",
-                        last_maintenance_on=TODAY - timedelta(days=3))
+    e = ElevatorFactory(
+        rescue_code="12345",
+        address="东区炳草岗大街8号阳光花园2栋",
+        building_name="阳光花园",
+        last_maintenance_on=TODAY - timedelta(days=3),
+    )
     # Personal data that exists in the registry but must never reach a public page.
     PersonFactory(organization=e.use_unit, name="王安全", phone="13912345678")
     e.use_unit.contact_phone = "0812-1234567"
@@ -48,8 +52,15 @@ def test_public_page_shows_status_but_no_personal_data(client, elevator):
     response = client.get(f"/e/{elevator.registration_code}/")
     body = response.content.decode()
     assert response.status_code == 200
-    for shown in (elevator.address, elevator.use_unit.name, elevator.maintenance_firm.name, "96333",
-                  elevator.inspection_valid_until.isoformat(), elevator.last_maintenance_on.isoformat(), "12345"):
+    for shown in (
+        elevator.address,
+        elevator.use_unit.name,
+        elevator.maintenance_firm.name,
+        "96333",
+        elevator.inspection_valid_until.isoformat(),
+        elevator.last_maintenance_on.isoformat(),
+        "12345",
+    ):
         assert shown in body
     for private in ("王安全", "13912345678", "0812-1234567", elevator.use_unit.credit_code or "never-empty"):
         assert private not in body

@@ -34,8 +34,9 @@ def reasons_of(elevator, active=True):
 
 def faults(elevator, n, *, kind=FaultKind.DOOR, cause=FaultCause.DOOR_SYSTEM, days_ago=10):
     at = timezone.make_aware(datetime.combine(TODAY - timedelta(days=days_ago), time(10)))
-    Fault.objects.bulk_create([Fault(elevator=elevator, source="firm", kind=kind, cause=cause, reported_at=at)
-                               for _ in range(n)])
+    Fault.objects.bulk_create(
+        [Fault(elevator=elevator, source="firm", kind=kind, cause=cause, reported_at=at) for _ in range(n)]
+    )
 
 
 def complaints(elevator, n, *, status="submitted", days_ago=10):
@@ -44,10 +45,21 @@ def complaints(elevator, n, *, status="submitted", days_ago=10):
 
     department = Department.objects.first()
     deadline = timezone.now()
-    made = [Complaint.objects.create(tracking_no=f"T{elevator.pk}{status[:3]}{i}{days_ago}", elevator=elevator,
-                                     district=elevator.district, address="x", category="breakdown", description="x",
-                                     department=department, accept_deadline=deadline, resolve_deadline=deadline,
-                                     status=status) for i in range(n)]
+    made = [
+        Complaint.objects.create(
+            tracking_no=f"T{elevator.pk}{status[:3]}{i}{days_ago}",
+            elevator=elevator,
+            district=elevator.district,
+            address="x",
+            category="breakdown",
+            description="x",
+            department=department,
+            accept_deadline=deadline,
+            resolve_deadline=deadline,
+            status=status,
+        )
+        for i in range(n)
+    ]
     at = timezone.make_aware(datetime.combine(TODAY - timedelta(days=days_ago), time(10)))
     Complaint.objects.filter(pk__in=[c.pk for c in made]).update(created_at=at)
 
@@ -64,12 +76,16 @@ def regulator(dongqu):
 
 # ---------------------------------------------------------------- edges
 
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("commissioned, flagged", [
-    (FIFTEEN_YEARS_AGO + timedelta(days=1), False),  # a day less than 15 years
-    (FIFTEEN_YEARS_AGO, False),  # exactly 15 years: not yet "超过15年"
-    (FIFTEEN_YEARS_AGO - timedelta(days=1), True),  # a day more
-])
+@pytest.mark.parametrize(
+    "commissioned, flagged",
+    [
+        (FIFTEEN_YEARS_AGO + timedelta(days=1), False),  # a day less than 15 years
+        (FIFTEEN_YEARS_AGO, False),  # exactly 15 years: not yet "超过15年"
+        (FIFTEEN_YEARS_AGO - timedelta(days=1), True),  # a day more
+    ],
+)
 def test_age_flag_at_exactly_15_years(elevator, commissioned, flagged):
     elevator.commission_date = commissioned
     elevator.save()
@@ -121,6 +137,7 @@ def test_only_elevators_in_use_are_flagged(elevator):
 
 # ---------------------------------------------------------------- clearing and history
 
+
 @pytest.mark.django_db
 def test_a_flag_clears_when_the_condition_ends_and_history_is_kept(elevator):
     faults(elevator, 6, days_ago=300)
@@ -143,10 +160,15 @@ def test_a_flag_still_true_is_refreshed(elevator):
     risk_scan(today=TODAY + timedelta(days=1))
     flag = RiskFlag.objects.get(elevator=elevator)
     assert (flag.first_seen, flag.last_seen, flag.measured, flag.cleared_on) == (
-        TODAY, TODAY + timedelta(days=1), 8, None)
+        TODAY,
+        TODAY + timedelta(days=1),
+        8,
+        None,
+    )
 
 
 # ---------------------------------------------------------------- exactly once
+
 
 @pytest.mark.django_db
 def test_running_twice_creates_no_second_flag_and_no_second_digest(elevator, regulator, mailoutbox):
@@ -199,6 +221,7 @@ def test_the_scan_query_count_does_not_depend_on_the_registry_size(dongqu, regul
 
 
 # ---------------------------------------------------------------- pages, export, API: who sees what
+
 
 @pytest.fixture
 def two_districts(dongqu, xiqu):
@@ -262,12 +285,16 @@ def test_assessment_by_a_regulator_in_scope(client, regulator, two_districts):
     a, b = two_districts
     flag = RiskFlag.objects.get(elevator=a)
     client.force_login(regulator)
-    response = client.post(reverse("monitoring:assess", args=[flag.pk]),
-                           {"assessment": RiskAssessment.RENOVATION, "note": "曳引机磨损"})
+    response = client.post(
+        reverse("monitoring:assess", args=[flag.pk]), {"assessment": RiskAssessment.RENOVATION, "note": "曳引机磨损"}
+    )
     assert response.status_code == 302
     flag.refresh_from_db()
-    assert (flag.assessment, flag.assessment_note, flag.assessed_by) == (RiskAssessment.RENOVATION, "曳引机磨损",
-                                                                         regulator)
+    assert (flag.assessment, flag.assessment_note, flag.assessed_by) == (
+        RiskAssessment.RENOVATION,
+        "曳引机磨损",
+        regulator,
+    )
     other = RiskFlag.objects.get(elevator=b)
     assert client.post(reverse("monitoring:assess", args=[other.pk]), {"assessment": "done"}).status_code == 404
     from django.core.exceptions import PermissionDenied
@@ -278,12 +305,14 @@ def test_assessment_by_a_regulator_in_scope(client, regulator, two_districts):
 
 # ---------------------------------------------------------------- 三无
 
+
 @pytest.mark.django_db
 def test_sanwu_list_shows_each_reason_and_exports(client, dongqu, xiqu, django_assert_max_num_queries):
     no_unit = ElevatorFactory(district=dongqu, use_unit=None)
     no_firm = ElevatorFactory(district=dongqu, maintenance_firm=None)
-    no_fund = ElevatorFactory(district=dongqu, building_kind=BuildingKind.RESIDENTIAL,
-                              maintenance_fund=MaintenanceFund.NONE)
+    no_fund = ElevatorFactory(
+        district=dongqu, building_kind=BuildingKind.RESIDENTIAL, maintenance_fund=MaintenanceFund.NONE
+    )
     fine = ElevatorFactory(district=dongqu, maintenance_fund=MaintenanceFund.ESTABLISHED)
     elsewhere = ElevatorFactory(district=xiqu, use_unit=None)
     client.force_login(user_with_role(Role.DISTRICT_REGULATOR))

@@ -31,12 +31,21 @@ def fingerprint() -> tuple:
     """What a run made, down to each record's elevator and start time."""
     records = MaintenanceRecord.objects.filter(elevator__in=synthetic())
     return (
-        tuple(records.order_by("elevator__registration_code", "started_at")
-              .values_list("elevator__registration_code", "started_at", "tier", "signed_by__certificate_no")),
-        tuple(Fault.objects.filter(elevator__in=synthetic()).order_by("elevator__registration_code", "reported_at")
-              .values_list("elevator__registration_code", "reported_at", "kind", "arrived_at")),
-        tuple(Complaint.objects.filter(elevator__in=synthetic()).order_by("tracking_no")
-              .values_list("tracking_no", "category", "status", "department_id")),
+        tuple(
+            records.order_by("elevator__registration_code", "started_at").values_list(
+                "elevator__registration_code", "started_at", "tier", "signed_by__certificate_no"
+            )
+        ),
+        tuple(
+            Fault.objects.filter(elevator__in=synthetic())
+            .order_by("elevator__registration_code", "reported_at")
+            .values_list("elevator__registration_code", "reported_at", "kind", "arrived_at")
+        ),
+        tuple(
+            Complaint.objects.filter(elevator__in=synthetic())
+            .order_by("tracking_no")
+            .values_list("tracking_no", "category", "status", "department_id")
+        ),
     )
 
 
@@ -52,16 +61,25 @@ def test_a_year_of_history_at_the_rates_of_issue_7():
     maintained = [e for e in elevators if e.maintenance_firm_id]
 
     # Maintenance every 15 days, 24 visits a year; 2 % miss the last one and are the overdue job's work.
-    per_elevator = dict(MaintenanceRecord.objects.filter(elevator__in=maintained).values("elevator")
-                        .annotate(n=Count("id")).values_list("elevator", "n"))
+    per_elevator = dict(
+        MaintenanceRecord.objects.filter(elevator__in=maintained)
+        .values("elevator")
+        .annotate(n=Count("id"))
+        .values_list("elevator", "n")
+    )
     assert set(per_elevator.values()) <= {23, 24}
     missed = {pk for pk, n in per_elevator.items() if n == 23}
     assert 0 < len(missed) < 0.06 * len(maintained)
-    overdue = set(maintenance_overdue_queryset(today=today).filter(pk__in=[e.pk for e in elevators])
-                  .values_list("pk", flat=True))
+    overdue = set(
+        maintenance_overdue_queryset(today=today).filter(pk__in=[e.pk for e in elevators]).values_list("pk", flat=True)
+    )
     assert overdue == {e.pk for e in maintained if e.pk in missed and e.status == "in_use"}
-    last = dict(MaintenanceRecord.objects.filter(elevator__in=maintained).values("elevator")
-                .annotate(last=Max("started_at")).values_list("elevator", "last"))
+    last = dict(
+        MaintenanceRecord.objects.filter(elevator__in=maintained)
+        .values("elevator")
+        .annotate(last=Max("started_at"))
+        .values_list("elevator", "last")
+    )
     for e in maintained:
         assert e.last_maintenance_on == timezone.localtime(last[e.pk]).date()
         assert today - timedelta(days=15) <= e.last_maintenance_on < today or e.pk in missed
@@ -94,8 +112,10 @@ def test_a_year_of_history_at_the_rates_of_issue_7():
     covered = ContractElevator.objects.filter(elevator__in=elevators, active=True).select_related("contract")
     assert covered.count() == len([e for e in maintained if e.use_unit_id])
     for row in covered.select_related("elevator")[:100]:
-        assert (row.contract.firm_id, row.contract.use_unit_id) == (row.elevator.maintenance_firm_id,
-                                                                      row.elevator.use_unit_id)
+        assert (row.contract.firm_id, row.contract.use_unit_id) == (
+            row.elevator.maintenance_firm_id,
+            row.elevator.use_unit_id,
+        )
 
 
 @postgres_only

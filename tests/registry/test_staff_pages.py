@@ -46,8 +46,15 @@ def test_empty_list_says_so(city_client):
 
 def test_create_elevator_through_the_form_with_field_errors(city_client, dongqu, world):
     url = reverse("registry:elevator_create")
-    data = {"registration_code": "33105104022012070003", "elevator_type": "3110", "district": dongqu.pk,
-            "address": "某地", "building_kind": "residential", "status": "in_use", "maintenance_fund": "none"}
+    data = {
+        "registration_code": "33105104022012070003",
+        "elevator_type": "3110",
+        "district": dongqu.pk,
+        "address": "某地",
+        "building_kind": "residential",
+        "status": "in_use",
+        "maintenance_fund": "none",
+    }
     response = city_client.post(url, data)
     assert response.status_code == 200
     assert "类别代码“3310”（自动扶梯）与电梯类型“曳引驱动乘客电梯”（3110）不符。" in response.content.decode()

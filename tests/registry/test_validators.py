@@ -20,13 +20,16 @@ def test_city_level_division_code_is_accepted_for_any_district():
     assert errors("31105104002012070003", elevator_type="3110", district_code="510422") == []
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("", "注册代码不能为空。"),
-    ("3110510402201207000", "注册代码应为20位数字，当前为19位。"),
-    ("311051040220120700031", "注册代码应为20位数字，当前为21位。"),
-    ("31105104022012O70003", "注册代码只能包含数字，第15位是“O”。"),
-    ("3110 510402201207000", "注册代码只能包含数字，第5位是“ ”。"),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("", "注册代码不能为空。"),
+        ("3110510402201207000", "注册代码应为20位数字，当前为19位。"),
+        ("311051040220120700031", "注册代码应为20位数字，当前为21位。"),
+        ("31105104022012O70003", "注册代码只能包含数字，第15位是“O”。"),
+        ("3110 510402201207000", "注册代码只能包含数字，第5位是“ ”。"),
+    ],
+)
 def test_length_and_characters(code, expected):
     assert errors(code) == [expected]
 
@@ -56,9 +59,16 @@ def test_division_must_match_the_elevators_district():
     assert msg == "行政区划代码“510403”（西区）与电梯所在区县（东区）不符。"
 
 
-@pytest.mark.parametrize("yearmonth, ok", [
-    ("197912", False), ("198001", True), ("202611", True), ("202612", False), ("202701", False),
-])
+@pytest.mark.parametrize(
+    "yearmonth, ok",
+    [
+        ("197912", False),
+        ("198001", True),
+        ("202611", True),
+        ("202612", False),
+        ("202701", False),
+    ],
+)
 def test_year_and_month_edges(yearmonth, ok):
     result = errors(f"3110510402{yearmonth}0003")
     assert (result == []) is ok, result
@@ -81,7 +91,8 @@ def test_several_problems_are_all_reported():
     assert len(errors("33105101012012130000", elevator_type="3110")) == 4
 
 
-@pytest.mark.parametrize("code, ok", [("1234", False), ("12345", True), ("123456", True), ("1234567", False),
-                                      ("12a45", False), ("", False)])
+@pytest.mark.parametrize(
+    "code, ok", [("1234", False), ("12345", True), ("123456", True), ("1234567", False), ("12a45", False), ("", False)]
+)
 def test_rescue_code_is_5_or_6_digits(code, ok):
     assert (rescue_code_error(code) is None) is ok

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         today = today or timezone.localdate()
         rolled = contracts_roll(today=today)
         run = maintenance_overdue_run(today=today)
-        self.stdout.write(self.style.SUCCESS(
-            f"Contracts: {rolled['started']} started, {rolled['ended']} ended. "
-            f"Maintenance overdue: {run.created} new alerts to {run.recipients} recipients."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Contracts: {rolled['started']} started, {rolled['ended']} ended. "
+                f"Maintenance overdue: {run.created} new alerts to {run.recipients} recipients."
+            )
+        )

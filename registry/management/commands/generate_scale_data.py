@@ -20,8 +20,10 @@ BATCH = 5000
 
 
 class Command(BaseCommand):
-    help = ("Replace the synthetic elevators with N new ones and, on PostgreSQL, a year of their history "
-            "(deterministic for a seed and a day); demo data is kept.")
+    help = (
+        "Replace the synthetic elevators with N new ones and, on PostgreSQL, a year of their history "
+        "(deterministic for a seed and a day); demo data is kept."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--elevators", type=int, required=True, help="how many synthetic elevators")
@@ -48,17 +50,26 @@ class Command(BaseCommand):
         made, counters = 0, {}
         while made < elevators:
             count = min(BATCH, elevators - made)
-            batch = build_elevators(count=count, districts=districts, orgs=orgs, rng=rng, today=today,
-                                    sequence_start=SCALE_SEQUENCE_START, rescue_start=100000 + made,
-                                    counters=counters)
+            batch = build_elevators(
+                count=count,
+                districts=districts,
+                orgs=orgs,
+                rng=rng,
+                today=today,
+                sequence_start=SCALE_SEQUENCE_START,
+                rescue_start=100000 + made,
+                counters=counters,
+            )
             with transaction.atomic():
                 Elevator.objects.bulk_create(batch, batch_size=BATCH)
             made += count
             self.stdout.write(f"  {made}/{elevators}", ending="\r")
             self.stdout.flush()
         seconds = time.monotonic() - started
-        self.stdout.write(f"\n{made} synthetic elevators in {seconds:.1f} s ({made / max(seconds, 0.001):.0f}/s); "
-                          f"{removed} old rows removed.")
+        self.stdout.write(
+            f"\n{made} synthetic elevators in {seconds:.1f} s ({made / max(seconds, 0.001):.0f}/s); "
+            f"{removed} old rows removed."
+        )
         if history:
             began = time.monotonic()
             with transaction.atomic():
@@ -68,7 +79,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"History in {time.monotonic() - began:.1f} s: {counts.records} maintenance records, "
                 f"{counts.faults} faults, {counts.complaints} complaints, {counts.inspections} inspections, "
-                f"{counts.contracts} contracts, {counts.workers} workers.")
+                f"{counts.contracts} contracts, {counts.workers} workers."
+            )
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f} s."))
 
     def _step(self, name: str) -> None:

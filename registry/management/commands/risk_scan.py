@@ -15,6 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, today=None, **options):
         run = risk_scan(today=today or timezone.localdate())
         summary = ", ".join(f"{reason}: {n}" for reason, n in sorted(run["created"].items())) or "nothing new"
-        self.stdout.write(self.style.SUCCESS(
-            f"Risk scan: new flags ({summary}), {run['active']} still active, {run['cleared']} cleared, "
-            f"{run['recipients']} regulators notified."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Risk scan: new flags ({summary}), {run['active']} still active, {run['cleared']} cleared, "
+                f"{run['recipients']} regulators notified."
+            )
+        )

@@ -59,10 +59,13 @@ class Command(BaseCommand):
         maintenance = seed_maintenance(users=users, today=today, rng=rng)
         seed_complaints(today=today, rng=rng)  # every state of the workflow; `jianshe` gets 住建局's categories
         credit_evaluate(today=today)  # this month's grades (idempotent)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {Elevator.objects.count()} elevators ({created} new), "
-            f"{inspections} new inspections, {maintenance.get('records', 0)} new maintenance records, "
-            f"{maintenance.get('faults', 0)} new faults, {len(demo_users(orgs)) + 1} demo logins."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {Elevator.objects.count()} elevators ({created} new), "
+                f"{inspections} new inspections, {maintenance.get('records', 0)} new maintenance records, "
+                f"{maintenance.get('faults', 0)} new faults, {len(demo_users(orgs)) + 1} demo logins."
+            )
+        )
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         self.stdout.write("  admin    系统管理员 (superuser)")
         for username, name, role, org, _ in demo_users(orgs):
@@ -72,33 +75,56 @@ class Command(BaseCommand):
         n = 0
         for org in orgs["use_unit"]:
             n += 1
-            Person.objects.get_or_create(certificate_no=f"TSA{n:06d}", defaults={
-                "name": f"安全管理员{n:02d}", "kind": PersonKind.SAFETY_MANAGER, "organization": org,
-                "certificate_valid_until": today + timedelta(days=30 if n == 1 else 300 + 10 * n),
-                "phone": f"1390812{n:04d}"})
+            Person.objects.get_or_create(
+                certificate_no=f"TSA{n:06d}",
+                defaults={
+                    "name": f"安全管理员{n:02d}",
+                    "kind": PersonKind.SAFETY_MANAGER,
+                    "organization": org,
+                    "certificate_valid_until": today + timedelta(days=30 if n == 1 else 300 + 10 * n),
+                    "phone": f"1390812{n:04d}",
+                },
+            )
         for i, org in enumerate(orgs["maintenance"]):
             for j in range(6):
                 n += 1
                 # The last worker of each firm has a lapsed certificate: records naming them must be refused.
                 valid = today - timedelta(days=10) if j == 5 else today + timedelta(days=200 + 30 * j)
-                Person.objects.get_or_create(certificate_no=f"TST{n:06d}", defaults={
-                    "name": f"维保员{i + 1}-{j + 1}", "kind": PersonKind.MAINTENANCE_WORKER, "organization": org,
-                    "certificate_valid_until": valid, "phone": f"1380812{n:04d}"})
+                Person.objects.get_or_create(
+                    certificate_no=f"TST{n:06d}",
+                    defaults={
+                        "name": f"维保员{i + 1}-{j + 1}",
+                        "kind": PersonKind.MAINTENANCE_WORKER,
+                        "organization": org,
+                        "certificate_valid_until": valid,
+                        "phone": f"1380812{n:04d}",
+                    },
+                )
         for org in orgs["inspection"]:
             for j in range(4):
                 n += 1
-                Person.objects.get_or_create(certificate_no=f"TSI{n:06d}", defaults={
-                    "name": f"检验员{n:02d}", "kind": PersonKind.INSPECTOR, "organization": org,
-                    "certificate_valid_until": today + timedelta(days=500), "phone": f"1370812{n:04d}"})
+                Person.objects.get_or_create(
+                    certificate_no=f"TSI{n:06d}",
+                    defaults={
+                        "name": f"检验员{n:02d}",
+                        "kind": PersonKind.INSPECTOR,
+                        "organization": org,
+                        "certificate_valid_until": today + timedelta(days=500),
+                        "phone": f"1370812{n:04d}",
+                    },
+                )
 
     def _users(self, orgs):
         password = settings.DEMO_PASSWORD
-        admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True,
-                                                                          "first_name": "系统管理员"})
+        admin, _ = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "系统管理员"}
+        )
         admin.set_password(password)
         admin.save()
         for username, name, role, org, is_staff in demo_users(orgs):
-            user, _ = User.objects.update_or_create(username=username, defaults={
-                "first_name": name, "role": role, "organization": org, "is_staff": is_staff})
+            user, _ = User.objects.update_or_create(
+                username=username,
+                defaults={"first_name": name, "role": role, "organization": org, "is_staff": is_staff},
+            )
             user.set_password(password)
             user.save()
