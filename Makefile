@@ -6,7 +6,7 @@ export DEMO_PASSWORD ?= demo-pass-2026
 # The Celery-on-Redis tests run when a Redis server answers here (CI starts one); elsewhere they are skipped.
 export TEST_REDIS_URL ?= $(shell redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && echo redis://127.0.0.1:6379/15)
 
-.PHONY: run test install translations messages system-deps bench clean
+.PHONY: run test test-fast lint format install translations messages system-deps bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,19 @@ run: install translations
 
 test: install translations
 	$(BIN)/python -m pytest
+
+# The inner loop: everything but the tests marked slow (browsers, real workers, scale data).
+test-fast: install translations
+	$(BIN)/python -m pytest -m "not slow"
+
+# ruff's linter and formatter (settings in pyproject.toml); CI runs this.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # Debian packages the browser tests, `make messages` and `make bench` (wrk) need (run as root).
 system-deps:

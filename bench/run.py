@@ -671,7 +671,8 @@ def main() -> None:
     header = (
         f"# Bench {today}, scale {label} ({setup['elevators']} elevators)\n\n"
         f"Machine: {facts['nproc']} cores ({facts['cpu']}), {facts['memory']}, PostgreSQL {facts['postgresql']}, "
-        f"Python {facts['python']}, gunicorn {args.workers} gthread workers × {args.threads} threads, DEBUG off, Redis cache.\n"
+        f"Python {facts['python']}, gunicorn {args.workers} gthread workers × {args.threads} threads, "
+        "DEBUG off, Redis cache.\n"
         f"Data: {data}. Latencies over {SAMPLES} sequential requests after {WARMUP} warm-up; "
         f"req/s is sequential (one client) except for intake. Whole run {report['total_seconds']} s.\n\n"
     )

@@ -235,7 +235,7 @@ def bulk_upload_throughput(
     # What each batch should add besides its records: checklist rows and worker rows, for UPLOAD_CHECK_SNIPPET.
     rows = {
         key: (sum(len(r["items"]) for r in p["records"]), sum(len(set(r["workers"])) for r in p["records"]))
-        for (key, _), p in zip(bodies, payloads)
+        for (key, _), p in zip(bodies, payloads, strict=True)
     }
     saved = {"items": 0, "workers": 0}
     lock = threading.Lock()

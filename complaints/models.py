@@ -93,6 +93,9 @@ class ComplaintPhoto(models.Model):
         verbose_name = _("投诉照片")
         verbose_name_plural = _("投诉照片")
 
+    def __str__(self):
+        return f"{self.complaint_id}: {self.file.name}"
+
 
 class ComplaintEvent(models.Model):
     """What happened to a complaint, by whom; public events are shown on the tracking page."""
@@ -124,6 +127,9 @@ class ComplaintEvent(models.Model):
         verbose_name = _("投诉处理记录")
         verbose_name_plural = _("投诉处理记录")
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.complaint_id} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class PartnerKey(models.Model):

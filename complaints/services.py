@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
-from elevator_portal.files import IMAGES, sniff
 from departments.models import Department, RoutingRule, SectorRule
+from elevator_portal.files import IMAGES, sniff
 from notifications.sms import send_sms
 from registry.models import District, Elevator
 

@@ -1,5 +1,6 @@
-"""The public monthly elevator safety bulletin (plan §2(10): 定期统计分析电梯故障、困人等有关数据，及时向社会发布电梯安全
-状况和预警信息).
+"""The public monthly elevator safety bulletin.
+
+Plan §2(10): 定期统计分析电梯故障、困人等有关数据，及时向社会发布电梯安全状况和预警信息.
 
 City and per-district figures for one calendar month, computed with database aggregates in a fixed handful of
 queries (districts, elevators, faults, complaints) whatever the size of the registry. The bulletin is public, so it
@@ -15,9 +16,9 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
+from elevator_portal.dates import day_bounds
 from inspections.models import Inspection
 from maintenance.choices import ROUTINE_TIERS, FaultKind, RecordStatus
-from elevator_portal.dates import day_bounds
 from maintenance.faults import _accident_q, _within_limit_q, arrival_limit_minutes
 from maintenance.models import Fault, MaintenanceRecord
 from registry.choices import DistrictLevel, ElevatorStatus

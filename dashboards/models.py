@@ -11,3 +11,6 @@ class DataVersion(models.Model):
 
     class Meta:
         verbose_name = "data version"
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"

@@ -28,11 +28,11 @@ from django.utils import timezone
 from accounts import access
 from complaints.choices import OPEN_STATUSES, Category
 from complaints.selectors import complaint_overdue_q
-from maintenance.choices import FaultKind, Grade
 
 # The arrival-within-limit rule as SQL, from the module that owns it (TSG T5002 §5), so the monthly figures and
 # fault_statistics never disagree; fault_statistics itself groups by district, not by month.
 from elevator_portal.dates import day_bounds
+from maintenance.choices import FaultKind, Grade
 from maintenance.faults import _within_limit_q
 from maintenance.models import CreditEvaluation
 from registry.choices import DistrictLevel, ElevatorStatus, ElevatorType, InspectionStatus

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from accounts import access
 from complaints.filtersets import OPEN
 
-from .selectors import years_ago, dashboard_districts, dashboard_numbers
+from .selectors import dashboard_districts, dashboard_numbers, years_ago
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d")
 # A range longer than this makes a chart of tiny bars; the monthly chart stays readable up to ten years.

@@ -78,6 +78,9 @@ class TaskProgress(models.Model):
         verbose_name_plural = _("任务进展")
         ordering = ["-created_at"]
 
+    def __str__(self):
+        return f"{self.task} {self.created_at:%Y-%m-%d}"
+
 
 class RoutingRule(models.Model):
     """Complaint category → responsible department (DESIGN.md "Complaint routing"; editable by admins)."""

@@ -70,7 +70,7 @@ def seed_inspections(*, orgs, users, today: date, rng: random.Random) -> int:
         ApplicationStatus.REJECTED,
     ]
     agency = agency_user.organization
-    for n, (elevator, status) in enumerate(zip(soon, states)):
+    for n, (elevator, status) in enumerate(zip(soon, states, strict=False)):
         application = InspectionApplication.objects.create(
             elevator=elevator,
             kind=InspectionKind.PERIODIC,

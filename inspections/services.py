@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts import access
 from elevator_portal.files import IMAGES, sniff
-from registry.models import Elevator, Organization, Person
 from registry.choices import OrganizationKind, PersonKind
+from registry.models import Elevator, Organization, Person
 
 from .choices import (
     PASSING_RESULTS,

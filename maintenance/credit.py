@@ -30,17 +30,16 @@ from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, Rank
 from django.utils import timezone, translation
 
+from elevator_portal.dates import last_12_months
 from inspections.choices import PASSING_RESULTS, InspectionKind
 from inspections.models import Inspection
 from inspections.selectors import first_pass_rates
 from registry.choices import ElevatorStatus, OrganizationKind
-from elevator_portal.dates import last_12_months
 from registry.models import Elevator, Organization
 
 from . import faults
 from .choices import FaultCause, FaultKind, Grade
 from .models import CreditEvaluation, Fault
-
 
 WEIGHT_FIRST_PASS = Decimal(40)
 WEIGHT_FAILURES = Decimal(30)

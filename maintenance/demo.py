@@ -54,7 +54,7 @@ def seed_maintenance(*, users, today: date, rng: random.Random) -> dict[str, int
     ContractElevator.objects.bulk_create(
         [
             ContractElevator(contract=c, elevator=e, active=True)
-            for c, members in zip(contracts, groups.values())
+            for c, members in zip(contracts, groups.values(), strict=True)
             for e in members
         ]
     )

@@ -18,8 +18,8 @@ from accounts import access
 from accounts.choices import Role
 from elevator_portal.forms import BootstrapFormMixin, add_service_errors
 from elevator_portal.pages import paginate
-from registry.exports import FAULT_EXPORT, export_response
 from registry.choices import DistrictLevel
+from registry.exports import FAULT_EXPORT, export_response
 from registry.models import District
 
 from . import faults

@@ -2,8 +2,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import FaultKind, FaultSource, RecordStatus, Tier
 from elevator_portal.dates import day_bounds
+
+from .choices import FaultKind, FaultSource, RecordStatus, Tier
 from .models import Fault, MaintenanceRecord
 
 

@@ -78,6 +78,9 @@ class ContractElevator(models.Model):
             models.UniqueConstraint(fields=["elevator"], condition=Q(active=True), name="one_active_firm_per_elevator"),
         ]
 
+    def __str__(self):
+        return f"{self.contract_id} → {self.elevator_id}"
+
 
 class ChecklistItem(models.Model):
     """One item of the maintenance checklist of a tier (TSG T5002-2017 附件A); data, editable by admins."""
@@ -165,11 +168,6 @@ class MaintenanceRecord(models.Model):
     def __str__(self):
         return f"{self.elevator.registration_code} {self.get_tier_display()} {self.started_at:%Y-%m-%d}"
 
-    def _stored_status(self):
-        if self.pk is None:
-            return None
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
-
     def save(self, *args, **kwargs):
         # Whatever the path (page, API, admin, shell), a confirmed record is never written again.
         if self._stored_status() == RecordStatus.CONFIRMED:
@@ -180,6 +178,11 @@ class MaintenanceRecord(models.Model):
         if self._stored_status() == RecordStatus.CONFIRMED:
             raise ConfirmedRecordError(_("该维保记录已由使用单位确认，不能删除。"))
         return super().delete(*args, **kwargs)
+
+    def _stored_status(self):
+        if self.pk is None:
+            return None
+        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
 
     @property
     def duration_minutes(self) -> int:
@@ -198,6 +201,9 @@ class RecordItem(models.Model):
         verbose_name = _("维保项目结果")
         verbose_name_plural = _("维保项目结果")
         constraints = [models.UniqueConstraint(fields=["record", "item"], name="record_item_once")]
+
+    def __str__(self):
+        return f"{self.item} {self.get_result_display()}"
 
 
 def attachment_upload_to(instance, filename):
@@ -220,6 +226,9 @@ class Attachment(models.Model):
         verbose_name = _("维保附件")
         verbose_name_plural = _("维保附件")
 
+    def __str__(self):
+        return self.original_name
+
     @staticmethod
     def checksum(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
@@ -239,6 +248,9 @@ class BulkUpload(models.Model):
         verbose_name = _("批量上传")
         verbose_name_plural = _("批量上传")
         constraints = [models.UniqueConstraint(fields=["firm", "key"], name="bulk_upload_key_per_firm")]
+
+    def __str__(self):
+        return f"{self.firm_id} {self.key}"
 
 
 class Fault(models.Model):

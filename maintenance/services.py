@@ -35,7 +35,6 @@ from .models import (
     RecordItem,
 )
 
-
 # ---------------------------------------------------------------- contracts
 
 
@@ -322,7 +321,7 @@ def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(fields, row))) for row in rows])
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows])
         return
     columns = [model._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
@@ -331,7 +330,7 @@ def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
             f"SELECT * FROM unnest({arrays})",
-            [list(values) for values in zip(*rows)],
+            [list(values) for values in zip(*rows, strict=True)],
         )
 
 
@@ -362,7 +361,7 @@ def _save_records(*, user, records: list[dict]) -> list[MaintenanceRecord]:
         ["maintenancerecord_id", "person_id"],
         [
             (record.pk, pk)
-            for record, r in zip(saved, records)
+            for record, r in zip(saved, records, strict=True)
             for pk in dict.fromkeys(person.pk for person in r["workers"])
         ],
     )
@@ -371,12 +370,12 @@ def _save_records(*, user, records: list[dict]) -> list[MaintenanceRecord]:
         ["record_id", "item_id", "result", "note"],
         [
             (record.pk, item_id, result, item_note[:255])
-            for record, r in zip(saved, records)
+            for record, r in zip(saved, records, strict=True)
             for item_id, (result, item_note) in r.get("items", {}).items()
         ],
     )
     attachments = []
-    for record, r in zip(saved, records):
+    for record, r in zip(saved, records, strict=True):
         for upload in r.get("attachments", []):
             attachment = Attachment(
                 record=record,

@@ -2,7 +2,6 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-
 # ---------------------------------------------------------------- maintenance overdue and contracts (条例 §31)
 
 

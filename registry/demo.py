@@ -225,8 +225,8 @@ def build_elevators(
 
     Codes are unique by construction: the sequence number counts up within each category, district and month.
     """
-    types, type_w = zip(*TYPE_WEIGHTS)
-    dcodes, dist_w = zip(*DISTRICT_WEIGHTS)
+    types, type_w = zip(*TYPE_WEIGHTS, strict=True)
+    dcodes, dist_w = zip(*DISTRICT_WEIGHTS, strict=True)
     use_units_by_district: dict[str, list] = {}
     for org in orgs["use_unit"]:
         use_units_by_district.setdefault(org.district.code if org.district else "510402", []).append(org)
@@ -268,7 +268,10 @@ def build_elevators(
                 use_certificate_no=f"梯1{dcode[-2:]}川D{commission.year % 100:02d}({counters[key]:05d})",
                 elevator_type=etype,
                 district=districts[dcode],
-                address=f"{PANZHIHUA_DISTRICTS[dcode]}{rng.choice(STREETS[dcode])}{rng.randint(1, 300)}号{estate}{rng.randint(1, 20)}栋{rng.randint(1, 4)}单元",
+                address=(
+                    f"{PANZHIHUA_DISTRICTS[dcode]}{rng.choice(STREETS[dcode])}{rng.randint(1, 300)}号"
+                    f"{estate}{rng.randint(1, 20)}栋{rng.randint(1, 4)}单元"
+                ),
                 building_name=estate,
                 building_kind=kind,
                 use_unit=use_unit if rng.random() > 0.02 else None,  # a few 三无 elevators without a use unit

@@ -71,7 +71,7 @@ def _registry_events(elevator: Elevator) -> list[Event]:
     (district, organisation) only when a change touched such a field, to show names instead of ids."""
     records = list(elevator.history.select_related("history_user").order_by("history_date", "history_id"))
     deltas = []
-    for older, newer in zip([None] + records[:-1], records):
+    for older, newer in zip([None] + records[:-1], records, strict=True):
         changes = newer.diff_against(older).changes if older is not None else []
         deltas.append((newer, changes))
 

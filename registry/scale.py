@@ -49,7 +49,8 @@ _DELETES = [
     "DELETE FROM maintenance_fault WHERE elevator_id IN (SELECT id FROM scale_old)",
     "DELETE FROM maintenance_contractelevator WHERE elevator_id IN (SELECT id FROM scale_old)",
     f"DELETE FROM maintenance_maintenancecontract WHERE number LIKE '{CONTRACT_PREFIX}%' "
-    "AND NOT EXISTS (SELECT 1 FROM maintenance_contractelevator c WHERE c.contract_id = maintenance_maintenancecontract.id)",
+    "AND NOT EXISTS (SELECT 1 FROM maintenance_contractelevator c "
+    "WHERE c.contract_id = maintenance_maintenancecontract.id)",
     # complaints (the bench's intake adds some to synthetic elevators too)
     "UPDATE complaints_complaint SET duplicate_of_id = NULL WHERE duplicate_of_id IN "
     "(SELECT id FROM complaints_complaint WHERE elevator_id IN (SELECT id FROM scale_old))",
@@ -192,7 +193,8 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
             f"""
             INSERT INTO maintenance_contractelevator (active, elevator_id, contract_id)
             SELECT true, e.id, c.id FROM scale_e e
-            JOIN maintenance_maintenancecontract c ON c.number = '{CONTRACT_PREFIX}' || e.firm_id || '-' || e.use_unit_id
+            JOIN maintenance_maintenancecontract c
+              ON c.number = '{CONTRACT_PREFIX}' || e.firm_id || '-' || e.use_unit_id
         """,
         )
         # Visit g of an elevator: its worker's 60 elevators share each 15-day window, four a day, one an hour

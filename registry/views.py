@@ -117,7 +117,7 @@ def elevator_detail(request, pk):
     )
     records = list(elevator.history.select_related("history_user").order_by("-history_date", "-history_id"))
     changes = []
-    for newer, older in zip(records, records[1:] + [None]):
+    for newer, older in zip(records, records[1:] + [None], strict=True):
         delta = newer.diff_against(older) if older is not None else None
         changes.append({"record": newer, "changes": delta.changes if delta else []})
     return render(

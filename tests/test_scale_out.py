@@ -259,7 +259,7 @@ def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect
             for _ in range(2):
                 client.send_task(name, queue=queue)
             wait_for(
-                lambda: sum(w.count("succeeded in") for w in workers) == 2 * n,
+                lambda n=n: sum(w.count("succeeded in") for w in workers) == 2 * n,
                 seconds=30,
                 what=f"both copies of {name} succeeded",
                 workers=workers,

@@ -527,10 +527,10 @@ def test_demo_complaints_cover_every_state_and_seeding_twice_adds_nothing(plan, 
     user_with_role(Role.DEPARTMENT, organization=plan["zjj"].organization, username="jianshe")
     use_unit = OrganizationFactory(kind=OrganizationKind.USE_UNIT, district=districts["510402"])
     user_with_role(Role.USE_UNIT, organization=use_unit, username="wuye")
-    for n in range(12):
+    for _ in range(12):
         ElevatorFactory(district=districts["510402"], use_unit=use_unit)
     for kind in BuildingKind.values:
-        for n in range(4):
+        for _ in range(4):
             ElevatorFactory(district=districts["510403"], building_kind=kind)
     made = seed_complaints(today=timezone.localdate(), rng=random.Random(2019))
     assert made == Complaint.objects.count() >= 35

@@ -29,7 +29,7 @@ JSON_URL = reverse("dashboards:bulletin_json")
 
 
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 @pytest.fixture

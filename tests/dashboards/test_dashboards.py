@@ -28,7 +28,7 @@ def board_url(code: str) -> str:
 
 
 def at(day, hour=10) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def fault(elevator, *, days_ago: int, kind=FaultKind.DOOR, arrive_after: int | None = None) -> Fault:

@@ -11,8 +11,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.choices import ReminderKind
-from notifications.models import Reminder
-from notifications.models import Notification
+from notifications.models import Notification, Reminder
 
 from ..factories import ElevatorFactory
 from ..processes import ROOT, manage, process_env

@@ -6,11 +6,10 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from notifications.choices import ReminderKind
 from inspections.models import InspectionApplication
-from notifications.models import Reminder
 from inspections.reminders import reminders_run
-from notifications.models import Notification
+from notifications.choices import ReminderKind
+from notifications.models import Notification, Reminder
 
 from ..factories import ElevatorFactory, bulk_elevators
 

@@ -28,7 +28,7 @@ _report_no = itertools.count(1)
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 class FaultFactory(factory.django.DjangoModelFactory):

@@ -250,9 +250,12 @@ def test_a_recorded_time_is_corrected_only_by_a_regulator(firms):
 )
 def test_who_may_update_timings(firms, who, allowed):
     fault = entrapment(firms["a"])
-    call = lambda: faults.fault_update_timings(
-        user=firms["users"][who], fault=fault, arrived_at=fault.reported_at + timedelta(minutes=10)
-    )
+
+    def call():
+        return faults.fault_update_timings(
+            user=firms["users"][who], fault=fault, arrived_at=fault.reported_at + timedelta(minutes=10)
+        )
+
     if allowed:
         call()
         fault.refresh_from_db()
@@ -674,7 +677,10 @@ def test_api_filters_by_elevator_and_dates(client, firms):
     recent = entrapment(firms["a"])
     old = entrapment(firms["a"], reported_at=timezone.now() - timedelta(days=20))
     c = login(client, firms["users"]["city"])
-    ids = lambda **p: {i["id"] for i in c.get("/api/v1/faults/", p).json()["results"]}
+
+    def ids(**p):
+        return {i["id"] for i in c.get("/api/v1/faults/", p).json()["results"]}
+
     assert ids(elevator_id=firms["a"].pk) == {recent.pk, old.pk} and ids(elevator_id=firms["b"].pk) == set()
     assert ids(reported_after=TODAY - timedelta(days=10)) == {recent.pk}
     assert ids(reported_before=TODAY - timedelta(days=10)) == {old.pk}

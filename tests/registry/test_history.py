@@ -33,7 +33,7 @@ def _departments(plan):
 
 
 def _at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def _risk_flag_model():

@@ -1,4 +1,5 @@
-"""Build a large synthetic registry with a year of history, quickly, for benchmarks: `generate_scale_data --elevators N`.
+"""Build a large synthetic registry with a year of history, quickly, for benchmarks:
+`generate_scale_data --elevators N`.
 
 Elevators go in by large `bulk_create` batches; their history (maintenance records, faults, complaints, inspections,
 contracts, workers) by `INSERT … SELECT` inside PostgreSQL (registry/scale.py). On SQLite only the elevators are

@@ -68,7 +68,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         self.stdout.write("  admin    系统管理员 (superuser)")
-        for username, name, role, org, _ in demo_users(orgs):
+        for username, _name, role, org, _ in demo_users(orgs):
             self.stdout.write(f"  {username:8} {Role(role).label} · {org.name}")
 
     def _people(self, orgs, today):
@@ -101,7 +101,7 @@ class Command(BaseCommand):
                     },
                 )
         for org in orgs["inspection"]:
-            for j in range(4):
+            for _ in range(4):
                 n += 1
                 Person.objects.get_or_create(
                     certificate_no=f"TSI{n:06d}",
