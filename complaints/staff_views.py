@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.choices import Role
+from elevator_portal.exports import export_response
 from elevator_portal.files import content_type_of
 from elevator_portal.pages import paginate
-from registry.exports import export_response
 from registry.models import District
 
 from . import services

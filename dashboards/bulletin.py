@@ -19,7 +19,7 @@ from complaints.models import Complaint
 from elevator_portal.dates import day_bounds
 from inspections.models import Inspection
 from maintenance.choices import ROUTINE_TIERS, FaultKind, RecordStatus
-from maintenance.faults import _accident_q, _within_limit_q, arrival_limit_minutes
+from maintenance.faults.rules import accident_q, arrival_limit_minutes, within_limit_q
 from maintenance.models import Fault, MaintenanceRecord
 from registry.choices import DistrictLevel, ElevatorStatus
 from registry.models import District, Elevator
@@ -123,8 +123,8 @@ def _fault_counts(*, start, end) -> dict[int, dict]:
         .annotate(
             faults=Count("id"),
             entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
-            arrived_within_limit=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q()),
-            accidents=Count("id", filter=_accident_q()),
+            arrived_within_limit=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & within_limit_q()),
+            accidents=Count("id", filter=accident_q()),
         )
         .order_by()
     )

@@ -33,7 +33,7 @@ from complaints.selectors import complaint_overdue_q
 # fault_statistics never disagree; fault_statistics itself groups by district, not by month.
 from elevator_portal.dates import day_bounds
 from maintenance.choices import FaultKind, Grade
-from maintenance.faults import _within_limit_q
+from maintenance.faults.rules import within_limit_q
 from maintenance.models import CreditEvaluation
 from registry.choices import DistrictLevel, ElevatorStatus, ElevatorType, InspectionStatus
 from registry.models import INSPECTION_EXPIRING_DAYS, District
@@ -242,7 +242,7 @@ def dashboard_numbers(
                 .annotate(
                     faults=Count("id"),
                     entrapments=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT)),
-                    within=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & _within_limit_q()),
+                    within=Count("id", filter=Q(kind=FaultKind.ENTRAPMENT) & within_limit_q()),
                 )
             ),
         )

@@ -52,10 +52,15 @@ INSTALLED_APPS = [
     "registry",
     "inspections",
     "maintenance",
+    "maintenance.faults",
+    "maintenance.credit",
     "departments",
     "complaints",
+    "monitoring",
     "dashboards",
     "notifications",
+    "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -185,11 +190,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {
     "registry.tasks.import_run_task": {"queue": "slow"},
-    "registry.tasks.risk_scan_task": {"queue": "slow"},
+    "monitoring.tasks.risk_scan_task": {"queue": "slow"},
     "inspections.tasks.send_reminders_task": {"queue": "slow"},
     "maintenance.tasks.maintenance_overdue_task": {"queue": "slow"},
     "maintenance.tasks.contracts_roll_task": {"queue": "slow"},
-    "maintenance.tasks.credit_evaluate_task": {"queue": "slow"},
+    "maintenance.credit.tasks.credit_evaluate_task": {"queue": "slow"},
     # Hourly and small (only the complaints past their deadline), and a supervisor is waiting for it.
     "complaints.tasks.escalate_complaints_task": {"queue": "fast"},
 }
@@ -211,12 +216,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=5),
     },
     "credit-evaluation": {
-        "task": "maintenance.tasks.credit_evaluate_task",
+        "task": "maintenance.credit.tasks.credit_evaluate_task",
         "schedule": crontab(hour=2, minute=0),
     },
     # DESIGN.md "Key monitoring" (plan §2(4)): flag old and troubled elevators every night.
     "risk-scan": {
-        "task": "registry.tasks.risk_scan_task",
+        "task": "monitoring.tasks.risk_scan_task",
         "schedule": crontab(hour=3, minute=0),
     },
     # DESIGN.md "Complaint handling": overdue complaints escalate to the department's supervisor.

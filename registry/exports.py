@@ -1,14 +1,6 @@
-"""Export of filtered, permission-scoped lists as CSV (streamed) or XLSX (written row by row to a temp file)."""
+"""The columns of the registry's exports (elevators, organisations); elevator_portal.exports writes them."""
 
-import tempfile
-from collections.abc import Callable, Iterable
-
-from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
-
-from .tabular import csv_stream, xlsx_file
-
-CHUNK = 2000
+from collections.abc import Callable
 
 ELEVATOR_EXPORT: list[tuple[str, Callable]] = [
     ("注册代码", lambda e: e.registration_code),
@@ -29,25 +21,6 @@ ELEVATOR_EXPORT: list[tuple[str, Callable]] = [
 ]
 
 
-def _local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-FAULT_EXPORT: list[tuple[str, Callable]] = [
-    ("注册代码", lambda f: f.elevator.registration_code),
-    ("安装地址", lambda f: f.elevator.address),
-    ("所在区县", lambda f: f.elevator.district.name),
-    ("维保单位", lambda f: f.firm.name if f.firm else ""),
-    ("来源", lambda f: f.get_source_display()),
-    ("故障类型", lambda f: f.get_kind_display()),
-    ("故障原因", lambda f: f.get_cause_display()),
-    ("被困人数", lambda f: f.trapped_people),
-    ("报告时间", lambda f: _local(f.reported_at)),
-    ("派出时间", lambda f: _local(f.dispatched_at)),
-    ("到达时间", lambda f: _local(f.arrived_at)),
-    ("解救/恢复时间", lambda f: _local(f.released_at)),
-]
-
 ORGANIZATION_EXPORT: list[tuple[str, Callable]] = [
     ("单位名称", lambda o: o.name),
     ("单位类型", lambda o: o.get_kind_display()),
@@ -58,30 +31,3 @@ ORGANIZATION_EXPORT: list[tuple[str, Callable]] = [
     ("地址", lambda o: o.address),
     ("单位电话", lambda o: o.contact_phone),
 ]
-
-
-def _rows(queryset, columns) -> Iterable[list]:
-    # iterator() streams from the database cursor instead of loading the whole list into memory.
-    for obj in queryset.iterator(chunk_size=CHUNK):
-        yield [get(obj) for _, get in columns]
-
-
-def export_response(*, queryset, columns, fmt: str, basename: str):
-    """A download of the queryset: CSV streams as it is read; XLSX is spooled to disk, not held in memory."""
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    header = [label for label, _ in columns]
-    if fmt == "xlsx":
-        spool = tempfile.TemporaryFile()
-        xlsx_file(header, _rows(queryset, columns), spool)
-        spool.seek(0)
-        return FileResponse(
-            spool,
-            as_attachment=True,
-            filename=f"{basename}-{stamp}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response = StreamingHttpResponse(
-        csv_stream(header, _rows(queryset, columns)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{basename}-{stamp}.csv"'
-    return response

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from accounts import access
+from elevator_portal.tabular import TableError, read_table
 
 from .choices import (
     BuildingKind,
@@ -30,7 +31,6 @@ from .choices import (
     OrganizationKind,
 )
 from .models import District, Elevator, ImportJob, Organization
-from .tabular import TableError, read_table
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 500

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, views
+from . import views
 
 app_name = "registry"
 
@@ -8,7 +8,6 @@ urlpatterns = [
     path("elevators/", views.elevator_list, name="elevator_list"),
     path("elevators/new/", views.elevator_edit, name="elevator_create"),
     path("elevators/<int:pk>/", views.elevator_detail, name="elevator_detail"),
-    path("elevators/<int:pk>/history/", history_views.elevator_history_view, name="elevator_history"),
     path("elevators/<int:pk>/edit/", views.elevator_edit, name="elevator_edit"),
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/new/", views.organization_edit, name="organization_create"),

@@ -13,17 +13,18 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
+from elevator_portal.exports import export_response
 from elevator_portal.pages import paginate
+from elevator_portal.tabular import csv_stream
 
 from .choices import ImportKind
-from .exports import ELEVATOR_EXPORT, ORGANIZATION_EXPORT, export_response
+from .exports import ELEVATOR_EXPORT, ORGANIZATION_EXPORT
 from .filtersets import ElevatorFilterSet, OrganizationFilterSet
 from .forms import ElevatorForm, ImportForm, LookupForm, OrganizationForm
 from .imports import import_job_start, template_header
 from .models import District, Elevator
 from .selectors import elevator_by_public_code, elevator_list_queryset, elevator_public_lookup
 from .services import elevator_save, organization_save
-from .tabular import csv_stream
 
 # ---------------------------------------------------------------- public pages (no account, no personal data)
 

@@ -29,11 +29,11 @@ from .processes import ROOT, process_env
 
 SLOW = {
     "registry.tasks.import_run_task",
-    "registry.tasks.risk_scan_task",
+    "monitoring.tasks.risk_scan_task",
     "inspections.tasks.send_reminders_task",
     "maintenance.tasks.maintenance_overdue_task",
     "maintenance.tasks.contracts_roll_task",
-    "maintenance.tasks.credit_evaluate_task",
+    "maintenance.credit.tasks.credit_evaluate_task",
 }
 FAST = {"complaints.tasks.escalate_complaints_task"}
 
@@ -79,9 +79,9 @@ def test_redis_hands_a_task_to_another_worker_only_after_the_longest_task_could_
 JOBS = [
     "inspections.tasks.send_reminders_task",
     "maintenance.tasks.maintenance_overdue_task",
-    "registry.tasks.risk_scan_task",
+    "monitoring.tasks.risk_scan_task",
     "complaints.tasks.escalate_complaints_task",
-    "maintenance.tasks.credit_evaluate_task",
+    "maintenance.credit.tasks.credit_evaluate_task",
     "maintenance.tasks.contracts_roll_task",
 ]
 

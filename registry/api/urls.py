@@ -8,8 +8,3 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("elevators", ElevatorViewSet, basename="elevator")
 
 urlpatterns = router.urls
-
-from .views import RiskFlagViewSet  # noqa: E402
-
-router.register("risk-flags", RiskFlagViewSet, basename="risk-flag")
-urlpatterns = router.urls

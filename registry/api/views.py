@@ -6,11 +6,10 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from accounts import access
 from registry.filtersets import DistrictFilterSet, ElevatorFilterSet, OrganizationFilterSet
 from registry.models import District, Elevator
-from registry.risk import RiskFlagFilterSet, risk_flags_for
 from registry.selectors import elevator_list_queryset
 from registry.services import elevator_save, organization_save
 
-from .serializers import DistrictSerializer, ElevatorSerializer, OrganizationSerializer, RiskFlagSerializer
+from .serializers import DistrictSerializer, ElevatorSerializer, OrganizationSerializer
 
 
 def _save_through(service, instance_kw: str, serializer, user):
@@ -78,16 +77,3 @@ class ElevatorViewSet(viewsets.ModelViewSet):
             raise PermissionDenied()
         self._check_district(serializer)
         _save_through(elevator_save, "elevator", serializer, self.request.user)
-
-
-# Key monitoring (plan §2(4)).
-
-
-class RiskFlagViewSet(viewsets.ReadOnlyModelViewSet):
-    """Key-monitoring flags (plan §2(4)), current and past, of the elevators the user may see."""
-
-    serializer_class = RiskFlagSerializer
-    filterset_class = RiskFlagFilterSet
-
-    def get_queryset(self):
-        return risk_flags_for(self.request.user).order_by("-first_seen", "id")

@@ -13,7 +13,7 @@ from complaints.choices import Category
 from complaints.models import Complaint
 from complaints.services import complaint_submit
 from maintenance.choices import FaultCause, FaultKind, FaultSource
-from maintenance.credit import credit_evaluate
+from maintenance.credit.services import credit_evaluate
 from maintenance.models import Fault
 from registry.choices import ElevatorStatus, ElevatorType
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from inspections.choices import InspectionKind, InspectionResult
 from inspections.models import Inspection
-from maintenance import credit
 from maintenance.choices import FaultCause, FaultKind, FaultSource, Grade
+from maintenance.credit import selectors, services
+from maintenance.credit.tasks import credit_evaluate_task
 from maintenance.models import CreditEvaluation, Fault
-from maintenance.tasks import credit_evaluate_task
 from registry.choices import ElevatorStatus, OrganizationKind, PersonKind
 
 from ..factories import ElevatorFactory, OrganizationFactory, PersonFactory, UserFactory
@@ -93,14 +93,14 @@ def evaluation_of(firm, period=date(2025, 6, 1)) -> CreditEvaluation:
     ],
 )
 def test_grade_boundaries(score, grade):
-    assert credit.credit_grade(Decimal(score)) == grade
+    assert services.credit_grade(Decimal(score)) == grade
 
 
 def test_score_parts_are_zero_safe_and_floored_at_zero():
-    assert credit.per_hundred(3, 0) == Decimal("0.00")
-    assert credit.pass_rate_percent(first_inspections=0, first_passes=0) is None
+    assert services.per_hundred(3, 0) == Decimal("0.00")
+    assert services.pass_rate_percent(first_inspections=0, first_passes=0) is None
     # No first inspections counts as a full pass share; failure and complaint parts never go negative.
-    assert credit.credit_score(
+    assert services.credit_score(
         first_pass_rate=None, failure_rate=Decimal(500), complaint_rate=Decimal(500), accidents=0
     ) == Decimal("50.00")
 
@@ -114,14 +114,14 @@ def test_first_pass_rate_drives_score_onto_the_grade_boundaries(firms, passed, s
             elevator=firms["a"], result=InspectionResult.PASSED if i < passed else InspectionResult.FAILED
         )
     InspectionFactory(elevator=firms["a"], kind=InspectionKind.RE_INSPECTION)  # re-inspections are not first ones
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     evaluation = evaluation_of(firms["firm_a"])
     assert (evaluation.first_inspections, evaluation.first_passes) == (8, passed)
     assert evaluation.first_pass_rate == Decimal(passed * 100) / 8
     assert evaluation.score == Decimal(score)
     assert evaluation.grade == grade
     assert evaluation.capped_reason == ""
-    assert sum(e["kind"] == credit.EVENT_FIRST_INSPECTION_FAILED for e in evaluation.events) == 8 - passed
+    assert sum(e["kind"] == services.EVENT_FIRST_INSPECTION_FAILED for e in evaluation.events) == 8 - passed
 
 
 @pytest.mark.django_db
@@ -132,8 +132,8 @@ def test_failures_and_complaints_are_rated_per_hundred_elevators(firms, monkeypa
     FaultFactory(elevator=firms["a"], reported_at=at(date(2024, 6, 15)))  # the day before the window: not counted
     FaultFactory(elevator=firms["a"], reported_at=at(date(2024, 6, 16), 0, 0))  # the window's first minute
     ElevatorFactory(maintenance_firm=firms["firm_a"], status=ElevatorStatus.SCRAPPED)  # not maintained any more
-    monkeypatch.setattr(credit, "complaint_counts_by_firm", lambda **kw: {firms["firm_a"].pk: 1})
-    credit.credit_evaluate(today=TODAY)
+    monkeypatch.setattr(services, "complaint_counts_by_firm", lambda **kw: {firms["firm_a"].pk: 1})
+    services.credit_evaluate(today=TODAY)
     evaluation = evaluation_of(firms["firm_a"])
     assert evaluation.window_start == date(2024, 6, 16) and evaluation.window_end == TODAY
     assert (evaluation.elevators, evaluation.failures, evaluation.complaints) == (4, 2, 1)
@@ -144,7 +144,7 @@ def test_failures_and_complaints_are_rated_per_hundred_elevators(firms, monkeypa
 
 @pytest.mark.django_db
 def test_complaints_count_nothing_while_the_complaints_app_is_absent(firms):
-    assert credit.complaint_counts_by_firm(since=TODAY - timedelta(days=365), until=TODAY) == {}
+    assert services.complaint_counts_by_firm(since=TODAY - timedelta(days=365), until=TODAY) == {}
 
 
 # ---------------------------------------------------------------- the vetoes
@@ -156,7 +156,7 @@ def test_expired_licence_caps_grade_at_d(firms):
     firms["firm_a"].save()
     firms["firm_b"].licence_valid_until = TODAY  # valid through today
     firms["firm_b"].save()
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     expired, valid = evaluation_of(firms["firm_a"]), evaluation_of(firms["firm_b"])
     assert expired.score == Decimal("100.00") and expired.grade == Grade.D
     assert "许可证" in expired.capped_reason and "2025-06-14" in expired.capped_reason
@@ -168,7 +168,7 @@ def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(firms
     # Trapped 2 hours (条例 §64) during a power cut: not a failure, but still an accident of the rescuing firm.
     entrapment(firms["a"], minutes=120, cause=FaultCause.EXTERNAL)
     entrapment(firms["b"], minutes=119, cause=FaultCause.EXTERNAL)  # one minute short: no accident
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     capped, fine = evaluation_of(firms["firm_a"]), evaluation_of(firms["firm_b"])
     assert (capped.accidents, capped.failures, capped.accident_rate) == (1, 0, Decimal("100.00"))
     assert capped.score == Decimal("90.00") and capped.grade == Grade.D
@@ -188,7 +188,7 @@ def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(firms
 def test_firm_without_elevators_or_inspections_never_divides_by_zero(firms):
     idle = OrganizationFactory(name="闲置维保", kind=OrganizationKind.MAINTENANCE)
     FaultFactory(elevator=firms["a"], firm=idle)  # a fault recorded against a firm that maintains nothing now
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     evaluation = evaluation_of(idle)
     assert (evaluation.elevators, evaluation.failures) == (0, 1)
     assert evaluation.failure_rate == evaluation.accident_rate == evaluation.complaint_rate == Decimal("0.00")
@@ -201,9 +201,9 @@ def test_firm_without_elevators_or_inspections_never_divides_by_zero(firms):
 
 @pytest.mark.django_db
 def test_rerun_the_same_day_updates_the_one_snapshot(firms):
-    first = {e.firm_id: e for e in credit.credit_evaluate(today=TODAY)}
+    first = {e.firm_id: e for e in services.credit_evaluate(today=TODAY)}
     FaultFactory(elevator=firms["a"])
-    again = credit.credit_evaluate(today=TODAY)
+    again = services.credit_evaluate(today=TODAY)
     assert CreditEvaluation.objects.count() == 2
     assert {e.firm_id for e in again} == set(first)
     assert first[firms["firm_a"].pk].failures == 0
@@ -212,15 +212,15 @@ def test_rerun_the_same_day_updates_the_one_snapshot(firms):
 
 @pytest.mark.django_db
 def test_a_new_month_keeps_the_previous_snapshot(firms):
-    credit.credit_evaluate(today=date(2025, 5, 31))
+    services.credit_evaluate(today=date(2025, 5, 31))
     FaultFactory(elevator=firms["a"], reported_at=at(date(2025, 6, 1), 9))
-    credit.credit_evaluate(today=date(2025, 6, 1))
+    services.credit_evaluate(today=date(2025, 6, 1))
     may, june = evaluation_of(firms["firm_a"], date(2025, 5, 1)), evaluation_of(firms["firm_a"], date(2025, 6, 1))
     assert (may.failures, may.window_end) == (0, date(2025, 5, 31))
     assert (june.failures, june.window_end) == (1, date(2025, 6, 1))
     assert CreditEvaluation.objects.count() == 4
-    assert credit.credit_current(firm=firms["firm_a"]) == june
-    assert list(credit.credit_ranking(period=date(2025, 5, 1))) == list(
+    assert selectors.credit_current(firm=firms["firm_a"]) == june
+    assert list(selectors.credit_ranking(period=date(2025, 5, 1))) == list(
         CreditEvaluation.objects.filter(period=date(2025, 5, 1)).order_by("-score", "firm__name")
     )
 
@@ -241,10 +241,10 @@ def test_evaluation_runs_the_same_queries_for_2_and_20_firms(firms):
     entrapment(firms["b"], minutes=150)
     InspectionFactory(elevator=firms["a"])
     with CaptureQueriesContext(connection) as two:
-        assert len(credit.credit_evaluate(today=TODAY)) == 2
+        assert len(services.credit_evaluate(today=TODAY)) == 2
     _add_firms(18)
     with CaptureQueriesContext(connection) as twenty:
-        assert len(credit.credit_evaluate(today=TODAY)) == 20
+        assert len(services.credit_evaluate(today=TODAY)) == 20
     # firms, elevators per firm, accidents, failure counts, failure events, first-pass rates, failed first
     # inspections, then the upsert inside a savepoint
     assert len(twenty.captured_queries) == len(two.captured_queries)
@@ -275,7 +275,7 @@ def test_public_pages_show_no_personal_data(client, firms):
     PersonFactory(organization=firm, kind=PersonKind.MAINTENANCE_WORKER, name="钱小二", phone="13912345678")
     FaultFactory(elevator=firms["a"], description="钱小二到场处理，联系电话13912345678")
     entrapment(firms["a"], minutes=130, description="钱小二救出1人")
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     pages = [
         client.get(reverse("credit:directory")),
         client.get(reverse("credit:firm", args=[firm.pk])),
@@ -293,7 +293,7 @@ def test_public_pages_show_no_personal_data(client, firms):
 
 @pytest.mark.django_db
 def test_firm_page_shows_grade_metrics_and_formula(client, firms):
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     body = client.get(reverse("credit:firm", args=[firms["firm_b"].pk])).content.decode()
     assert 'id="credit-grade"' in body and ">A<" in body
     assert "一次性检验合格率" in body and "故障率" in body and "投诉率" in body and "评分方法" in body
@@ -303,7 +303,7 @@ def test_firm_page_shows_grade_metrics_and_formula(client, firms):
 
 @pytest.mark.django_db
 def test_directory_searches_by_name_and_lists_latest_grade(client, firms):
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     body = client.get(reverse("credit:directory"), {"q": "安达"}).content.decode()
     assert "安达维保" in body and "蜀通维保" not in body and "TS3351-A" in body
 
@@ -321,7 +321,7 @@ def test_directory_searches_by_name_and_lists_latest_grade(client, firms):
     ],
 )
 def test_ranking_is_for_regulators_only(client, firms, who, status):
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     c = _login(client, firms["users"][who])
     assert c.get(reverse("credit:ranking")).status_code == status
     export = c.get(reverse("credit:ranking"), {"export": "csv"})
@@ -340,12 +340,12 @@ def test_ranking_sends_anonymous_visitors_to_login(client, firms):
 
 @pytest.mark.django_db
 def test_directory_has_a_constant_query_count(client, firms, django_assert_num_queries):
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     # count of firms, page of firms joined to district with elevator count and latest grade as subqueries
     with django_assert_num_queries(2):
         assert client.get(reverse("credit:directory")).status_code == 200
     _add_firms(20)
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     with django_assert_num_queries(2):
         client.get(reverse("credit:directory"))
     c = _login(client, firms["users"]["firm_a"])
@@ -358,10 +358,10 @@ def test_directory_has_a_constant_query_count(client, firms, django_assert_num_q
 def test_firm_grades_api_lists_latest_evaluation_per_firm_and_filters_by_grade(
     client, firms, django_assert_num_queries
 ):
-    credit.credit_evaluate(today=date(2025, 5, 20))
+    services.credit_evaluate(today=date(2025, 5, 20))
     firms["firm_a"].licence_valid_until = date(2025, 6, 1)
     firms["firm_a"].save()
-    credit.credit_evaluate(today=TODAY)
+    services.credit_evaluate(today=TODAY)
     # count, page of latest evaluations joined to their firms
     with django_assert_num_queries(2):
         rows = client.get("/api/v1/firm-grades/").json()["results"]

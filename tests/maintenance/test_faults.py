@@ -10,8 +10,8 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from maintenance import faults
 from maintenance.choices import FaultCause, FaultKind, FaultSource
+from maintenance.faults import rules, selectors, services
 from maintenance.filtersets import FaultFilterSet
 from maintenance.models import Fault
 
@@ -61,7 +61,7 @@ MONTH = (TODAY - timedelta(days=29), TODAY)
     [("510402", 30), ("510403", 30), ("510411", 30), ("510421", 60), ("510422", 60), ("510400", 60), (None, 60)],
 )
 def test_arrival_limit_is_30_minutes_in_city_districts_and_60_in_the_counties(code, limit):
-    assert faults.arrival_limit_minutes(code) == limit
+    assert rules.arrival_limit_minutes(code) == limit
 
 
 @pytest.mark.django_db
@@ -73,21 +73,21 @@ def test_arrival_within_limit_edges_per_district(firms, key, minutes, in_time):
     # a is in 东区 (30 minutes), b in 米易县 (60 minutes); arriving exactly at the limit is in time.
     fault = entrapment(firms[key], arrived_after=minutes)
     fault = Fault.objects.select_related("elevator__district").get(pk=fault.pk)
-    assert faults.arrival_minutes(fault) == minutes
-    assert faults.arrived_within_limit(fault) is in_time
+    assert rules.arrival_minutes(fault) == minutes
+    assert rules.arrived_within_limit(fault) is in_time
     # The database aggregate applies the same rule.
-    stats = faults.fault_statistics(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
+    stats = selectors.fault_statistics(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
     row = next(r for r in stats.rows if r.district_id == firms[key].district_id)
     assert (row.entrapments, row.within_limit, row.late) == (1, int(in_time), int(not in_time))
-    late = faults.late_entrapments(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
+    late = selectors.late_entrapments(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
     assert list(late) == ([] if in_time else [fault])
 
 
 @pytest.mark.django_db
 def test_arrival_limit_is_for_entrapments_and_unknown_until_arrival(firms):
-    assert faults.arrived_within_limit(entrapment(firms["a"])) is None
+    assert rules.arrived_within_limit(entrapment(firms["a"])) is None
     assert (
-        faults.arrived_within_limit(entrapment(firms["a"], kind=FaultKind.DOOR, trapped_people=0, arrived_after=90))
+        rules.arrived_within_limit(entrapment(firms["a"], kind=FaultKind.DOOR, trapped_people=0, arrived_after=90))
         is None
     )
 
@@ -96,8 +96,8 @@ def test_arrival_limit_is_for_entrapments_and_unknown_until_arrival(firms):
 @pytest.mark.parametrize("minutes, accident", [(119, False), (120, True), (121, True)])
 def test_trapped_two_hours_or_more_is_an_accident(firms, minutes, accident):
     fault = entrapment(firms["a"], arrived_after=20, released_after=minutes)
-    assert faults.is_accident(fault) is accident
-    found = faults.accidents_by_firm(since=MONTH[0], until=MONTH[1])
+    assert rules.is_accident(fault) is accident
+    found = selectors.accidents_by_firm(since=MONTH[0], until=MONTH[1])
     assert found == ({firms["firm_a"].pk: [fault]} if accident else {})
 
 
@@ -105,8 +105,8 @@ def test_trapped_two_hours_or_more_is_an_accident(firms, minutes, accident):
 def test_unreleased_entrapment_and_long_repairs_are_not_accidents(firms):
     still_trapped = entrapment(firms["a"], reported_at=timezone.now() - timedelta(hours=5))
     long_repair = entrapment(firms["a"], kind=FaultKind.STOPPED, trapped_people=0, released_after=600)
-    assert not faults.is_accident(still_trapped) and not faults.is_accident(long_repair)
-    assert faults.accidents_by_firm(since=MONTH[0], until=MONTH[1]) == {}
+    assert not rules.is_accident(still_trapped) and not rules.is_accident(long_repair)
+    assert selectors.accidents_by_firm(since=MONTH[0], until=MONTH[1]) == {}
 
 
 @pytest.mark.django_db
@@ -118,8 +118,8 @@ def test_failures_by_firm_leave_out_external_causes_and_stay_with_the_firm_of_th
     # The elevator changes firm afterwards: its past faults stay with firm A.
     firms["a"].maintenance_firm = firms["firm_b"]
     firms["a"].save()
-    assert faults.failures_by_firm(since=MONTH[0], until=MONTH[1]) == {firms["firm_a"].pk: 2}
-    assert faults.failures_by_firm(since=TODAY - timedelta(days=90), until=TODAY) == {
+    assert selectors.failures_by_firm(since=MONTH[0], until=MONTH[1]) == {firms["firm_a"].pk: 2}
+    assert selectors.failures_by_firm(since=TODAY - timedelta(days=90), until=TODAY) == {
         firms["firm_a"].pk: 2,
         firms["firm_b"].pk: 1,
     }
@@ -130,7 +130,7 @@ def test_failures_by_firm_leave_out_external_causes_and_stay_with_the_firm_of_th
 
 @pytest.mark.django_db
 def test_report_charges_the_elevators_firm_at_that_time(firms):
-    fault = faults.fault_report(
+    fault = services.fault_report(
         user=firms["users"]["use_a"],
         elevator=firms["a"],
         source=FaultSource.COMPLAINT,
@@ -151,7 +151,7 @@ def test_report_charges_the_elevators_firm_at_that_time(firms):
 @pytest.mark.parametrize("who", ["firm_b", "use_b", "inspection", "department"])
 def test_report_is_refused_outside_the_elevators_parties(firms, who):
     with pytest.raises(PermissionDenied, match="只有该电梯的维保单位、使用单位或辖区监管部门可以登记故障"):
-        faults.fault_report(
+        services.fault_report(
             user=firms["users"][who],
             elevator=firms["a"],
             source=FaultSource.FIRM,
@@ -165,14 +165,14 @@ def test_report_refuses_future_times_contradictions_and_duplicates(firms):
     user, now = firms["users"]["firm_a"], timezone.now()
     base = {"user": user, "elevator": firms["a"], "source": FaultSource.IOT}
     with pytest.raises(ValidationError) as exc:
-        faults.fault_report(**base, kind=FaultKind.ENTRAPMENT, reported_at=now + timedelta(hours=1))
+        services.fault_report(**base, kind=FaultKind.ENTRAPMENT, reported_at=now + timedelta(hours=1))
     assert exc.value.message_dict == {"reported_at": ["报告时间不能晚于当前时间。"]}
     with pytest.raises(ValidationError) as exc:
-        faults.fault_report(**base, kind=FaultKind.DOOR, reported_at=now, trapped_people=2)
+        services.fault_report(**base, kind=FaultKind.DOOR, reported_at=now, trapped_people=2)
     assert exc.value.message_dict == {"kind": ["有人被困时，故障类型应为“困人”。"]}
-    first = faults.fault_report(**base, kind=FaultKind.ENTRAPMENT, reported_at=now, external_ref="IOT-1")
+    first = services.fault_report(**base, kind=FaultKind.ENTRAPMENT, reported_at=now, external_ref="IOT-1")
     with pytest.raises(ValidationError) as exc:
-        faults.fault_report(**base, kind=FaultKind.ENTRAPMENT, reported_at=now, external_ref="IOT-1")
+        services.fault_report(**base, kind=FaultKind.ENTRAPMENT, reported_at=now, external_ref="IOT-1")
     assert exc.value.message_dict == {"external_ref": [f"外部编号“IOT-1”已登记（故障 #{first.pk}），请勿重复上报。"]}
 
 
@@ -190,7 +190,7 @@ def test_timings_out_of_order_are_refused_naming_the_field(firms, times, field, 
     fault = entrapment(firms["a"])
     values = {f: fault.reported_at + timedelta(minutes=m) for f, m in times.items()}
     with pytest.raises(ValidationError) as exc:
-        faults.fault_update_timings(user=firms["users"]["firm_a"], fault=fault, **values)
+        services.fault_update_timings(user=firms["users"]["firm_a"], fault=fault, **values)
     assert list(exc.value.message_dict) == [field] and message in exc.value.message_dict[field][0]
     fault.refresh_from_db()
     assert fault.dispatched_at is None and fault.arrived_at is None and fault.released_at is None
@@ -200,7 +200,7 @@ def test_timings_out_of_order_are_refused_naming_the_field(firms, times, field, 
 def test_an_earlier_step_written_later_is_checked_against_the_recorded_ones(firms):
     fault = entrapment(firms["a"], arrived_after=20)
     with pytest.raises(ValidationError) as exc:
-        faults.fault_update_timings(
+        services.fault_update_timings(
             user=firms["users"]["firm_a"], fault=fault, dispatched_at=fault.reported_at + timedelta(minutes=25)
         )
     assert list(exc.value.message_dict) == ["dispatched_at"]
@@ -211,13 +211,13 @@ def test_an_earlier_step_written_later_is_checked_against_the_recorded_ones(firm
 def test_timings_in_steps_with_gaps_and_the_cause(firms):
     fault = entrapment(firms["a"])
     user = firms["users"]["firm_a"]
-    faults.fault_update_timings(user=user, fault=fault, arrived_at=fault.reported_at + timedelta(minutes=12))
-    faults.fault_update_timings(
+    services.fault_update_timings(user=user, fault=fault, arrived_at=fault.reported_at + timedelta(minutes=12))
+    services.fault_update_timings(
         user=user, fault=fault, released_at=fault.reported_at + timedelta(minutes=30), cause=FaultCause.DOOR_SYSTEM
     )
     fault.refresh_from_db()
     assert fault.dispatched_at is None and fault.cause == FaultCause.DOOR_SYSTEM
-    assert faults.arrival_minutes(fault) == 12
+    assert rules.arrival_minutes(fault) == 12
 
 
 @pytest.mark.django_db
@@ -225,10 +225,10 @@ def test_a_recorded_time_is_corrected_only_by_a_regulator(firms):
     fault = entrapment(firms["a"], arrived_after=45)
     earlier = fault.reported_at + timedelta(minutes=25)
     with pytest.raises(ValidationError, match="到达时间已记录为"):
-        faults.fault_update_timings(user=firms["users"]["firm_a"], fault=fault, arrived_at=earlier)
+        services.fault_update_timings(user=firms["users"]["firm_a"], fault=fault, arrived_at=earlier)
     # Sending the same value again (a retry) is fine.
-    faults.fault_update_timings(user=firms["users"]["firm_a"], fault=fault, arrived_at=fault.arrived_at)
-    faults.fault_update_timings(user=firms["users"]["district"], fault=fault, arrived_at=earlier)
+    services.fault_update_timings(user=firms["users"]["firm_a"], fault=fault, arrived_at=fault.arrived_at)
+    services.fault_update_timings(user=firms["users"]["district"], fault=fault, arrived_at=earlier)
     fault.refresh_from_db()
     assert fault.arrived_at == earlier
     assert fault.history.first().history_user == firms["users"]["district"]
@@ -252,7 +252,7 @@ def test_who_may_update_timings(firms, who, allowed):
     fault = entrapment(firms["a"])
 
     def call():
-        return faults.fault_update_timings(
+        return services.fault_update_timings(
             user=firms["users"][who], fault=fault, arrived_at=fault.reported_at + timedelta(minutes=10)
         )
 
@@ -288,20 +288,20 @@ def test_statistics_are_zero_safe_without_elevators_or_faults(districts, django_
 
     city = user_with_role(Role.CITY_REGULATOR)
     with django_assert_num_queries(3):  # elevators in use per district, entrapment aggregates, districts
-        stats = faults.fault_statistics(user=city, since=MONTH[0], until=MONTH[1])
+        stats = selectors.fault_statistics(user=city, since=MONTH[0], until=MONTH[1])
     assert [r.code for r in stats.rows] == ["510402", "510403", "510411", "510421", "510422"]
     assert [r.limit_minutes for r in stats.rows] == [30, 30, 30, 60, 60]
     for row in stats.rows + [stats.total]:
         assert (row.elevators, row.entrapments, row.within_limit, row.accidents) == (0, 0, 0, 0)
         assert row.within_rate is None and row.mean_arrival_minutes is None and row.per_100_per_month is None
     # An empty or reversed period does not divide by zero either.
-    stats = faults.fault_statistics(user=city, since=TODAY, until=TODAY - timedelta(days=3))
+    stats = selectors.fault_statistics(user=city, since=TODAY, until=TODAY - timedelta(days=3))
     assert stats.months == 0 and stats.total.per_100_per_month is None
 
 
 @pytest.mark.django_db
 def test_statistics_with_elevators_but_no_faults(firms):
-    stats = faults.fault_statistics(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
+    stats = selectors.fault_statistics(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
     assert stats.total.elevators == 2 and stats.total.per_100_per_month == 0
     assert stats.total.within_rate is None and stats.total.mean_arrival_minutes is None
 
@@ -318,9 +318,9 @@ def test_statistics_per_district_and_city(firms, django_assert_num_queries):
     entrapment(a, reported_at=timezone.now() - timedelta(days=45), arrived_after=5)  # outside the period
     entrapment(b, arrived_after=50)  # 米易县: in time within 60 minutes
     with django_assert_num_queries(3):
-        stats = faults.fault_statistics(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
+        stats = selectors.fault_statistics(user=firms["users"]["city"], since=MONTH[0], until=MONTH[1])
     rows = {r.code: r for r in stats.rows}
-    dongqu, miyi, months = rows["510402"], rows["510421"], 30 / faults.DAYS_PER_MONTH
+    dongqu, miyi, months = rows["510402"], rows["510421"], 30 / rules.DAYS_PER_MONTH
     assert (dongqu.elevators, dongqu.entrapments, dongqu.arrived, dongqu.within_limit) == (4, 3, 2, 1)
     assert (dongqu.late, dongqu.not_arrived, dongqu.accidents) == (1, 1, 1)
     assert dongqu.within_rate == pytest.approx(1 / 3) and dongqu.mean_arrival_minutes == pytest.approx(30)
@@ -333,7 +333,7 @@ def test_statistics_per_district_and_city(firms, django_assert_num_queries):
     assert total.per_100_per_month == pytest.approx(4 * 100 / 5 / months)
 
     # A district regulator gets the district's row only.
-    district = faults.fault_statistics(user=firms["users"]["district"], since=MONTH[0], until=MONTH[1])
+    district = selectors.fault_statistics(user=firms["users"]["district"], since=MONTH[0], until=MONTH[1])
     assert [r.code for r in district.rows] == ["510402"] and district.total.entrapments == 3
 
 
@@ -692,7 +692,7 @@ def test_a_new_firm_of_another_district_is_charged_from_its_first_day(firms):
     other = OrganizationFactory(kind="maintenance", district=firms["miyi"])
     firms["b"].maintenance_firm = other
     firms["b"].save()
-    fault = faults.fault_report(
+    fault = services.fault_report(
         user=firms["users"]["city"],
         elevator=firms["b"],
         source=FaultSource.HOTLINE,
@@ -706,11 +706,11 @@ def test_a_new_firm_of_another_district_is_charged_from_its_first_day(firms):
 @pytest.mark.django_db
 def test_only_steps_after_the_latest_recorded_one_can_be_stamped(firms):
     fault = entrapment(firms["a"])
-    assert faults.stampable_steps(fault) == ["dispatched", "arrived", "released"]
+    assert services.stampable_steps(fault) == ["dispatched", "arrived", "released"]
     fault.arrived_at = fault.reported_at + timedelta(minutes=10)
-    assert faults.stampable_steps(fault) == ["released"]
+    assert services.stampable_steps(fault) == ["released"]
     fault.released_at = fault.reported_at + timedelta(minutes=20)
-    assert faults.stampable_steps(fault) == []
+    assert services.stampable_steps(fault) == []
 
 
 @pytest.mark.django_db

@@ -1,8 +1,0 @@
-from rest_framework.routers import DefaultRouter
-
-from .credit import FirmGradeViewSet
-
-router = DefaultRouter()
-router.register("firm-grades", FirmGradeViewSet, basename="firm-grade")
-
-urlpatterns = router.urls

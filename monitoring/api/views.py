@@ -1,0 +1,16 @@
+from rest_framework import viewsets
+
+from monitoring.filtersets import RiskFlagFilterSet
+from monitoring.selectors import risk_flags_for
+
+from .serializers import RiskFlagSerializer
+
+
+class RiskFlagViewSet(viewsets.ReadOnlyModelViewSet):
+    """Key-monitoring flags (plan §2(4)), current and past, of the elevators the user may see."""
+
+    serializer_class = RiskFlagSerializer
+    filterset_class = RiskFlagFilterSet
+
+    def get_queryset(self):
+        return risk_flags_for(self.request.user).order_by("-first_seen", "id")

@@ -1,0 +1,12 @@
+"""The nightly key-monitoring scan (plan §2(4))."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .services import risk_scan
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
+def risk_scan_task() -> dict:
+    """Daily: the key-monitoring risk scan (plan §2(4); safe to run twice or concurrently)."""
+    return risk_scan(today=timezone.localdate())
