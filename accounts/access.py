@@ -11,13 +11,20 @@ through these functions; nothing else filters by role.
 - District regulators: everything in their district. City regulators (and superusers): everything.
 """
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
-
-from registry.models import Elevator, ImportJob, Organization, Person
 
 from .choices import Role
 
 REGULATOR_ROLES = (Role.CITY_REGULATOR, Role.DISTRICT_REGULATOR)
+
+
+def _rows(model: str, queryset: QuerySet | None) -> QuerySet:
+    """The queryset to scope: the caller's, or all rows of `model` ("app_label.Model").
+
+    accounts sits below every domain app (docs/architecture.md), so it names their models rather than importing
+    them; the domain apps import this module."""
+    return apps.get_model(model).objects.all() if queryset is None else queryset
 
 
 def is_city_wide(user) -> bool:
@@ -57,7 +64,7 @@ def scope_key(user) -> str | None:
 
 def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """The elevators a user may see."""
-    qs = Elevator.objects.all() if queryset is None else queryset
+    qs = _rows("registry.Elevator", queryset)
     return _scoped(user, qs, district="district_id", use_unit="use_unit_id", firm="maintenance_firm_id")
 
 
@@ -66,7 +73,7 @@ def can_view_registry(user) -> bool:
     return user.is_authenticated and (is_regulator(user) or user.role in (Role.USE_UNIT, Role.MAINTENANCE))
 
 
-def can_change_elevator(user, elevator: Elevator | None = None) -> bool:
+def can_change_elevator(user, elevator=None) -> bool:
     """Regulators keep the registry (特种设备使用登记); a district regulator only within the district."""
     if is_city_wide(user):
         return True
@@ -77,11 +84,11 @@ def can_change_elevator(user, elevator: Elevator | None = None) -> bool:
 
 def organizations_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """Organisations are public business information (plan §2(11) 信息公示) for every signed-in user."""
-    qs = Organization.objects.all() if queryset is None else queryset
+    qs = _rows("registry.Organization", queryset)
     return qs if user.is_authenticated else qs.none()
 
 
-def can_change_organization(user, organization: Organization | None = None) -> bool:
+def can_change_organization(user, organization=None) -> bool:
     if is_city_wide(user):
         return True
     if user.is_authenticated and user.role == Role.DISTRICT_REGULATOR:
@@ -91,7 +98,7 @@ def can_change_organization(user, organization: Organization | None = None) -> b
 
 def people_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """Certified people carry personal data: regulators in scope, and each organisation its own staff."""
-    qs = Person.objects.all() if queryset is None else queryset
+    qs = _rows("registry.Person", queryset)
     if not user.is_authenticated:
         return qs.none()
     if is_city_wide(user):
@@ -110,7 +117,7 @@ def can_import(user) -> bool:
 
 def import_jobs_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """An import job and its report are seen by whoever started it, and by city-wide staff."""
-    qs = ImportJob.objects.all() if queryset is None else queryset
+    qs = _rows("registry.ImportJob", queryset)
     if not user.is_authenticated:
         return qs.none()
     if is_city_wide(user):
@@ -139,28 +146,22 @@ def _by_elevator_scope(user, qs: QuerySet, elevator_path: str, agency_path: str 
 
 
 def inspection_applications_for(user, queryset: QuerySet | None = None) -> QuerySet:
-    from inspections.models import InspectionApplication
-
-    qs = InspectionApplication.objects.all() if queryset is None else queryset
+    qs = _rows("inspections.InspectionApplication", queryset)
     return _by_elevator_scope(user, qs, "elevator", "agency")
 
 
 def inspections_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """Inspections, and so their report files: agency staff see those of their agency."""
-    from inspections.models import Inspection
-
-    qs = Inspection.objects.all() if queryset is None else queryset
+    qs = _rows("inspections.Inspection", queryset)
     return _by_elevator_scope(user, qs, "elevator", "agency")
 
 
 def defects_for(user, queryset: QuerySet | None = None) -> QuerySet:
-    from inspections.models import Defect
-
-    qs = Defect.objects.all() if queryset is None else queryset
+    qs = _rows("inspections.Defect", queryset)
     return _by_elevator_scope(user, qs, "inspection__elevator", "inspection__agency")
 
 
-def can_apply_for_inspection(user, elevator: Elevator) -> bool:
+def can_apply_for_inspection(user, elevator) -> bool:
     """The use unit applies for its own elevators (plan §2(7))."""
     return user.is_authenticated and user.role == Role.USE_UNIT and elevator.use_unit_id == user.organization_id
 
@@ -188,31 +189,25 @@ def can_rectify_defect(user, defect) -> bool:
 
 def maintenance_records_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """Records, and so their attachments: a firm sees the records it wrote, others by their elevators."""
-    from maintenance.models import MaintenanceRecord
-
-    qs = MaintenanceRecord.objects.all() if queryset is None else queryset
+    qs = _rows("maintenance.MaintenanceRecord", queryset)
     if user.is_authenticated and user.role == Role.MAINTENANCE:
         return qs.filter(firm_id=user.organization_id)
     return _by_elevator_scope(user, qs, "elevator", None)
 
 
 def contracts_for(user, queryset: QuerySet | None = None) -> QuerySet:
-    from maintenance.models import MaintenanceContract
-
-    qs = MaintenanceContract.objects.all() if queryset is None else queryset
+    qs = _rows("maintenance.MaintenanceContract", queryset)
     return _scoped(user, qs, district="use_unit__district_id", use_unit="use_unit_id", firm="firm_id")
 
 
 def faults_for(user, queryset: QuerySet | None = None) -> QuerySet:
-    from maintenance.models import Fault
-
-    qs = Fault.objects.all() if queryset is None else queryset
+    qs = _rows("maintenance.Fault", queryset)
     if user.is_authenticated and user.role == Role.MAINTENANCE:
         return qs.filter(Q(firm_id=user.organization_id) | Q(elevator__maintenance_firm_id=user.organization_id))
     return _by_elevator_scope(user, qs, "elevator", None)
 
 
-def can_write_maintenance_for(user, elevator: Elevator) -> bool:
+def can_write_maintenance_for(user, elevator) -> bool:
     """A firm writes records only for elevators under its active contract (the elevator's current firm)."""
     return (
         user.is_authenticated
@@ -227,7 +222,7 @@ def can_confirm_record(user, record) -> bool:
     return user.is_authenticated and user.role == Role.USE_UNIT and record.elevator.use_unit_id == user.organization_id
 
 
-def can_manage_contracts(user, use_unit: Organization | None = None) -> bool:
+def can_manage_contracts(user, use_unit=None) -> bool:
     """Contracts are registered by the use unit (its own) or by regulators (a district's within the district)."""
     if is_city_wide(user):
         return True
@@ -238,7 +233,7 @@ def can_manage_contracts(user, use_unit: Organization | None = None) -> bool:
     return user.role == Role.USE_UNIT and (use_unit is None or use_unit.pk == user.organization_id)
 
 
-def can_record_fault(user, elevator: Elevator) -> bool:
+def can_record_fault(user, elevator) -> bool:
     """Faults come from the elevator's firm, its use unit, or regulators (96333 platform operators)."""
     return (
         is_regulator(user)
@@ -273,9 +268,7 @@ def can_update_fault(user, fault) -> bool:
 def complaints_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """A department sees what is routed to it (lead or co-responsible), a district what is in its district,
     the use unit and the firm complaints about their elevators."""
-    from complaints.models import Complaint
-
-    qs = Complaint.objects.all() if queryset is None else queryset
+    qs = _rows("complaints.Complaint", queryset)
     if not user.is_authenticated:
         return qs.none()
     if is_city_wide(user):

@@ -11,12 +11,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from departments.choices import Category
 from departments.models import Department
 from departments.plan import ensure_plan
 from registry.choices import BuildingKind, ElevatorStatus
 from registry.models import Elevator
 
-from .choices import Category
 from .models import Complaint, ComplaintEvent
 from .services import (
     complaint_close,

@@ -3,7 +3,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OPEN_STATUSES, Category, Status
+from departments.choices import Category
+
+from .choices import OPEN_STATUSES, Status
 from .models import Complaint
 from .selectors import complaint_overdue_q
 

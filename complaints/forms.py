@@ -6,11 +6,11 @@ from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
+from departments.choices import Category
 from elevator_portal.forms import BootstrapFormMixin
 from registry.choices import DistrictLevel
 from registry.models import District
 
-from .choices import Category
 from .selectors import elevator_for_complaint
 
 # A person needs a few seconds to fill the form; a script posting at once is refused (abuse protection).

@@ -3,7 +3,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Category, EventKind, Source, Status
+from departments.choices import Category
+
+from .choices import EventKind, Source, Status
 
 
 class Complaint(models.Model):

@@ -33,11 +33,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from departments.choices import Category
 from departments.models import RoutingRule
 from registry.choices import DistrictLevel
 from registry.models import District
 
-from .choices import OPEN_STATUSES, Category, Source, Status
+from .choices import OPEN_STATUSES, Source, Status
 from .models import Complaint, PartnerKey
 from .selectors import elevator_for_complaint
 from .services import complaint_submit

@@ -120,7 +120,8 @@ class PublicComplaint:
 
 def complaint_public_status(*, tracking_no: str) -> PublicComplaint | None:
     """A complaint as the resident sees it by its tracking number, with its public events; two queries."""
-    from .choices import Category
+    from departments.choices import Category
+
     from .models import Complaint, ComplaintEvent
 
     row = (

@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
+from departments.choices import Category
 from departments.models import Department, RoutingRule, SectorRule
 from elevator_portal.files import IMAGES, sniff
 from notifications.sms import send_sms
 from registry.models import District, Elevator
 
-from .choices import OPEN_STATUSES, Category, EventKind, Source, Status
+from .choices import OPEN_STATUSES, EventKind, Source, Status
 from .models import Complaint, ComplaintEvent, ComplaintPhoto
 
 

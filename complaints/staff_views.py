@@ -19,13 +19,14 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.choices import Role
+from departments.choices import Category
 from elevator_portal.exports import export_response
 from elevator_portal.files import content_type_of
 from elevator_portal.pages import paginate
 from registry.models import District
 
 from . import services
-from .choices import Category, Status
+from .choices import Status
 from .filtersets import OPEN, STATUS_CHOICES, ComplaintFilterSet
 from .models import ComplaintPhoto
 from .selectors import complaint_queue, complaints_with_deadline

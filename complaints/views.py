@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from .choices import Category
+from departments.choices import Category
+
 from .forms import MIN_FILL_SECONDS, CloseForm, ComplaintForm, started_token
 from .models import Complaint
 from .selectors import complaint_public_status, elevator_for_complaint

@@ -26,8 +26,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts import access
-from complaints.choices import OPEN_STATUSES, Category
+from complaints.choices import OPEN_STATUSES
 from complaints.selectors import complaint_overdue_q
+from departments.choices import Category
 
 # The arrival-within-limit rule as SQL, from the module that owns it (TSG T5002 §5), so the monthly figures and
 # fault_statistics never disagree; fault_statistics itself groups by district, not by month.

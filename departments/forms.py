@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from complaints.choices import Category
+from departments.choices import Category
 from elevator_portal.forms import BootstrapFormMixin
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from complaints.choices import Category
+from departments.choices import Category
 from registry.choices import BuildingKind
 
 

@@ -4,7 +4,7 @@
 they are data, edited by admins.
 """
 
-from complaints.choices import Category
+from departments.choices import Category
 from registry.choices import BuildingKind, OrganizationKind
 from registry.demo import ensure_districts
 from registry.models import Organization

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from complaints.choices import Category
+from departments.choices import Category
 
 from .models import Department, PlanTask, RoutingRule, SectorRule, TaskProgress
 

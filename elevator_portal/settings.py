@@ -242,6 +242,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Services' ValidationError → 400 with the field messages (elevator_portal/api.py).
+    "EXCEPTION_HANDLER": "elevator_portal.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "攀枝花市电梯安全监管平台 API",

@@ -10,7 +10,6 @@ from complaints import services
 from complaints.filtersets import ComplaintFilterSet
 from complaints.models import ComplaintEvent
 from complaints.selectors import complaint_queue, complaints_with_deadline
-from inspections.api.views import call_service
 
 from .serializers import (
     AnswerSerializer,
@@ -56,7 +55,7 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _transition(self, request, name: str, text: str = ""):
         complaint = self.get_object()
-        call_service(services.complaint_transition, user=request.user, complaint=complaint, action=name, text=text)
+        services.complaint_transition(user=request.user, complaint=complaint, action=name, text=text)
         fresh = self.get_queryset().get(pk=complaint.pk)
         return Response(ComplaintDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -90,7 +89,7 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     def respond(self, request, pk=None):
         complaint = self.get_object()
         data = self._body(RespondSerializer)
-        event = call_service(
-            services.complaint_respond, user=request.user, complaint=complaint, text=data["text"], public=data["public"]
+        event = services.complaint_respond(
+            user=request.user, complaint=complaint, text=data["text"], public=data["public"]
         )
         return Response(ComplaintEventSerializer(event).data, status=status.HTTP_201_CREATED)

@@ -1,5 +1,3 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -19,16 +17,6 @@ from .serializers import (
 )
 
 
-def call_service(service, **kwargs):
-    """Run a service, turning its Django errors into DRF's 400/403 with the same Chinese messages."""
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from exc
-
-
 class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InspectionApplicationSerializer
     filterset_class = InspectionApplicationFilterSet
@@ -46,9 +34,7 @@ class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyMod
         elevator = data.pop("elevator")
         if not access.elevators_for(self.request.user).filter(pk=elevator.pk).exists():
             raise ValidationError({"elevator": ["无效的电梯。"]})
-        serializer.instance = call_service(
-            services.application_submit, user=self.request.user, elevator=elevator, **data
-        )
+        serializer.instance = services.application_submit(user=self.request.user, elevator=elevator, **data)
 
     def _respond(self, application):
         application.refresh_from_db()
@@ -57,7 +43,7 @@ class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyMod
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         application = self.get_object()
-        call_service(services.application_accept, user=request.user, application=application)
+        services.application_accept(user=request.user, application=application)
         return self._respond(application)
 
     @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
@@ -65,8 +51,7 @@ class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyMod
         application = self.get_object()
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call_service(
-            services.application_reject,
+        services.application_reject(
             user=request.user,
             application=application,
             reason=body.validated_data["reason"],
@@ -78,13 +63,13 @@ class InspectionApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyMod
         application = self.get_object()
         body = ScheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call_service(services.application_schedule, user=request.user, application=application, **body.validated_data)
+        services.application_schedule(user=request.user, application=application, **body.validated_data)
         return Response(InspectionApplicationSerializer(application, context={"request": request}).data)
 
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         application = self.get_object()
-        call_service(services.application_cancel, user=request.user, application=application)
+        services.application_cancel(user=request.user, application=application)
         return self._respond(application)
 
 
@@ -119,9 +104,7 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         agency = Organization.objects.filter(pk=request.user.organization_id).first()
         if agency is None:
             raise PermissionDenied()
-        inspection = call_service(
-            services.inspection_record, user=request.user, agency=agency, application=application, **data
-        )
+        inspection = services.inspection_record(user=request.user, agency=agency, application=application, **data)
         return Response(
             InspectionSerializer(inspection, context={"request": request}).data, status=status.HTTP_201_CREATED
         )

@@ -9,7 +9,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts import access
-from inspections.api.views import call_service
 from maintenance import services
 from maintenance.filtersets import MaintenanceRecordFilterSet
 from maintenance.selectors import contract_list
@@ -70,16 +69,16 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
         body = RecordInputSerializer(data=data)
         body.is_valid(raise_exception=True)
         kwargs = record_kwargs(body.validated_data, files=request.FILES.getlist("attachments"))
-        record = call_service(services.record_create, user=request.user, **kwargs)
+        record = services.record_create(user=request.user, **kwargs)
         return Response(MaintenanceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        call_service(services.record_delete, user=self.request.user, record=instance)
+        services.record_delete(user=self.request.user, record=instance)
 
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         record = self.get_object()
-        record = call_service(services.record_confirm, user=request.user, record=record)
+        record = services.record_confirm(user=request.user, record=record)
         return Response(MaintenanceRecordSerializer(record).data)
 
     @action(detail=False, methods=["post"], url_path="bulk")
@@ -109,4 +108,4 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = dict(serializer.validated_data)
         if not access.can_manage_contracts(self.request.user, data["use_unit"]):
             raise ValidationError({"use_unit": ["只能为本单位登记维保合同。"]})
-        serializer.instance = call_service(services.contract_create, user=self.request.user, **data)
+        serializer.instance = services.contract_create(user=self.request.user, **data)

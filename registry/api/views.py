@@ -1,7 +1,6 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import permissions, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 
 from accounts import access
 from registry.filtersets import DistrictFilterSet, ElevatorFilterSet, OrganizationFilterSet
@@ -13,14 +12,11 @@ from .serializers import DistrictSerializer, ElevatorSerializer, OrganizationSer
 
 
 def _save_through(service, instance_kw: str, serializer, user):
-    """Run a registry service on the serializer's unsaved instance, turning model errors into a 400."""
+    """Run a registry service on the serializer's unsaved instance (its errors are 400s: elevator_portal.api)."""
     instance = serializer.instance or serializer.Meta.model()
     for field, value in serializer.validated_data.items():
         setattr(instance, field, value)
-    try:
-        serializer.instance = service(**{instance_kw: instance}, changed_by=user)
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
+    serializer.instance = service(**{instance_kw: instance}, changed_by=user)
 
 
 class DistrictViewSet(viewsets.ReadOnlyModelViewSet):

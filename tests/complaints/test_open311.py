@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import open311
-from complaints.choices import Category, Source, Status
+from complaints.choices import Source, Status
 from complaints.models import Complaint, PartnerKey
 from complaints.services import complaint_submit
+from departments.choices import Category
 from departments.models import RoutingRule
 
 pytestmark = pytest.mark.django_db

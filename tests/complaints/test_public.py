@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.choices import Role
-from complaints.choices import Category, EventKind, Status
+from complaints.choices import EventKind, Status
 from complaints.forms import MIN_FILL_SECONDS, seconds_since, started_token
 from complaints.models import Complaint, ComplaintEvent
 from complaints.services import complaint_submit, complaint_transition
+from departments.choices import Category
 from maintenance.choices import FaultKind
 from maintenance.models import Fault
 from notifications.sms import MemoryBackend

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
-from complaints.choices import Category, EventKind, Status
+from complaints.choices import EventKind, Status
 from complaints.demo import seed_complaints
 from complaints.models import Complaint, ComplaintEvent
 from complaints.services import (
@@ -23,6 +23,7 @@ from complaints.services import (
     complaints_escalate,
 )
 from complaints.tasks import escalate_complaints_task
+from departments.choices import Category
 from departments.models import RoutingRule, SectorRule
 from notifications.models import Notification
 from registry.choices import BuildingKind, OrganizationKind

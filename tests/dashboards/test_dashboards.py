@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
-from complaints.choices import Category
 from complaints.models import Complaint
 from complaints.services import complaint_submit
+from departments.choices import Category
 from maintenance.choices import FaultCause, FaultKind, FaultSource
 from maintenance.credit.services import credit_evaluate
 from maintenance.models import Fault

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts import access
 from accounts.choices import Role
-from complaints.choices import Category
+from departments.choices import Category
 from departments.models import Department, PlanTask, RoutingRule, TaskProgress
 from departments.services import task_progress_add
 

@@ -4,11 +4,9 @@ Reads are scoped by accounts.access.faults_for; creating goes through maintenanc
 `timings` action through fault_update_timings, so the API keeps the same rules and messages as the pages.
 """
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts import access
@@ -17,16 +15,6 @@ from maintenance.faults import rules, selectors, services
 from maintenance.filtersets import FaultFilterSet
 from maintenance.models import Fault
 from registry.models import Elevator
-
-
-def call_service(service, **kwargs):
-    """Run a service, turning its Django errors into DRF's 400/403 with the same Chinese messages."""
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from exc
 
 
 class FaultSerializer(serializers.ModelSerializer):
@@ -128,7 +116,7 @@ class FaultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         body = FaultReportSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        fault = call_service(services.fault_report, user=request.user, **body.validated_data)
+        fault = services.fault_report(user=request.user, **body.validated_data)
         return Response(
             FaultSerializer(fault, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
@@ -139,5 +127,5 @@ class FaultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         fault = self.get_object()
         body = TimingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call_service(services.fault_update_timings, user=request.user, fault=fault, **body.validated_data)
+        services.fault_update_timings(user=request.user, fault=fault, **body.validated_data)
         return Response(FaultSerializer(fault, context=self.get_serializer_context()).data)
