@@ -72,6 +72,8 @@ def bench_env(args) -> dict:
             "REDIS_URL": args.redis_url,
             "DEBUG": "false",
             "SECRET_KEY": "bench",
+            # Plain HTTP on loopback, no TLS proxy in front: no redirect to https.
+            "SECURE_SSL_REDIRECT": "false",
             "ALLOWED_HOSTS": HOST,
             "LOG_LEVEL": "WARNING",
             # Jobs and intake render and "send" their mail, but nothing leaves the machine or floods the terminal.

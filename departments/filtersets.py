@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from elevator_portal.filters import DivisionCodeFilter
 from registry.models import District
 
 from .models import Department
@@ -11,7 +12,7 @@ class DepartmentFilterSet(django_filters.FilterSet):
     """NetBox-style filters: `q` searches name, code and duties; `district` takes division codes."""
 
     q = django_filters.CharFilter(method="search", label=_("搜索"))
-    district = django_filters.ModelMultipleChoiceFilter(
+    district = DivisionCodeFilter(
         field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
     )
     district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))

@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy
 
+from elevator_portal.filters import DivisionCodeFilter
 from registry.choices import BuildingKind, RiskAssessment, RiskReason
 from registry.models import District, RiskFlag
 
@@ -10,7 +11,7 @@ from registry.models import District, RiskFlag
 class RiskFlagFilterSet(django_filters.FilterSet):
     """Filters shared by the key-monitoring list, its export and the API (NetBox-style names)."""
 
-    district = django_filters.ModelMultipleChoiceFilter(
+    district = DivisionCodeFilter(
         field_name="elevator__district__code",
         to_field_name="code",
         queryset=District.objects.all(),

@@ -6,9 +6,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from elevator_portal.filters import DivisionCodeFilter
+
 from .choices import BuildingKind, ElevatorStatus, ElevatorType, InspectionStatus, OrganizationKind
-from .models import INSPECTION_EXPIRING_DAYS, District, Elevator, Organization
+from .models import District, Elevator, Organization
 from .selectors import elevator_search_q
+from .states import inspection_status_q, maintenance_overdue_q
 
 
 class ElevatorFilterSet(django_filters.FilterSet):
@@ -72,30 +75,17 @@ class ElevatorFilterSet(django_filters.FilterSet):
         return queryset.filter(district_id__in=[d.pk for d in value]) if value else queryset
 
     def filter_maintenance_overdue(self, queryset, name, value):
-        # 条例 §31: more than MAINTENANCE_INTERVAL_DAYS (15) since the last confirmed routine maintenance.
-        cutoff = timezone.localdate() - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
-        overdue = Q(status="in_use", last_maintenance_on__lt=cutoff)
+        overdue = maintenance_overdue_q(today=timezone.localdate())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_inspection(self, queryset, name, value):
-        today = timezone.localdate()
-        soon = today + timedelta(days=INSPECTION_EXPIRING_DAYS)
-        if value == InspectionStatus.FAILED:
-            return queryset.filter(inspection_failed=True)
-        queryset = queryset.filter(inspection_failed=False)
-        if value == InspectionStatus.UNKNOWN:
-            return queryset.filter(inspection_valid_until__isnull=True)
-        if value == InspectionStatus.EXPIRED:
-            return queryset.filter(inspection_valid_until__lt=today)
-        if value == InspectionStatus.EXPIRING:
-            return queryset.filter(inspection_valid_until__gte=today, inspection_valid_until__lte=soon)
-        return queryset.filter(inspection_valid_until__gt=soon)
+        return queryset.filter(inspection_status_q(value, today=timezone.localdate()))
 
 
 class OrganizationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("搜索"))
     kind = django_filters.MultipleChoiceFilter(choices=OrganizationKind.choices, label=_("单位类型"))
-    district = django_filters.ModelMultipleChoiceFilter(
+    district = DivisionCodeFilter(
         field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
     )
     district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))
