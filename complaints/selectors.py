@@ -34,18 +34,6 @@ def complaint_counts_by_firm(*, since: date, until: date) -> dict[int, int]:
     return {row["elevator__maintenance_firm"]: row["n"] for row in rows}
 
 
-def complaint_counts_by_elevator(*, since: date, until: date) -> dict[int, int]:
-    """Valid complaints per elevator (plan §2(4) 投诉率明显偏高 → key monitoring), one query."""
-    rows = (
-        valid_complaints(since=since, until=until)
-        .filter(elevator__isnull=False)
-        .values("elevator")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["elevator"]: row["n"] for row in rows}
-
-
 def elevator_for_complaint(*, code: str):
     """The elevator a complaint names by its registration or rescue code, or None; with its district only (filing
     needs the district, address and building kind)."""
