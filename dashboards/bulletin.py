@@ -21,8 +21,9 @@ from inspections.models import Inspection
 from maintenance.choices import ROUTINE_TIERS, FaultKind, RecordStatus
 from maintenance.faults.rules import accident_q, arrival_limit_minutes, within_limit_q
 from maintenance.models import Fault, MaintenanceRecord
-from registry.choices import DistrictLevel, ElevatorStatus
+from registry.choices import DistrictLevel, ElevatorStatus, InspectionStatus
 from registry.models import District, Elevator
+from registry.states import inspection_validity_q, maintenance_overdue_q
 
 # Warning thresholds of the bulletin (plan §2(10) 预警信息).
 INSPECTION_OVERDUE_WARNING_RATE = getattr(settings, "BULLETIN_INSPECTION_OVERDUE_WARNING_RATE", 0.05)
@@ -60,9 +61,9 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
     The registry keeps current dates, so a past month is reconstructed from the source tables:
     - inspection (特种设备安全法 §40): the validity is that of the latest inspection on or before the last day;
       without one, the registry's date, unless an inspection after the month has replaced it (then unknown).
-      Overdue = validity ended before the last day.
-    - maintenance (条例 §31): the last confirmed routine visit on or before the last day; overdue = more than
-      MAINTENANCE_INTERVAL_DAYS before the last day. An elevator never maintained is not counted (as the job does).
+      Overdue = expired on the last day by the registry's rule (registry.states).
+    - maintenance (条例 §31): the last confirmed routine visit on or before the last day, overdue on the last day by
+      the registry's rule. An elevator never maintained is not counted (as the job does).
     Status is the current one (the registry keeps no status history that is complete for bulk imports).
     """
     inspections = Inspection.objects.filter(elevator=OuterRef("pk"))
@@ -80,8 +81,8 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
         .order_by("-ended_at")
         .values("day")[:1]
     )
-    cutoff = last_day - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
     in_use = Q(status=ElevatorStatus.IN_USE)
+    expired = InspectionStatus.EXPIRED
 
     # In service that month: commissioned by its end (records entered into the platform later still count).
     existed = Q(commission_date__lte=last_day) | Q(commission_date__isnull=True, created_at__lt=end)
@@ -96,17 +97,14 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
                 "id",
                 filter=in_use
                 & (
-                    Q(validity__lt=last_day)
-                    | Q(validity__isnull=True, replaced=False, inspection_valid_until__lt=last_day)
+                    inspection_validity_q(expired, today=last_day, field="validity")
+                    | (Q(validity__isnull=True, replaced=False) & inspection_validity_q(expired, today=last_day))
                 ),
             ),
             maintenance_overdue=Count(
                 "id",
-                filter=in_use
-                & (
-                    Q(visit__lt=cutoff)
-                    | Q(visit__isnull=True, last_maintenance_on__lt=cutoff, last_maintenance_on__lte=last_day)
-                ),
+                filter=maintenance_overdue_q(today=last_day, field="visit")
+                | (Q(visit__isnull=True, last_maintenance_on__lte=last_day) & maintenance_overdue_q(today=last_day)),
             ),
         )
         .order_by()

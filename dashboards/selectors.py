@@ -37,7 +37,8 @@ from maintenance.choices import FaultKind, Grade
 from maintenance.faults.rules import within_limit_q
 from maintenance.models import CreditEvaluation
 from registry.choices import DistrictLevel, ElevatorStatus, ElevatorType, InspectionStatus
-from registry.models import INSPECTION_EXPIRING_DAYS, District
+from registry.models import District
+from registry.states import inspection_status_q, maintenance_overdue_q
 
 from .models import DataVersion
 
@@ -71,26 +72,6 @@ def _band_q(after: date | None, before: date | None) -> Q:
     if before is not None:
         q &= Q(commission_date__lte=before)
     return q
-
-
-def _inspection_qs(today: date) -> dict[str, Q]:
-    """The registry's inspection_status filter (registry.filtersets.ElevatorFilterSet.filter_inspection), for
-    elevators in use (特种设备安全法 §40: only elevators in use must hold a valid inspection)."""
-    soon = today + timedelta(days=INSPECTION_EXPIRING_DAYS)
-    ok = Q(status=ElevatorStatus.IN_USE, inspection_failed=False)
-    return {
-        InspectionStatus.VALID: ok & Q(inspection_valid_until__gt=soon),
-        InspectionStatus.EXPIRING: ok & Q(inspection_valid_until__gte=today, inspection_valid_until__lte=soon),
-        InspectionStatus.EXPIRED: ok & Q(inspection_valid_until__lt=today),
-        InspectionStatus.FAILED: Q(status=ElevatorStatus.IN_USE, inspection_failed=True),
-        InspectionStatus.UNKNOWN: ok & Q(inspection_valid_until__isnull=True),
-    }
-
-
-def _maintenance_overdue_q(today: date) -> Q:
-    # 条例 §31, as the registry's maintenance_overdue filter: in use, last maintenance older than the interval.
-    cutoff = today - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
-    return Q(status=ElevatorStatus.IN_USE, last_maintenance_on__lt=cutoff)
 
 
 def dashboard_districts(*, user) -> list[District]:
@@ -135,8 +116,9 @@ def _cached(version: int | None, key: tuple, compute):
     """
     if version is None:
         return compute()
-    # The rules' settings are part of the key too: a changed arrival limit or interval is a new figure.
+    # The rules' settings are part of the key too: a changed arrival limit, window or interval is a new figure.
     rules = (
+        settings.INSPECTION_EXPIRING_DAYS,
         settings.MAINTENANCE_INTERVAL_DAYS,
         sorted(settings.RESCUE_ARRIVAL_MINUTES.items()),
         settings.RESCUE_ARRIVAL_DEFAULT_MINUTES,
@@ -178,9 +160,12 @@ def dashboard_numbers(
 
     # -- elevators: one grouped query (district × type × status), rolled up below
     bands = age_band_bounds(today)
-    inspection = _inspection_qs(today)
     counts = {f"age_{key}": Count("id", filter=_band_q(*bands[key])) for key, _low, _high in AGE_BANDS}
-    counts.update({f"insp_{key}": Count("id", filter=q) for key, q in inspection.items()})
+    # 特种设备安全法 §40: only elevators in use must hold a valid inspection (the cards link with status=in_use).
+    in_use = Q(status=ElevatorStatus.IN_USE)
+    counts.update(
+        {f"insp_{key}": Count("id", filter=in_use & inspection_status_q(key, today=today)) for key in INSPECTION_KEYS}
+    )
     scope = access.scope_key(user)
     version = _data_version(scope)
     rows = _cached(
@@ -190,7 +175,7 @@ def dashboard_numbers(
             elevators.order_by()
             .values("district_id", "elevator_type", "status")
             .annotate(
-                total=Count("id"), maintenance_overdue=Count("id", filter=_maintenance_overdue_q(today)), **counts
+                total=Count("id"), maintenance_overdue=Count("id", filter=maintenance_overdue_q(today=today)), **counts
             )
         ),
     )

@@ -32,8 +32,9 @@ from notifications.services import (
     notifications_send_digests,
     reminders_insert_from,
 )
-from registry.choices import ElevatorStatus
+from registry.choices import ElevatorStatus, InspectionStatus
 from registry.models import Elevator, Organization, Person
+from registry.states import inspection_status_q
 
 from .choices import OPEN_APPLICATION_STATUSES, InspectionKind
 from .models import InspectionApplication
@@ -76,7 +77,7 @@ def reminders_run(*, today: date) -> ReminderRun:
         )
     reminders_insert_from(
         ReminderKind.INSPECTION_EXPIRED,
-        in_use.filter(inspection_valid_until__lt=today),
+        in_use.filter(inspection_status_q(InspectionStatus.EXPIRED, today=today)),
         subject="elevator",
         cycle_field="inspection_valid_until",
         run_id=run_id,

@@ -1,12 +1,13 @@
 """Reads of the inspection workflow."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts import access
-from registry.models import INSPECTION_EXPIRING_DAYS
+from registry.choices import ElevatorStatus, InspectionStatus
 from registry.selectors import elevator_list_queryset
+from registry.states import inspection_status_q
 
 from .choices import OPEN_APPLICATION_STATUSES, PASSING_RESULTS, SUPERVISORY_KINDS, InspectionKind
 from .models import Inspection, InspectionApplication
@@ -41,21 +42,17 @@ def scheduled_between(*, user, start: date, end: date) -> QuerySet:
 
 
 def inspection_overview_by_district(*, user, today: date) -> list[dict]:
-    """Per district: elevators in use whose inspection is overdue, expiring within 30 days, failed (one query)."""
-    soon = today + timedelta(days=INSPECTION_EXPIRING_DAYS)
+    """Per district: elevators in use whose inspection is overdue, expiring, failed or unknown (one query)."""
     rows = (
         access.elevators_for(user)
-        .filter(status="in_use")
+        .filter(status=ElevatorStatus.IN_USE)
         .values("district_id", "district__name")
         .annotate(
             total=Count("id"),
-            overdue=Count("id", filter=Q(inspection_failed=False, inspection_valid_until__lt=today)),
-            expiring=Count(
-                "id",
-                filter=Q(inspection_failed=False, inspection_valid_until__gte=today, inspection_valid_until__lte=soon),
-            ),
-            failed=Count("id", filter=Q(inspection_failed=True)),
-            unknown=Count("id", filter=Q(inspection_failed=False, inspection_valid_until__isnull=True)),
+            overdue=Count("id", filter=inspection_status_q(InspectionStatus.EXPIRED, today=today)),
+            expiring=Count("id", filter=inspection_status_q(InspectionStatus.EXPIRING, today=today)),
+            failed=Count("id", filter=inspection_status_q(InspectionStatus.FAILED, today=today)),
+            unknown=Count("id", filter=inspection_status_q(InspectionStatus.UNKNOWN, today=today)),
         )
         .order_by("district_id")
     )

@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.urls import reverse
@@ -17,8 +17,8 @@ from notifications.services import (
     notifications_send_digests,
     reminders_insert_from,
 )
-from registry.choices import ElevatorStatus
 from registry.models import Elevator
+from registry.states import maintenance_overdue_q
 
 
 @dataclass
@@ -28,9 +28,8 @@ class OverdueRun:
 
 
 def maintenance_overdue_queryset(*, today: date):
-    """Elevators in use whose last confirmed routine maintenance is more than 15 days ago."""
-    cutoff = today - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
-    return Elevator.objects.filter(status=ElevatorStatus.IN_USE, last_maintenance_on__lt=cutoff)
+    """Elevators in use whose last confirmed routine maintenance is older than the interval (条例 §31)."""
+    return Elevator.objects.filter(maintenance_overdue_q(today=today))
 
 
 def maintenance_overdue_run(*, today: date) -> OverdueRun:

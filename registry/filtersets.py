@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 import django_filters
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -23,10 +21,8 @@ from .choices import (
     RiskAssessment,
     RiskReason,
 )
+from .states import inspection_status_for
 from .validators import registration_code_errors, rescue_code_error
-
-# Plan §2(7): the use unit applies one month before the inspection validity ends.
-INSPECTION_EXPIRING_DAYS = 30
 
 
 class District(models.Model):
@@ -256,10 +252,10 @@ class Elevator(models.Model):
             raise ValidationError(errors)
 
     def inspection_status(self, today=None) -> str:
-        """Failed, or by date: valid, expiring within 30 days, expired, unknown (特种设备安全法 §40; plan §2(7))."""
-        if self.inspection_failed:
-            return InspectionStatus.FAILED
-        return inspection_status_for(self.inspection_valid_until, today or timezone.localdate())
+        """Failed, or by date: valid, expiring, expired, unknown (特种设备安全法 §40; plan §2(7))."""
+        return inspection_status_for(
+            valid_until=self.inspection_valid_until, failed=self.inspection_failed, today=today or timezone.localdate()
+        )
 
     def get_inspection_status_display(self):
         return InspectionStatus(self.inspection_status()).label
@@ -280,16 +276,6 @@ class Elevator(models.Model):
         if (today.month, today.day) < (self.commission_date.month, self.commission_date.day):
             years -= 1
         return years
-
-
-def inspection_status_for(valid_until, today) -> str:
-    if valid_until is None:
-        return InspectionStatus.UNKNOWN
-    if valid_until < today:
-        return InspectionStatus.EXPIRED
-    if valid_until <= today + timedelta(days=INSPECTION_EXPIRING_DAYS):
-        return InspectionStatus.EXPIRING
-    return InspectionStatus.VALID
 
 
 class ImportJob(models.Model):

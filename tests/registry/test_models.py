@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from registry.choices import InspectionStatus, OrganizationKind
-from registry.models import Elevator, inspection_status_for
+from registry.models import Elevator
 from registry.services import elevator_save
+from registry.states import inspection_status_for
 
 from ..factories import ElevatorFactory, OrganizationFactory
 
@@ -25,11 +26,11 @@ TODAY = timezone.localdate()
     ],
 )
 def test_inspection_status_edges(days, status):
-    assert inspection_status_for(TODAY + timedelta(days=days), TODAY) == status
+    assert inspection_status_for(valid_until=TODAY + timedelta(days=days), failed=False, today=TODAY) == status
 
 
 def test_no_inspection_record_is_unknown():
-    assert inspection_status_for(None, TODAY) == InspectionStatus.UNKNOWN
+    assert inspection_status_for(valid_until=None, failed=False, today=TODAY) == InspectionStatus.UNKNOWN
 
 
 def test_expired_elevator_in_use_must_not_be_used(db):
