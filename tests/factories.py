@@ -1,18 +1,35 @@
-"""factory_boy factories for every model the tests build."""
+"""factory_boy factories for every model the tests build, the helpers that build records through the services,
+the `at()` of every test that needs a wall-clock time, and sample uploads."""
 
 import itertools
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import factory
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from inspections.choices import InspectionKind, InspectionResult
+from inspections.models import Inspection
+from maintenance import services as maintenance_services
+from maintenance.choices import FaultCause, FaultKind, FaultSource
+from maintenance.models import ChecklistItem, Fault
 from registry.choices import ElevatorType, OrganizationKind, PersonKind
 from registry.models import District, Elevator, Organization, Person
 
 _sequence = itertools.count(1)
 _rescue = itertools.count(20000)
+_report_no = itertools.count(1)
+
+# Uploads whose first bytes are those of the type they claim (the services check content, not names).
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """`day` at `hour`:`minute` in the city's time zone (TIME_ZONE, Asia/Shanghai), as an aware datetime."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 def district(code: str = "510402") -> District:
@@ -110,3 +127,66 @@ def bulk_elevators(n: int, **fields) -> list[Elevator]:
     fields.setdefault("maintenance_firm", None)
     fields.setdefault("district", district())
     return Elevator.objects.bulk_create([ElevatorFactory.build(**fields) for _ in range(n)])
+
+
+class FaultFactory(factory.django.DjangoModelFactory):
+    """A door fault reported on the hotline three hours ago, charged to the elevator's firm (pass `elevator`).
+
+    `FaultFactory(entrapment=True)` is an entrapment of one person, its cause still to be established.
+    """
+
+    class Meta:
+        model = Fault
+
+    class Params:
+        entrapment = factory.Trait(kind=FaultKind.ENTRAPMENT, trapped_people=1, cause=FaultCause.UNKNOWN)
+
+    elevator = factory.SubFactory(ElevatorFactory)
+    firm = factory.LazyAttribute(lambda o: o.elevator.maintenance_firm)
+    source = FaultSource.HOTLINE
+    kind = FaultKind.DOOR
+    cause = FaultCause.DOOR_SYSTEM
+    reported_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=3))
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    """A passed periodic (first) inspection two months ago, with the maintenance firm snapshot that first-pass
+    rates group by (pass `elevator`)."""
+
+    class Meta:
+        model = Inspection
+
+    elevator = factory.SubFactory(ElevatorFactory)
+    kind = InspectionKind.PERIODIC
+    agency = factory.SubFactory(OrganizationFactory, kind=OrganizationKind.INSPECTION)
+    inspected_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=60))
+    result = InspectionResult.PASSED
+    report_no = factory.LazyFunction(lambda: f"DJ-TEST-{next(_report_no):05d}")
+    maintenance_firm = factory.LazyAttribute(lambda o: o.elevator.maintenance_firm)
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+def all_ok(tier: str = "half_monthly") -> dict[int, tuple[str, str]]:
+    """Every active checklist item of `tier` answered "ok", as `record_create` takes them."""
+    return {
+        pk: ("ok", "") for pk in ChecklistItem.objects.filter(tier=tier, is_active=True).values_list("pk", flat=True)
+    }
+
+
+def make_record(firms, who="a", *, started=None, minutes=60, attachments=None, workers=None, **extra):
+    """A maintenance record uploaded by firm A (or B) for its elevator in the personas, the way a firm uploads it."""
+    started = started or timezone.now() - timedelta(hours=2)
+    worker = firms["worker_a"] if who == "a" else firms["worker_b"]
+    data = dict(
+        user=firms["users"][f"firm_{who}"],
+        elevator=firms[who],
+        tier="half_monthly",
+        started_at=started,
+        ended_at=started + timedelta(minutes=minutes),
+        workers=workers or [worker],
+        signed_by=worker,
+        items=all_ok(extra.get("tier", "half_monthly")),
+        attachments=attachments or [],
+    )
+    data.update(extra)
+    return maintenance_services.record_create(**data)

@@ -17,12 +17,10 @@ from maintenance.choices import FaultKind
 from maintenance.models import Fault
 from notifications.sms import MemoryBackend
 
-from ..factories import user_with_role
+from ..factories import JPEG, PNG, user_with_role
 
 pytestmark = pytest.mark.django_db
 NEW = reverse("complaints:new")
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def form_data(**overrides) -> dict:

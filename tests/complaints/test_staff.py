@@ -28,10 +28,9 @@ from departments.models import RoutingRule, SectorRule
 from notifications.models import Notification
 from registry.choices import BuildingKind, OrganizationKind
 
-from ..factories import ElevatorFactory, OrganizationFactory, user_with_role
+from ..factories import JPEG, ElevatorFactory, OrganizationFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 QUEUE = reverse("complaints:staff_list")
 API = "/api/v1/complaints/"
 

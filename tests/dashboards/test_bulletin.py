@@ -19,17 +19,13 @@ from maintenance.models import Fault
 from registry.choices import OrganizationKind, PersonKind
 from registry.models import Elevator
 
-from ..factories import ElevatorFactory, OrganizationFactory, PersonFactory
+from ..factories import ElevatorFactory, OrganizationFactory, PersonFactory, at
 
 pytestmark = pytest.mark.django_db
 
 _seq = count(1)
 URL = reverse("dashboards:bulletin")
 JSON_URL = reverse("dashboards:bulletin_json")
-
-
-def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 @pytest.fixture
@@ -115,21 +111,21 @@ def city(plan, districts, month):
     )
     ElevatorFactory(district=dong, status="scrapped", **ok)
     e_miyi = ElevatorFactory(district=miyi, registration_code="31105104212012070001", **ok)
-    Elevator.objects.update(created_at=_at(first - timedelta(days=500)))
+    Elevator.objects.update(created_at=at(first - timedelta(days=500)))
     ElevatorFactory(district=dong, commission_date=last + timedelta(days=1), **ok)  # commissioned after: not counted
 
     day = first + timedelta(days=5)
-    _fault(e_ok, reported=_at(day), arrive_after=20, release_after=40)  # in time
-    _fault(e_ok, reported=_at(day, 12), arrive_after=45, release_after=60)  # late in 东区
-    _fault(e_ok, reported=_at(day, 14), arrive_after=25, release_after=180)  # accident (3 hours)
-    _fault(e_ok, reported=_at(day, 16), kind="door")
-    _fault(e_ok, reported=_at(first - timedelta(days=2)), arrive_after=90)  # the month before
-    _fault(e_miyi, reported=_at(day), arrive_after=45, release_after=50)  # in time in 米易县 (60 minutes)
+    _fault(e_ok, reported=at(day), arrive_after=20, release_after=40)  # in time
+    _fault(e_ok, reported=at(day, 12), arrive_after=45, release_after=60)  # late in 东区
+    _fault(e_ok, reported=at(day, 14), arrive_after=25, release_after=180)  # accident (3 hours)
+    _fault(e_ok, reported=at(day, 16), kind="door")
+    _fault(e_ok, reported=at(first - timedelta(days=2)), arrive_after=90)  # the month before
+    _fault(e_miyi, reported=at(day), arrive_after=45, release_after=50)  # in time in 米易县 (60 minutes)
 
-    _complaint(e_ok, created=_at(day))
-    _complaint(e_ok, created=_at(day, 15))
-    _complaint(e_ok, created=_at(first - timedelta(days=3)), resolved=_at(day))
-    _complaint(e_miyi, created=_at(last + timedelta(days=1)))  # the month after
+    _complaint(e_ok, created=at(day))
+    _complaint(e_ok, created=at(day, 15))
+    _complaint(e_ok, created=at(first - timedelta(days=3)), resolved=at(day))
+    _complaint(e_miyi, created=at(last + timedelta(days=1)))  # the month after
     return {"dong": dong, "miyi": miyi}
 
 
@@ -265,8 +261,8 @@ def test_query_count_is_constant(client, city, month, django_assert_num_queries)
     before = _bulletin_queries(client, month["label"])
     elevator = Elevator.objects.filter(district=city["dong"]).first()
     for i in range(10):
-        _fault(elevator, reported=_at(month["first"] + timedelta(days=1), 8, i), arrive_after=10)
-        _complaint(elevator, created=_at(month["first"] + timedelta(days=2), 9, i))
+        _fault(elevator, reported=at(month["first"] + timedelta(days=1), 8, i), arrive_after=10)
+        _complaint(elevator, created=at(month["first"] + timedelta(days=2), 9, i))
     ElevatorFactory.create_batch(5, district=city["miyi"])
     assert _bulletin_queries(client, month["label"]) == before
     # The page adds nothing for anonymous visitors (base.html's unread count is only for signed-in users).

@@ -1,7 +1,7 @@
 """The regulators' dashboards: every number equals the list it links to, who sees what, the date range, and a
 query count that does not grow with the rows."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -17,7 +17,7 @@ from maintenance.credit.services import credit_evaluate
 from maintenance.models import Fault
 from registry.choices import ElevatorStatus, ElevatorType
 
-from ..factories import ElevatorFactory, bulk_elevators, user_with_role
+from ..factories import ElevatorFactory, at, bulk_elevators, user_with_role
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("dashboards:board")
@@ -25,10 +25,6 @@ BOARD = reverse("dashboards:board")
 
 def board_url(code: str) -> str:
     return reverse("dashboards:district", args=[code])
-
-
-def at(day, hour=10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def fault(elevator, *, days_ago: int, kind=FaultKind.DOOR, arrive_after: int | None = None) -> Fault:

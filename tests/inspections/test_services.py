@@ -13,10 +13,9 @@ from inspections.selectors import first_pass_rates
 from inspections.services import TransitionError
 from inspections.validity import add_months
 
-from ..factories import ElevatorFactory, OrganizationFactory
+from ..factories import PDF, ElevatorFactory, OrganizationFactory
 
 TODAY = timezone.localdate()
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def submit(parties, **extra):

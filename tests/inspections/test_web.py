@@ -11,7 +11,8 @@ from inspections import services
 from inspections.choices import ApplicationStatus
 from inspections.models import InspectionApplication
 
-from .test_services import PDF, record, submit
+from ..factories import PDF
+from .test_services import record, submit
 
 TODAY = timezone.localdate()
 

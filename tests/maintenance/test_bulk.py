@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from maintenance.models import MaintenanceRecord
 
-from .helpers import JPEG, all_ok
+from ..factories import JPEG, all_ok
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/maintenance-records/bulk/"

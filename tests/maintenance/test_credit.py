@@ -1,11 +1,9 @@
 """Maintenance-firm credit evaluation (plan §2(2) 维保质量诚信评价; DESIGN.md "Maintenance-firm credit")."""
 
 import io
-import itertools
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-import factory
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -14,62 +12,30 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inspections.choices import InspectionKind, InspectionResult
-from inspections.models import Inspection
-from maintenance.choices import FaultCause, FaultKind, FaultSource, Grade
+from maintenance.choices import FaultCause, FaultKind, Grade
 from maintenance.credit import selectors, services
 from maintenance.credit.tasks import credit_evaluate_task
-from maintenance.models import CreditEvaluation, Fault
+from maintenance.models import CreditEvaluation
 from registry.choices import ElevatorStatus, OrganizationKind, PersonKind
 
-from ..factories import ElevatorFactory, OrganizationFactory, PersonFactory, UserFactory
+from ..factories import ElevatorFactory, FaultFactory, InspectionFactory, OrganizationFactory, PersonFactory, at
 
 TODAY = date(2025, 6, 15)
-_report_no = itertools.count(1)
-
-
-def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
-
-
-class FaultFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Fault
-
-    elevator = factory.SubFactory(ElevatorFactory)
-    firm = factory.LazyAttribute(lambda o: o.elevator.maintenance_firm)
-    source = FaultSource.HOTLINE
-    kind = FaultKind.DOOR
-    cause = FaultCause.DOOR_SYSTEM
-    reported_at = factory.LazyFunction(lambda: at(TODAY - timedelta(days=30)))
+# Inside every evaluation window of TODAY: when the faults and inspections below happened unless told otherwise.
+A_MONTH_BEFORE = at(TODAY - timedelta(days=30))
+TWO_MONTHS_BEFORE = TODAY - timedelta(days=60)
 
 
 def entrapment(elevator, *, minutes: int, cause=FaultCause.CONTROL_SYSTEM, day=TODAY - timedelta(days=20), **extra):
     reported = at(day)
     return FaultFactory(
         elevator=elevator,
-        kind=FaultKind.ENTRAPMENT,
+        entrapment=True,
         cause=cause,
-        trapped_people=1,
         reported_at=reported,
         released_at=reported + timedelta(minutes=minutes),
         **extra,
     )
-
-
-class InspectionFactory(factory.django.DjangoModelFactory):
-    """A periodic (first) inspection with the maintenance firm snapshot first_pass_rates groups by."""
-
-    class Meta:
-        model = Inspection
-
-    elevator = factory.SubFactory(ElevatorFactory)
-    kind = InspectionKind.PERIODIC
-    agency = factory.SubFactory(OrganizationFactory, kind=OrganizationKind.INSPECTION)
-    inspected_on = TODAY - timedelta(days=60)
-    result = InspectionResult.PASSED
-    report_no = factory.LazyFunction(lambda: f"DJ-CREDIT-{next(_report_no):05d}")
-    maintenance_firm = factory.LazyAttribute(lambda o: o.elevator.maintenance_firm)
-    recorded_by = factory.SubFactory(UserFactory)
 
 
 def evaluation_of(firm, period=date(2025, 6, 1)) -> CreditEvaluation:
@@ -111,9 +77,12 @@ def test_first_pass_rate_drives_score_onto_the_grade_boundaries(firms, passed, s
     # 40 × passed/8 + 30 (no failures) + 20 (no complaints) + 10 (no accident)
     for i in range(8):
         InspectionFactory(
-            elevator=firms["a"], result=InspectionResult.PASSED if i < passed else InspectionResult.FAILED
+            elevator=firms["a"],
+            inspected_on=TWO_MONTHS_BEFORE,
+            result=InspectionResult.PASSED if i < passed else InspectionResult.FAILED,
         )
-    InspectionFactory(elevator=firms["a"], kind=InspectionKind.RE_INSPECTION)  # re-inspections are not first ones
+    # A re-inspection is not a first one.
+    InspectionFactory(elevator=firms["a"], inspected_on=TWO_MONTHS_BEFORE, kind=InspectionKind.RE_INSPECTION)
     services.credit_evaluate(today=TODAY)
     evaluation = evaluation_of(firms["firm_a"])
     assert (evaluation.first_inspections, evaluation.first_passes) == (8, passed)
@@ -127,8 +96,10 @@ def test_first_pass_rate_drives_score_onto_the_grade_boundaries(firms, passed, s
 @pytest.mark.django_db
 def test_failures_and_complaints_are_rated_per_hundred_elevators(firms, monkeypatch):
     ElevatorFactory.create_batch(3, maintenance_firm=firms["firm_a"])  # 4 elevators in all
-    FaultFactory(elevator=firms["a"])  # a door fault: counted
-    FaultFactory(elevator=firms["a"], kind=FaultKind.STOPPED, cause=FaultCause.EXTERNAL)  # power cut: not counted
+    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE)  # a door fault: counted
+    FaultFactory(  # a power cut: not counted
+        elevator=firms["a"], reported_at=A_MONTH_BEFORE, kind=FaultKind.STOPPED, cause=FaultCause.EXTERNAL
+    )
     FaultFactory(elevator=firms["a"], reported_at=at(date(2024, 6, 15)))  # the day before the window: not counted
     FaultFactory(elevator=firms["a"], reported_at=at(date(2024, 6, 16), 0, 0))  # the window's first minute
     ElevatorFactory(maintenance_firm=firms["firm_a"], status=ElevatorStatus.SCRAPPED)  # not maintained any more
@@ -187,7 +158,8 @@ def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(firms
 @pytest.mark.django_db
 def test_firm_without_elevators_or_inspections_never_divides_by_zero(firms):
     idle = OrganizationFactory(name="闲置维保", kind=OrganizationKind.MAINTENANCE)
-    FaultFactory(elevator=firms["a"], firm=idle)  # a fault recorded against a firm that maintains nothing now
+    # A fault recorded against a firm that maintains nothing now.
+    FaultFactory(elevator=firms["a"], firm=idle, reported_at=A_MONTH_BEFORE)
     services.credit_evaluate(today=TODAY)
     evaluation = evaluation_of(idle)
     assert (evaluation.elevators, evaluation.failures) == (0, 1)
@@ -202,7 +174,7 @@ def test_firm_without_elevators_or_inspections_never_divides_by_zero(firms):
 @pytest.mark.django_db
 def test_rerun_the_same_day_updates_the_one_snapshot(firms):
     first = {e.firm_id: e for e in services.credit_evaluate(today=TODAY)}
-    FaultFactory(elevator=firms["a"])
+    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE)
     again = services.credit_evaluate(today=TODAY)
     assert CreditEvaluation.objects.count() == 2
     assert {e.firm_id for e in again} == set(first)
@@ -229,17 +201,17 @@ def _add_firms(n: int) -> None:
     for _ in range(n):
         firm = OrganizationFactory(kind=OrganizationKind.MAINTENANCE)
         elevator = ElevatorFactory(maintenance_firm=firm)
-        FaultFactory(elevator=elevator)
+        FaultFactory(elevator=elevator, reported_at=A_MONTH_BEFORE)
         entrapment(elevator, minutes=150)
-        InspectionFactory(elevator=elevator, result=InspectionResult.FAILED)
+        InspectionFactory(elevator=elevator, inspected_on=TWO_MONTHS_BEFORE, result=InspectionResult.FAILED)
 
 
 @pytest.mark.django_db
 def test_evaluation_runs_the_same_queries_for_2_and_20_firms(firms):
     _add_firms(0)
-    FaultFactory(elevator=firms["a"])
+    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE)
     entrapment(firms["b"], minutes=150)
-    InspectionFactory(elevator=firms["a"])
+    InspectionFactory(elevator=firms["a"], inspected_on=TWO_MONTHS_BEFORE)
     with CaptureQueriesContext(connection) as two:
         assert len(services.credit_evaluate(today=TODAY)) == 2
     _add_firms(18)
@@ -273,7 +245,7 @@ def _login(client, user):
 def test_public_pages_show_no_personal_data(client, firms):
     firm = firms["firm_a"]
     PersonFactory(organization=firm, kind=PersonKind.MAINTENANCE_WORKER, name="钱小二", phone="13912345678")
-    FaultFactory(elevator=firms["a"], description="钱小二到场处理，联系电话13912345678")
+    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE, description="钱小二到场处理，联系电话13912345678")
     entrapment(firms["a"], minutes=130, description="钱小二救出1人")
     services.credit_evaluate(today=TODAY)
     pages = [

@@ -3,7 +3,6 @@ the statistics, the pages and the API, scoping by role, and query counts."""
 
 from datetime import timedelta
 
-import factory
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
@@ -15,26 +14,12 @@ from maintenance.faults import rules, selectors, services
 from maintenance.filtersets import FaultFilterSet
 from maintenance.models import Fault
 
-from ..factories import ElevatorFactory, OrganizationFactory, bulk_elevators
-
-
-class FaultFactory(factory.django.DjangoModelFactory):
-    """An entrapment reported three hours ago, charged to the elevator's firm (pass `elevator`)."""
-
-    class Meta:
-        model = Fault
-
-    elevator = factory.SubFactory(ElevatorFactory)
-    firm = factory.LazyAttribute(lambda o: o.elevator.maintenance_firm)
-    source = FaultSource.HOTLINE
-    kind = FaultKind.ENTRAPMENT
-    trapped_people = 1
-    reported_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=3))
+from ..factories import FaultFactory, OrganizationFactory, bulk_elevators
 
 
 def entrapment(elevator, *, arrived_after=None, released_after=None, **extra) -> Fault:
-    """An entrapment with arrival and release given in minutes after the report."""
-    fault = FaultFactory.build(elevator=elevator, **extra)
+    """An entrapment reported three hours ago, with arrival and release given in minutes after the report."""
+    fault = FaultFactory.build(elevator=elevator, entrapment=True, **extra)
     if arrived_after is not None:
         fault.arrived_at = fault.reported_at + timedelta(minutes=arrived_after)
     if released_after is not None:

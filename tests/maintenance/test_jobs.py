@@ -12,8 +12,7 @@ from maintenance.jobs import maintenance_overdue_run
 from maintenance.models import ContractElevator, MaintenanceContract
 from notifications.models import Notification, Reminder
 
-from ..factories import ElevatorFactory
-from .helpers import JPEG, make_record
+from ..factories import JPEG, ElevatorFactory, make_record
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from maintenance import services
 from maintenance.models import Attachment, ConfirmedRecordError, MaintenanceRecord
 
-from .helpers import JPEG, PDF, PNG, all_ok, make_record
+from ..factories import JPEG, PDF, PNG, all_ok, make_record
 
 pytestmark = pytest.mark.django_db
 

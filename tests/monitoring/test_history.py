@@ -1,6 +1,6 @@
 """The elevator history page: every source in time order, scoped like the registry, without personal data."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import count
 
 import pytest
@@ -20,7 +20,7 @@ from maintenance.models import (
 from monitoring.history import EventKind, elevator_history
 from registry.choices import OrganizationKind, PersonKind
 
-from ..factories import OrganizationFactory, PersonFactory
+from ..factories import OrganizationFactory, PersonFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +30,6 @@ _seq = count(1)
 @pytest.fixture(autouse=True)
 def _departments(plan):
     """Complaints are routed to a department, so the plan's departments must exist."""
-
-
-def _at(day: date, hour: int = 10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def _risk_flag_model():
@@ -69,8 +65,8 @@ def build_story(world, *, n: int = 1, base: date | None = None) -> dict:
                 elevator=elevator,
                 firm=world["firm_a"],
                 tier="half_monthly",
-                started_at=_at(day + timedelta(days=1)),
-                ended_at=_at(day + timedelta(days=1), 11),
+                started_at=at(day + timedelta(days=1)),
+                ended_at=at(day + timedelta(days=1), 11),
                 signed_by=worker,
                 created_by=user,
             )
@@ -82,9 +78,9 @@ def build_story(world, *, n: int = 1, base: date | None = None) -> dict:
                 kind="entrapment",
                 trapped_people=2,
                 description="王秘密 13700000009 被困",
-                reported_at=_at(day + timedelta(days=2)),
-                arrived_at=_at(day + timedelta(days=2)) + timedelta(minutes=20),
-                released_at=_at(day + timedelta(days=2)) + timedelta(minutes=40),
+                reported_at=at(day + timedelta(days=2)),
+                arrived_at=at(day + timedelta(days=2)) + timedelta(minutes=20),
+                released_at=at(day + timedelta(days=2)) + timedelta(minutes=40),
             )
         )
         complaint = Complaint.objects.create(
@@ -101,7 +97,7 @@ def build_story(world, *, n: int = 1, base: date | None = None) -> dict:
             accept_deadline=timezone.now(),
             resolve_deadline=timezone.now(),
         )
-        Complaint.objects.filter(pk=complaint.pk).update(created_at=_at(day + timedelta(days=3)))
+        Complaint.objects.filter(pk=complaint.pk).update(created_at=at(day + timedelta(days=3)))
         made["complaint"].append(complaint)
         inspection = Inspection.objects.create(
             elevator=elevator,
@@ -119,7 +115,7 @@ def build_story(world, *, n: int = 1, base: date | None = None) -> dict:
                 description="门锁回路短接",
                 deadline=day + timedelta(days=30),
                 status="rectified",
-                rectified_at=_at(day + timedelta(days=5)),
+                rectified_at=at(day + timedelta(days=5)),
             )
         )
     RiskFlag = _risk_flag_model()
