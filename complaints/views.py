@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from departments.choices import Category
+from elevator_portal.forms import add_service_errors
 
 from .forms import MIN_FILL_SECONDS, CloseForm, ComplaintForm, started_token
 from .models import Complaint
@@ -139,7 +140,7 @@ def complaint_new(request):
             ip=client_ip(request),
         )
     except ValidationError as error:
-        _add_service_errors(form, error)
+        add_service_errors(form, error, fields=SERVICE_FIELDS)
         return _render_form(request, form)
     messages.success(
         request,
@@ -153,15 +154,6 @@ def complaint_new(request):
     response = redirect("complaints:track", tracking_no=complaint.tracking_no)
     _remember_filed(request, response, complaint.tracking_no)
     return response
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.message_dict.items():
-        name = SERVICE_FIELDS.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def track(request, tracking_no):
