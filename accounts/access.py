@@ -35,6 +35,34 @@ def is_regulator(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in REGULATOR_ROLES)
 
 
+def _has_role(user, *roles: str) -> bool:
+    return user.is_authenticated and user.role in roles
+
+
+def works_for_firm(user) -> bool:
+    """Maintenance-firm staff (a fault they report comes from the firm, TSG T5002 §5)."""
+    return _has_role(user, Role.MAINTENANCE)
+
+
+def works_for_department(user) -> bool:
+    """Staff of a responsible department (plan §2(8)): their complaint queue starts from what is still open."""
+    return _has_role(user, Role.DEPARTMENT)
+
+
+def districts_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The districts and counties a user may pick (filters, dashboards, the district of a new elevator or
+    organisation): a district regulator only their own, everyone else all five, ordered by division code.
+
+    Organisation staff see rows by their organisation, which may lie in any district; the city itself is no
+    district to pick (city-level organisations have none)."""
+    qs = _rows("registry.District", queryset).exclude(level="city").order_by("code")
+    if not user.is_authenticated:
+        return qs.none()
+    if _has_role(user, Role.DISTRICT_REGULATOR) and not is_city_wide(user):
+        return qs.filter(pk=user.district_id)
+    return qs
+
+
 def _scoped(user, qs: QuerySet, *, district: str, use_unit: str, firm: str, agency: str | None = None) -> QuerySet:
     """The one rule of who sees what, applied to any rows: each argument names the lookup that leads from a row
     to the district, the use unit, the maintenance firm (and the inspection agency) it belongs to."""
@@ -71,6 +99,11 @@ def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
 def can_view_registry(user) -> bool:
     """Whether the registry pages (elevator list, organisation list) are for this user at all."""
     return user.is_authenticated and (is_regulator(user) or user.role in (Role.USE_UNIT, Role.MAINTENANCE))
+
+
+def district_regulators(queryset: QuerySet | None = None) -> QuerySet:
+    """Active district regulators: each hears of what happens in their district (e.g. the daily digest)."""
+    return _rows("accounts.User", queryset).filter(is_active=True, role=Role.DISTRICT_REGULATOR)
 
 
 def can_change_elevator(user, elevator=None) -> bool:
@@ -161,14 +194,25 @@ def defects_for(user, queryset: QuerySet | None = None) -> QuerySet:
     return _by_elevator_scope(user, qs, "inspection__elevator", "inspection__agency")
 
 
-def can_apply_for_inspection(user, elevator) -> bool:
-    """The use unit applies for its own elevators (plan §2(7))."""
-    return user.is_authenticated and user.role == Role.USE_UNIT and elevator.use_unit_id == user.organization_id
+def can_view_inspection_applications(user) -> bool:
+    """Use units file applications with agencies (plan §2(7)); regulators watch them."""
+    return is_regulator(user) or _has_role(user, Role.USE_UNIT, Role.INSPECTION)
 
 
-def can_handle_application(user, application) -> bool:
-    """Only the agency an application was filed with accepts, rejects, schedules and records it."""
-    return user.is_authenticated and user.role == Role.INSPECTION and application.agency_id == user.organization_id
+def can_view_inspection_calendar(user) -> bool:
+    """The calendar of scheduled inspections: the agency's working plan, watched by regulators."""
+    return is_regulator(user) or _has_role(user, Role.INSPECTION)
+
+
+def can_apply_for_inspection(user, elevator=None) -> bool:
+    """The use unit applies for its own elevators (plan §2(7)); without an elevator: for any of them."""
+    return _has_role(user, Role.USE_UNIT) and (elevator is None or elevator.use_unit_id == user.organization_id)
+
+
+def can_handle_application(user, application=None) -> bool:
+    """Only the agency an application was filed with accepts, rejects, schedules and records it; without an
+    application: whether the user works for an agency (whose queue starts from the open applications)."""
+    return _has_role(user, Role.INSPECTION) and (application is None or application.agency_id == user.organization_id)
 
 
 def can_record_inspection(user, agency_id: int) -> bool:
@@ -185,6 +229,11 @@ def can_rectify_defect(user, defect) -> bool:
 
 
 # ---------------------------------------------------------------- maintenance (条例 §31; TSG T5002-2017; plan §2(2))
+
+
+def can_view_maintenance(user) -> bool:
+    """Maintenance records, contracts and faults hang off elevators: they are for those who see elevators."""
+    return can_view_registry(user)
 
 
 def maintenance_records_for(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -207,19 +256,25 @@ def faults_for(user, queryset: QuerySet | None = None) -> QuerySet:
     return _by_elevator_scope(user, qs, "elevator", None)
 
 
+def can_create_maintenance_record(user) -> bool:
+    """Maintenance records are written by the staff of a maintenance firm (条例 §31), for the firm."""
+    return _has_role(user, Role.MAINTENANCE) and user.organization_id is not None
+
+
 def can_write_maintenance_for(user, elevator) -> bool:
     """A firm writes records only for elevators under its active contract (the elevator's current firm)."""
-    return (
-        user.is_authenticated
-        and user.role == Role.MAINTENANCE
-        and user.organization_id is not None
-        and elevator.maintenance_firm_id == user.organization_id
-    )
+    return can_create_maintenance_record(user) and elevator.maintenance_firm_id == user.organization_id
 
 
-def can_confirm_record(user, record) -> bool:
-    """The use unit's safety manager confirms records of its elevators (TSG T5002-2017)."""
-    return user.is_authenticated and user.role == Role.USE_UNIT and record.elevator.use_unit_id == user.organization_id
+def can_amend_record(user, record) -> bool:
+    """The firm that uploaded a record corrects it, and may withdraw it until it is confirmed."""
+    return can_create_maintenance_record(user) and record.firm_id == user.organization_id
+
+
+def can_confirm_record(user, record=None) -> bool:
+    """The use unit's safety manager confirms records of its elevators (TSG T5002-2017); without a record: whether
+    the user confirms records at all (and so starts from those awaiting confirmation)."""
+    return _has_role(user, Role.USE_UNIT) and (record is None or record.elevator.use_unit_id == user.organization_id)
 
 
 def can_manage_contracts(user, use_unit=None) -> bool:
@@ -231,6 +286,19 @@ def can_manage_contracts(user, use_unit=None) -> bool:
     if user.role == Role.DISTRICT_REGULATOR:
         return use_unit is None or use_unit.district_id == user.district_id
     return user.role == Role.USE_UNIT and (use_unit is None or use_unit.pk == user.organization_id)
+
+
+def contract_use_units_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Of the use units in `queryset`, those a user may register contracts for (the rule of can_manage_contracts):
+    regulators all in scope, a use unit itself."""
+    qs = _rows("registry.Organization", queryset)
+    if is_city_wide(user):
+        return qs
+    if _has_role(user, Role.DISTRICT_REGULATOR):
+        return qs.filter(district_id=user.district_id)
+    if _has_role(user, Role.USE_UNIT):
+        return qs.filter(pk=user.organization_id)
+    return qs.none()
 
 
 def can_record_fault(user, elevator) -> bool:
@@ -260,6 +328,15 @@ def can_update_fault(user, fault) -> bool:
     if user.role == Role.USE_UNIT:
         return fault.elevator.use_unit_id == user.organization_id
     return False
+
+
+# ---------------------------------------------------------------- key monitoring (plan §2(4))
+
+
+def risk_flags_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Key-monitoring flags, by the elevators a user may see."""
+    qs = _rows("registry.RiskFlag", queryset)
+    return _by_elevator_scope(user, qs, "elevator", None)
 
 
 # ---------------------------------------------------------------- complaints (plan §2(8), §2(10), §2(11))
@@ -343,3 +420,44 @@ def can_report_task_progress(user, district) -> bool:
     if user.role == Role.DEPARTMENT:
         return district_id == user.district_id
     return False
+
+
+# ---------------------------------------------------------------- the menu and the start page
+
+
+# Where each role starts its day after signing in (a URL name).
+START_PAGES = {
+    Role.CITY_REGULATOR: "dashboards:board",
+    Role.DISTRICT_REGULATOR: "dashboards:board",
+    Role.USE_UNIT: "inspections:my_elevators",
+    Role.MAINTENANCE: "maintenance:records",
+    Role.INSPECTION: "inspections:applications",
+    Role.DEPARTMENT: "complaints:staff_list",
+}
+
+
+def start_page(user) -> str:
+    """The URL name of the page a user starts from after signing in."""
+    if user.is_authenticated and user.role in START_PAGES:
+        return START_PAGES[Role(user.role)]
+    return "dashboards:board" if is_regulator(user) else "home"
+
+
+def menu_for(user) -> dict[str, bool]:
+    """Which entries of the main menu a user gets: each is a page the user may open (and finds rows on)."""
+    if not user.is_authenticated:
+        return {}
+    regulator = is_regulator(user)
+    return {
+        "registry": can_view_registry(user),
+        "my_elevators": _has_role(user, Role.USE_UNIT, Role.MAINTENANCE),
+        "applications": can_view_inspection_applications(user),
+        "calendar": can_view_inspection_calendar(user),
+        "inspection_overview": regulator,
+        "maintenance": can_view_maintenance(user),
+        "contracts": can_view_maintenance(user),
+        "faults": can_view_maintenance(user),
+        "regulator": regulator,
+        "complaints": can_view_complaints(user),
+        "plan_tasks": can_view_plan_tasks(user),
+    }

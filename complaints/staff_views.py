@@ -18,12 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import access
-from accounts.choices import Role
 from departments.choices import Category
 from elevator_portal.exports import export_response
 from elevator_portal.files import content_type_of
+from elevator_portal.forms import filter_data
 from elevator_portal.pages import paginate
-from registry.models import District
 
 from . import services
 from .choices import Status
@@ -74,33 +73,20 @@ def _error_messages(request, exc: Exception) -> None:
         messages.error(request, text)
 
 
-def _filter_data(request):
-    """The query string without empty values; department staff start from their open complaints."""
-    data = request.GET.copy()
-    if "status" not in data and request.user.role == Role.DEPARTMENT:
-        data["status"] = OPEN
-    for key in list(data):
-        values = [v for v in data.getlist(key) if v.strip()]
-        if values:
-            data.setlist(key, values)
-        else:
-            del data[key]
-    return data
-
-
 @login_required
 def queue(request):
     """The complaints a user may see, filtered; overdue ones marked with the deadline they missed."""
     _require_staff(request.user)
     queryset = complaints_with_deadline(complaint_queue(user=request.user), now=timezone.now())
-    data = _filter_data(request)
+    # Department staff start from their open complaints.
+    data = filter_data(request.GET, defaults={"status": OPEN} if access.works_for_department(request.user) else None)
     filterset = ComplaintFilterSet(data, queryset=queryset)
     if request.GET.get("export") in ("csv", "xlsx"):
         return export_response(
             queryset=filterset.qs, columns=COMPLAINT_EXPORT, fmt=request.GET["export"], basename="complaints"
         )
     page, querystring = paginate(request, filterset.qs)
-    district_regulator = request.user.role == Role.DISTRICT_REGULATOR and not request.user.is_superuser
+    districts = access.districts_for(request.user)
     return render(
         request,
         "complaints/staff/queue.html",
@@ -115,7 +101,7 @@ def queue(request):
             "overdue": data.get("overdue", "") == "true",
             "statuses": STATUS_CHOICES,
             "categories": Category.choices,
-            "districts": [] if district_regulator else District.objects.filter(parent__isnull=False),
+            "districts": districts,
         },
     )
 

@@ -36,7 +36,7 @@ from elevator_portal.dates import day_bounds
 from maintenance.choices import FaultKind, Grade
 from maintenance.faults.rules import within_limit_q
 from maintenance.models import CreditEvaluation
-from registry.choices import DistrictLevel, ElevatorStatus, ElevatorType, InspectionStatus
+from registry.choices import ElevatorStatus, ElevatorType, InspectionStatus
 from registry.models import District
 from registry.states import inspection_status_q, maintenance_overdue_q
 
@@ -75,11 +75,8 @@ def _band_q(after: date | None, before: date | None) -> Q:
 
 
 def dashboard_districts(*, user) -> list[District]:
-    """The districts a user may choose on the dashboard: all five for city-wide users, else their own."""
-    qs = District.objects.exclude(level=DistrictLevel.CITY).order_by("code")
-    if not access.is_city_wide(user):
-        qs = qs.filter(pk=user.district_id)
-    return list(qs)
+    """The districts a user may choose on the dashboard (accounts.access.districts_for)."""
+    return list(access.districts_for(user))
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,26 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ApplicationStatus, InspectionKind, InspectionResult
+from .choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, InspectionKind, InspectionResult
 from .models import Inspection, InspectionApplication
+
+OPEN = "open"
+APPLICATION_STATUS_CHOICES = [(OPEN, _("未办结")), *ApplicationStatus.choices]
+
+
+def elevator_code_or_address_q(value: str) -> Q:
+    """`q` of the lists whose rows hang off an elevator: a registration-code prefix or part of the address."""
+    return Q(elevator__registration_code__startswith=value) | Q(elevator__address__icontains=value)
 
 
 class InspectionApplicationFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("搜索"))
-    status = django_filters.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("状态"))
+    """Filters of the application list page and `/api/v1/inspection-applications/`."""
+
+    q = django_filters.CharFilter(method="search", label=_("注册代码或地址"))
+    # `open`: submitted, accepted or scheduled, the agency's working queue.
+    status = django_filters.MultipleChoiceFilter(
+        choices=APPLICATION_STATUS_CHOICES, method="filter_status", label=_("状态")
+    )
     kind = django_filters.MultipleChoiceFilter(choices=InspectionKind.choices, label=_("检验类别"))
     agency_id = django_filters.NumberFilter(label=_("检验机构ID"))
     elevator_id = django_filters.NumberFilter(label=_("电梯ID"))
@@ -22,7 +35,13 @@ class InspectionApplicationFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(elevator__registration_code__startswith=value) | Q(elevator__address__icontains=value))
+        return queryset.filter(elevator_code_or_address_q(value)) if value else queryset
+
+    def filter_status(self, queryset, name, value):
+        statuses = set(value)
+        if OPEN in statuses:
+            statuses = (statuses - {OPEN}) | set(OPEN_APPLICATION_STATUSES)
+        return queryset.filter(status__in=statuses) if statuses else queryset
 
 
 class InspectionFilterSet(django_filters.FilterSet):
@@ -41,8 +60,4 @@ class InspectionFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(
-            Q(report_no=value)
-            | Q(elevator__registration_code__startswith=value)
-            | Q(elevator__address__icontains=value)
-        )
+        return queryset.filter(Q(report_no=value) | elevator_code_or_address_q(value)) if value else queryset

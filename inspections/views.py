@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
-from accounts.choices import Role
-from elevator_portal.forms import add_service_errors
+from elevator_portal.forms import add_service_errors, filter_data
 from elevator_portal.pages import paginate
 from registry.filtersets import ElevatorFilterSet
 from registry.selectors import elevator_list_queryset
 
 from . import services
 from .choices import ApplicationStatus
+from .filtersets import APPLICATION_STATUS_CHOICES, OPEN, InspectionApplicationFilterSet
 from .forms import ApplicationForm, DefectFormSet, RectifyForm, RejectForm, ResultForm, ScheduleForm
 from .selectors import application_list, inspection_overview_by_district, my_elevators, scheduled_between
 
@@ -28,7 +28,7 @@ from .selectors import application_list, inspection_overview_by_district, my_ele
 @login_required
 def my_elevators_view(request):
     """Use unit (and maintenance firm): my elevators with validity status and the apply button."""
-    if request.user.role not in (Role.USE_UNIT, Role.MAINTENANCE) and not access.is_regulator(request.user):
+    if not access.can_view_registry(request.user):
         raise PermissionDenied(_("您没有权限访问此页面。"))
     qs = my_elevators(user=request.user)
     status = request.GET.get("status")
@@ -38,7 +38,12 @@ def my_elevators_view(request):
     return render(
         request,
         "inspections/my_elevators.html",
-        {"page": page, "querystring": querystring, "status": status, "can_apply": request.user.role == Role.USE_UNIT},
+        {
+            "page": page,
+            "querystring": querystring,
+            "status": status,
+            "can_apply": access.can_apply_for_inspection(request.user),
+        },
     )
 
 
@@ -72,26 +77,16 @@ def apply(request, elevator_pk):
 @login_required
 def applications(request):
     """The agency's queue; the use unit's and regulators' view of applications."""
-    qs = application_list(user=request.user)
-    status = request.GET.get("status", "open" if request.user.role == Role.INSPECTION else "")
-    if status == "open":
-        qs = qs.filter(
-            status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.SCHEDULED]
-        )
-    elif status in ApplicationStatus.values:
-        qs = qs.filter(status=status)
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = (
-            qs.filter(elevator__registration_code__startswith=q)
-            if q.isdigit()
-            else qs.filter(elevator__address__icontains=q)
-        )
-    page, querystring = paginate(request, qs)
+    # The agency starts from its open queue; filtered as `/api/v1/inspection-applications/` filters.
+    defaults = {"status": OPEN} if access.can_handle_application(request.user) else None
+    filterset = InspectionApplicationFilterSet(
+        filter_data(request.GET, defaults=defaults), queryset=application_list(user=request.user)
+    )
+    page, querystring = paginate(request, filterset.qs)
     return render(
         request,
         "inspections/applications.html",
-        {"page": page, "querystring": querystring, "status": status, "q": q, "statuses": ApplicationStatus.choices},
+        {"page": page, "querystring": querystring, "filter": filterset, "statuses": APPLICATION_STATUS_CHOICES},
     )
 
 

@@ -9,9 +9,9 @@ from .models import Fault, MaintenanceRecord
 
 
 class MaintenanceRecordFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        field_name="elevator__registration_code", lookup_expr="startswith", label=_("注册代码")
-    )
+    """Filters of the record list page and `/api/v1/maintenance-records/` (NetBox-style names)."""
+
+    q = django_filters.CharFilter(method="search", label=_("注册代码或地址"))
     status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices, label=_("状态"))
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices, label=_("维保类别"))
     elevator_id = django_filters.NumberFilter(label=_("电梯ID"))
@@ -23,6 +23,12 @@ class MaintenanceRecordFilterSet(django_filters.FilterSet):
     class Meta:
         model = MaintenanceRecord
         fields = ["q", "status", "tier", "elevator_id", "firm_id", "district", "started_after", "started_before"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(elevator__registration_code__startswith=value) | Q(elevator__address__icontains=value))
 
 
 class FaultFilterSet(django_filters.FilterSet):

@@ -304,7 +304,7 @@ def _check_record(
                 _attachment_kind(upload)
             except ValidationError as exc:
                 errors.setdefault("attachments", []).extend(exc.message_dict["attachments"])
-    if corrects is not None and (corrects.elevator_id != elevator.pk or corrects.firm_id != user.organization_id):
+    if corrects is not None and (corrects.elevator_id != elevator.pk or not access.can_amend_record(user, corrects)):
         add("corrects", _("更正记录必须针对本单位同一部电梯的记录。"))
     if errors:
         raise ValidationError(errors)
@@ -446,7 +446,7 @@ def record_confirm(*, user, record: MaintenanceRecord) -> MaintenanceRecord:
 
 def record_delete(*, user, record: MaintenanceRecord) -> None:
     """A firm may withdraw a record it uploaded until it is confirmed."""
-    if not (user.role == "maintenance" and record.firm_id == user.organization_id):
+    if not access.can_amend_record(user, record):
         raise PermissionDenied(_("只有上传该记录的维保单位可以删除未确认的记录。"))
     record.delete()  # the model refuses a confirmed record
 
@@ -468,7 +468,7 @@ def bulk_upload(*, user, key: str, payload: dict, parse_item) -> tuple[int, dict
     per second). The same key and body again returns the first answer and creates nothing; the same key with another
     body is refused with 409. Every bad item is reported by index, field and reason, and then nothing is written.
     """
-    if user.role != "maintenance" or not user.organization_id:
+    if not access.can_create_maintenance_record(user):
         raise PermissionDenied(_("只有维保单位可以批量上传维保记录。"))
     if not key or len(key) > 100:
         return 400, {"detail": _("请在 Idempotency-Key 请求头中提供1至100个字符的幂等键。")}

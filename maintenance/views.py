@@ -12,13 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
-from accounts.choices import Role
 from elevator_portal.files import content_type_of
-from elevator_portal.forms import add_service_errors
+from elevator_portal.forms import add_service_errors, filter_data
 from elevator_portal.pages import paginate
+from registry.choices import OrganizationKind
+from registry.models import Organization
 
 from . import integrity, services
 from .choices import RecordStatus, Tier
+from .filtersets import MaintenanceRecordFilterSet
 from .forms import ContractForm, DateRangeForm, RecordForm
 from .models import Attachment
 from .selectors import contract_list, record_list
@@ -26,28 +28,22 @@ from .selectors import contract_list, record_list
 
 @login_required
 def records(request):
-    qs = record_list(user=request.user)
-    status = request.GET.get("status", "submitted" if request.user.role == Role.USE_UNIT else "")
-    if status in RecordStatus.values:
-        qs = qs.filter(status=status)
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = (
-            qs.filter(elevator__registration_code__startswith=q)
-            if q.isdigit()
-            else qs.filter(elevator__address__icontains=q)
-        )
-    page, querystring = paginate(request, qs)
+    """Records in the user's scope, filtered as `/api/v1/maintenance-records/` filters them."""
+    # Those who confirm records start from the ones awaiting confirmation (TSG T5002-2017).
+    defaults = {"status": RecordStatus.SUBMITTED} if access.can_confirm_record(request.user) else None
+    filterset = MaintenanceRecordFilterSet(
+        filter_data(request.GET, defaults=defaults), queryset=record_list(user=request.user)
+    )
+    page, querystring = paginate(request, filterset.qs)
     return render(
         request,
         "maintenance/records.html",
         {
             "page": page,
             "querystring": querystring,
-            "status": status,
-            "q": q,
+            "filter": filterset,
             "statuses": RecordStatus.choices,
-            "can_create": request.user.role == Role.MAINTENANCE,
+            "can_create": access.can_create_maintenance_record(request.user),
         },
     )
 
@@ -56,7 +52,7 @@ def records(request):
 @require_http_methods(["GET", "POST"])
 def record_new(request):
     """The phone page a worker fills in at the elevator (one visit)."""
-    if request.user.role != Role.MAINTENANCE or not request.user.organization_id:
+    if not access.can_create_maintenance_record(request.user):
         raise PermissionDenied(_("只有维保单位人员可以上传维保记录。"))
     corrects = None
     if request.GET.get("corrects"):
@@ -119,10 +115,8 @@ def record_detail(request, pk):
         {
             "record": record,
             "can_confirm": record.status == RecordStatus.SUBMITTED and access.can_confirm_record(request.user, record),
-            "can_correct": request.user.role == Role.MAINTENANCE and record.firm_id == request.user.organization_id,
-            "can_delete": record.status == RecordStatus.SUBMITTED
-            and request.user.role == Role.MAINTENANCE
-            and record.firm_id == request.user.organization_id,
+            "can_correct": access.can_amend_record(request.user, record),
+            "can_delete": record.status == RecordStatus.SUBMITTED and access.can_amend_record(request.user, record),
         },
     )
 
@@ -168,21 +162,34 @@ def contracts(request):
     return render(
         request,
         "maintenance/contracts.html",
-        {"page": page, "querystring": querystring, "can_create": request.user.role == Role.USE_UNIT},
+        {"page": page, "querystring": querystring, "can_create": access.can_manage_contracts(request.user)},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def contract_new(request):
-    if request.user.role != Role.USE_UNIT:
-        raise PermissionDenied(_("维保合同由使用单位登记。"))
-    form = ContractForm(request.POST or None, use_unit=request.user.organization)
+    """Register a contract: a use unit for itself, a regulator for a use unit in its scope, which it picks first
+    (`?use_unit=<id>`; the form posts back to the same address)."""
+    if not access.can_manage_contracts(request.user):
+        raise PermissionDenied(_("维保合同由使用单位或监管部门登记。"))
+    use_units = access.contract_use_units_for(
+        request.user, Organization.objects.filter(kind=OrganizationKind.USE_UNIT, is_active=True)
+    )
+    picked = request.GET.get("use_unit", "")
+    if picked:
+        use_unit = get_object_or_404(use_units, pk=picked) if picked.isdigit() else None
+    else:
+        first_two = list(use_units[:2])
+        use_unit = first_two[0] if len(first_two) == 1 else None
+    if use_unit is None:
+        return render(request, "maintenance/contract_use_unit.html", {"use_units": use_units})
+    form = ContractForm(request.POST or None, use_unit=use_unit)
     if request.method == "POST" and form.is_valid():
         try:
             contract = services.contract_create(
                 user=request.user,
-                use_unit=request.user.organization,
+                use_unit=use_unit,
                 **{**form.cleaned_data, "elevators": list(form.cleaned_data["elevators"])},
             )
         except ValidationError as exc:
@@ -190,7 +197,7 @@ def contract_new(request):
         else:
             messages.success(request, _("维保合同%(no)s已登记。") % {"no": contract.number})
             return redirect("maintenance:contracts")
-    return render(request, "maintenance/contract_form.html", {"form": form})
+    return render(request, "maintenance/contract_form.html", {"form": form, "use_unit": use_unit})
 
 
 @login_required

@@ -12,15 +12,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts import access
 from registry.choices import BuildingKind, ElevatorStatus, MaintenanceFund
-from registry.models import RiskFlag
 
 # ---------------------------------------------------------------- reads
 
 
-def risk_flags_for(user, queryset: QuerySet | None = None) -> QuerySet:
+def risk_flag_list(*, user) -> QuerySet:
     """The flags of the elevators a user may see, with what the list, export and API show (no N+1)."""
-    qs = RiskFlag.objects.all() if queryset is None else queryset
-    return qs.filter(elevator__in=access.elevators_for(user)).select_related(
+    return access.risk_flags_for(user).select_related(
         "elevator__district", "elevator__use_unit", "elevator__maintenance_firm"
     )
 

@@ -12,12 +12,11 @@ from accounts import access
 from elevator_portal.exports import export_response
 from elevator_portal.pages import paginate
 from registry.choices import RiskAssessment
-from registry.models import District
 from registry.selectors import elevator_list_queryset
 
 from .filtersets import RiskFlagFilterSet
 from .history import EventKind, elevator_history
-from .selectors import SANWU_REASONS, risk_flags_for, sanwu_elevators
+from .selectors import SANWU_REASONS, risk_flag_list, sanwu_elevators
 from .services import risk_flag_assess
 
 KEY_EXPORT = [
@@ -56,18 +55,13 @@ def _require_regulator(user) -> None:
         raise PermissionDenied(_("您没有权限访问此页面。"))
 
 
-def _districts(user):
-    qs = District.objects.exclude(level="city")
-    return qs if access.is_city_wide(user) else qs.filter(pk=user.district_id)
-
-
 @login_required
 def key_list(request):
     """Elevators under key monitoring: the active flags in the user's scope, filtered, paged, exportable."""
     _require_regulator(request.user)
     filterset = RiskFlagFilterSet(
         request.GET or None,
-        queryset=risk_flags_for(request.user)
+        queryset=risk_flag_list(user=request.user)
         .filter(cleared_on__isnull=True)
         .order_by("elevator__registration_code", "reason"),
     )
@@ -83,7 +77,7 @@ def key_list(request):
             "filter": filterset,
             "page": page,
             "querystring": querystring,
-            "districts": _districts(request.user),
+            "districts": access.districts_for(request.user),
             "assessments": RiskAssessment.choices,
         },
     )
@@ -94,7 +88,7 @@ def key_list(request):
 def flag_assess(request, pk):
     """Set a flag's assessment status and note (regulators whose scope covers the elevator)."""
     _require_regulator(request.user)
-    flag = get_object_or_404(risk_flags_for(request.user), pk=pk)
+    flag = get_object_or_404(risk_flag_list(user=request.user), pk=pk)
     try:
         risk_flag_assess(
             user=request.user, flag=flag, status=request.POST.get("assessment", ""), note=request.POST.get("note", "")
@@ -130,7 +124,7 @@ def sanwu_list(request):
             "reasons": SANWU_REASONS,
             "reason": reason,
             "district_id": district_id,
-            "districts": _districts(request.user),
+            "districts": access.districts_for(request.user),
         },
     )
 

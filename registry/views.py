@@ -22,7 +22,7 @@ from .exports import ELEVATOR_EXPORT, ORGANIZATION_EXPORT
 from .filtersets import ElevatorFilterSet, OrganizationFilterSet
 from .forms import ElevatorForm, ImportForm, LookupForm, OrganizationForm
 from .imports import import_job_start, template_header
-from .models import District, Elevator
+from .models import Elevator
 from .selectors import elevator_by_public_code, elevator_list_queryset, elevator_public_lookup
 from .services import elevator_save, organization_save
 
@@ -132,13 +132,6 @@ def elevator_detail(request, pk):
     )
 
 
-def _district_choices(user):
-    qs = District.objects.all()
-    if not access.is_city_wide(user):
-        qs = qs.filter(pk=user.district_id)
-    return qs
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def elevator_edit(request, pk=None):
@@ -146,7 +139,7 @@ def elevator_edit(request, pk=None):
     if pk is not None:
         elevator = get_object_or_404(elevator_list_queryset(user=request.user), pk=pk)
     _require(access.can_change_elevator(request.user, elevator))
-    form = ElevatorForm(request.POST or None, instance=elevator, district_choices=_district_choices(request.user))
+    form = ElevatorForm(request.POST or None, instance=elevator, district_choices=access.districts_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             saved = elevator_save(elevator=form.instance, changed_by=request.user)
@@ -182,7 +175,7 @@ def organization_edit(request, pk=None):
         organization = get_object_or_404(access.organizations_for(request.user), pk=pk)
     _require(access.can_change_organization(request.user, organization))
     form = OrganizationForm(
-        request.POST or None, instance=organization, district_choices=_district_choices(request.user)
+        request.POST or None, instance=organization, district_choices=access.districts_for(request.user)
     )
     if request.method == "POST" and form.is_valid():
         try:

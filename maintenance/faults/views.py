@@ -15,14 +15,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
-from accounts.choices import Role
 from elevator_portal.exports import export_response
 from elevator_portal.forms import BootstrapFormMixin, add_service_errors
 from elevator_portal.pages import paginate
 from maintenance.choices import FaultCause, FaultKind, FaultSource
 from maintenance.filtersets import FaultFilterSet
-from registry.choices import DistrictLevel
-from registry.models import District
 
 from . import rules, selectors, services
 from .exports import FAULT_EXPORT
@@ -138,13 +135,13 @@ def fault_list(request):
             "querystring": querystring,
             "filter": filterset,
             "kinds": FaultKind.choices,
-            "districts": District.objects.exclude(level=DistrictLevel.CITY).order_by("code"),
+            "districts": access.districts_for(request.user),
         },
     )
 
 
 def _initial_source(user) -> str:
-    if user.role == Role.MAINTENANCE:
+    if access.works_for_firm(user):
         return FaultSource.FIRM
     return FaultSource.HOTLINE if access.is_regulator(user) else FaultSource.COMPLAINT
 

@@ -1,7 +1,7 @@
 from rest_framework import viewsets
 
 from monitoring.filtersets import RiskFlagFilterSet
-from monitoring.selectors import risk_flags_for
+from monitoring.selectors import risk_flag_list
 
 from .serializers import RiskFlagSerializer
 
@@ -13,4 +13,4 @@ class RiskFlagViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = RiskFlagFilterSet
 
     def get_queryset(self):
-        return risk_flags_for(self.request.user).order_by("-first_seen", "id")
+        return risk_flag_list(user=self.request.user).order_by("-first_seen", "id")

@@ -375,3 +375,87 @@ def test_scope_key_names_the_rows_a_user_sees():
     assert access.scope_key(firm) == f"maintenance-{firm.organization_id}"
     assert access.scope_key(AnonymousUser()) is None
     assert len({access.scope_key(u) for u in (city_a, district, firm)}) == 3
+
+
+# The contract page follows access.can_manage_contracts, as the service and the API do: the use unit registers its
+# own contracts, regulators those of use units in their scope (a district regulator's within the district).
+CONTRACT_PAGE = {
+    "anonymous": 302,
+    "city": 200,
+    "district": 200,
+    "use_unit": 200,
+    "maintenance": 403,
+    "inspection": 403,
+    "department": 403,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_contract_page(client, world, role):
+    from accounts import access
+
+    response = client_for(client, world, role).get(reverse("maintenance:contract_new"))
+    assert response.status_code == CONTRACT_PAGE[role]
+    if role != "anonymous":
+        assert access.can_manage_contracts(world["users"][role]) is (CONTRACT_PAGE[role] == 200)
+        listing = client.get(reverse("maintenance:contracts"))
+        assert (reverse("maintenance:contract_new") in listing.content.decode()) is (CONTRACT_PAGE[role] == 200)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role, use_unit, expected",
+    [
+        ("city", "use_a", 200),
+        ("city", "use_b", 200),
+        ("district", "use_a", 200),
+        ("district", "use_b", 404),  # 西区's use unit is outside 东区's regulator's scope
+        ("use_unit", "use_a", 200),
+        ("use_unit", "use_b", 404),
+    ],
+)
+def test_contract_page_use_unit_choice_is_scoped(client, world, role, use_unit, expected):
+    url = reverse("maintenance:contract_new") + f"?use_unit={world[use_unit].pk}"
+    response = client_for(client, world, role).get(url)
+    assert response.status_code == expected
+    if expected == 200:
+        assert world[use_unit].name in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_regulators_pick_among_the_use_units_of_their_scope(client, world):
+    body = client_for(client, world, "district").get(reverse("maintenance:contract_new")).content.decode()
+    assert world["use_a"].name in body and world["use_b"].name not in body
+    client.logout()
+    body = client_for(client, world, "city").get(reverse("maintenance:contract_new")).content.decode()
+    assert world["use_a"].name in body and world["use_b"].name in body
+
+
+@pytest.mark.django_db
+def test_a_use_unit_goes_straight_to_the_form_for_itself(client, world):
+    response = client_for(client, world, "use_unit").get(reverse("maintenance:contract_new"))
+    assert 'name="number"' in response.content.decode()
+    assert world["a"].address in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_district_regulator_registers_a_contract_on_the_page_within_the_district(client, world):
+    from maintenance.models import MaintenanceContract
+
+    client_for(client, world, "district")
+    form = {
+        "number": "HT-DQ-1",
+        "firm": world["firm_a"].pk,
+        "starts_on": "2026-01-01",
+        "ends_on": "2027-01-01",
+        "elevators": [world["a"].pk],
+    }
+    url = reverse("maintenance:contract_new")
+    response = client.post(f"{url}?use_unit={world['use_a'].pk}", form)
+    assert response.status_code == 302, response.content.decode()
+    assert MaintenanceContract.objects.get(number="HT-DQ-1").use_unit == world["use_a"]
+    # Another district's use unit: not found, and nothing written.
+    response = client.post(f"{url}?use_unit={world['use_b'].pk}", {**form, "number": "HT-XQ-1"})
+    assert response.status_code == 404
+    assert not MaintenanceContract.objects.filter(number="HT-XQ-1").exists()
