@@ -1,9 +1,9 @@
 import pytest
 
 from accounts.choices import Role
-from registry.choices import OrganizationKind
+from registry.choices import OrganizationKind, PersonKind
 
-from .factories import ElevatorFactory, OrganizationFactory, district, user_with_role
+from .factories import ElevatorFactory, OrganizationFactory, PersonFactory, district, inspector, user_with_role
 
 
 @pytest.fixture
@@ -34,29 +34,69 @@ def xiqu(districts):
 
 
 @pytest.fixture
-def world(districts):
-    """Two use units and two firms, one elevator for each pair, in two districts, and one user per role."""
-    use_a = OrganizationFactory(name="甲物业", kind=OrganizationKind.USE_UNIT, district=districts["510402"])
-    use_b = OrganizationFactory(name="乙物业", kind=OrganizationKind.USE_UNIT, district=districts["510403"])
-    firm_a = OrganizationFactory(name="甲维保", kind=OrganizationKind.MAINTENANCE, district=districts["510402"])
-    firm_b = OrganizationFactory(name="乙维保", kind=OrganizationKind.MAINTENANCE, district=districts["510403"])
-    elevator_a = ElevatorFactory(district=districts["510402"], use_unit=use_a, maintenance_firm=firm_a)
-    elevator_b = ElevatorFactory(district=districts["510403"], use_unit=use_b, maintenance_firm=firm_b)
+def miyi(districts):
+    return districts["510421"]
+
+
+@pytest.fixture
+def world(request, districts, checklists):
+    """The personas of the tests: the parties around two elevators, and one user per role.
+
+    Side A, in 东区 (30-minute arrival limit): elevator `a` used by `use_a` 金江物业 and maintained by `firm_a` 安达维保
+    (licence TS3351-A), whose workers are `worker_a` 王师傅 (who signs in as the firm's user) and `worker_a2` 赵师傅.
+    Side B, in 米易县 (60 minutes): elevator `b` used by `use_b` 米易物业 and maintained by `firm_b` 蜀通维保
+    (TS3351-B), worker `worker_b` 刘师傅. The inspection `agency` 市特检所 with its `inspector` 李检验, and an
+    `other_agency` 省特检院.
+
+    `users`, by role, on side A: city, district (东区市场监督管理局), use_unit, maintenance, inspection (市特检所),
+    department; then use_unit_b, maintenance_b, other_inspection (省特检院). When the test also loads the `plan`,
+    the departments' users too: zjj (住建局), gaj (公安局) and dq_gov (东区人民政府); the plan is left out otherwise,
+    because loading it costs a tenth of a second.
+    """
+    dongqu, miyi = districts["510402"], districts["510421"]
+    use_a = OrganizationFactory(name="金江物业", kind=OrganizationKind.USE_UNIT, district=dongqu)
+    use_b = OrganizationFactory(name="米易物业", kind=OrganizationKind.USE_UNIT, district=miyi)
+    firm_a = OrganizationFactory(
+        name="安达维保", kind=OrganizationKind.MAINTENANCE, district=dongqu, licence_no="TS3351-A"
+    )
+    firm_b = OrganizationFactory(
+        name="蜀通维保", kind=OrganizationKind.MAINTENANCE, district=miyi, licence_no="TS3351-B"
+    )
+    agency = OrganizationFactory(name="市特检所", kind=OrganizationKind.INSPECTION, district=dongqu)
+    other_agency = OrganizationFactory(name="省特检院", kind=OrganizationKind.INSPECTION, district=dongqu)
+    regulator = OrganizationFactory(name="东区市场监督管理局", kind=OrganizationKind.REGULATOR, district=dongqu)
     users = {
         "city": user_with_role(Role.CITY_REGULATOR),
-        "district": user_with_role(Role.DISTRICT_REGULATOR),  # 东区
-        "use_unit": user_with_role(Role.USE_UNIT, organization=use_a),
-        "maintenance": user_with_role(Role.MAINTENANCE, organization=firm_a),
-        "inspection": user_with_role(Role.INSPECTION),
+        "district": user_with_role(Role.DISTRICT_REGULATOR, organization=regulator, email="dongqu@example.cn"),
+        "use_unit": user_with_role(Role.USE_UNIT, organization=use_a, email="wuye@example.cn"),
+        "maintenance": user_with_role(Role.MAINTENANCE, organization=firm_a, email="weibao@example.cn"),
+        "inspection": user_with_role(Role.INSPECTION, organization=agency),
         "department": user_with_role(Role.DEPARTMENT),
+        "use_unit_b": user_with_role(Role.USE_UNIT, organization=use_b),
+        "maintenance_b": user_with_role(Role.MAINTENANCE, organization=firm_b),
+        "other_inspection": user_with_role(Role.INSPECTION, organization=other_agency),
     }
+    if "plan" in request.fixturenames:
+        plan = request.getfixturevalue("plan")
+        users["zjj"] = user_with_role(Role.DEPARTMENT, organization=plan["zjj"].organization)
+        users["gaj"] = user_with_role(Role.DEPARTMENT, organization=plan["gaj"].organization)
+        users["dq_gov"] = user_with_role(Role.DEPARTMENT, organization=plan["dq"].organization)
+    worker = PersonKind.MAINTENANCE_WORKER
     return {
         "use_a": use_a,
         "use_b": use_b,
         "firm_a": firm_a,
         "firm_b": firm_b,
-        "a": elevator_a,
-        "b": elevator_b,
+        "a": ElevatorFactory(district=dongqu, use_unit=use_a, maintenance_firm=firm_a),
+        "b": ElevatorFactory(
+            district=miyi, use_unit=use_b, maintenance_firm=firm_b, registration_code="31105104212015030001"
+        ),
+        "worker_a": PersonFactory(organization=firm_a, kind=worker, name="王师傅", user=users["maintenance"]),
+        "worker_a2": PersonFactory(organization=firm_a, kind=worker, name="赵师傅"),
+        "worker_b": PersonFactory(organization=firm_b, kind=worker, name="刘师傅"),
+        "agency": agency,
+        "other_agency": other_agency,
+        "inspector": inspector(agency, name="李检验"),
         "users": users,
     }
 

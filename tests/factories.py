@@ -173,13 +173,13 @@ def all_ok(tier: str = "half_monthly") -> dict[int, tuple[str, str]]:
     }
 
 
-def make_record(firms, who="a", *, started=None, minutes=60, attachments=None, workers=None, **extra):
-    """A maintenance record uploaded by firm A (or B) for its elevator in the personas, the way a firm uploads it."""
+def make_record(world, who="a", *, started=None, minutes=60, attachments=None, workers=None, **extra):
+    """A record of routine maintenance on `world`'s elevator `a` (or `b`) uploaded by its firm's user, all items ok."""
     started = started or timezone.now() - timedelta(hours=2)
-    worker = firms["worker_a"] if who == "a" else firms["worker_b"]
+    worker = world["worker_a"] if who == "a" else world["worker_b"]
     data = dict(
-        user=firms["users"][f"firm_{who}"],
-        elevator=firms[who],
+        user=world["users"]["maintenance" if who == "a" else "maintenance_b"],
+        elevator=world[who],
         tier="half_monthly",
         started_at=started,
         ended_at=started + timedelta(minutes=minutes),

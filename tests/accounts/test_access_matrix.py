@@ -20,7 +20,7 @@ def csv_codes(response) -> set[str]:
     return {row[0] for row in list(csv.reader(io.StringIO(body)))[1:]}
 
 
-# Elevator A is in 东区, used by the use unit's organisation and maintained by the firm's; B is in 西区.
+# Elevator A is in 东区, used by the use unit's organisation and maintained by the firm's; B is in 米易县.
 VISIBLE = {
     "city": {"a", "b"},
     "district": {"a"},
@@ -329,7 +329,7 @@ def test_admin_history_pages_are_scoped(client, world):
     user = world["users"]["district"]
     user.is_staff = True
     user.save()
-    world["b"].address = "西区改过的地址"
+    world["b"].address = "米易县改过的地址"
     elevator_save(elevator=world["b"], changed_by=world["users"]["city"])
     client.force_login(user)
     assert client.get(f"/admin/registry/elevator/{world['b'].pk}/history/").status_code == 404
@@ -410,7 +410,7 @@ def test_contract_page(client, world, role):
         ("city", "use_a", 200),
         ("city", "use_b", 200),
         ("district", "use_a", 200),
-        ("district", "use_b", 404),  # 西区's use unit is outside 东区's regulator's scope
+        ("district", "use_b", 404),  # 米易县's use unit is outside 东区's regulator's scope
         ("use_unit", "use_a", 200),
         ("use_unit", "use_b", 404),
     ],

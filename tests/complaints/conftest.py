@@ -1,21 +1,13 @@
 import pytest
-from django.core.cache import cache
 
 from registry.choices import OrganizationKind
 
 from ..factories import ElevatorFactory, OrganizationFactory
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Rate-limit counters live in the (locmem) cache: each test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def elevator(plan, districts):
+    """The lift a resident reports in the complaint tests, with the codes printed on its sign."""
     firm = OrganizationFactory(
         name="攀枝花市安达电梯工程有限公司", kind=OrganizationKind.MAINTENANCE, district=districts["510402"]
     )

@@ -146,13 +146,14 @@ def test_city_admin_edits_the_routing_table_and_a_district_regulator_only_reads_
 
 
 @pytest.fixture
-def parties(plan, dongqu, xiqu):
-    """A 东区 lift with its use unit and firm, a complaint about it led by 住建局, and a 西区 one led by 公安局."""
-    use_unit = OrganizationFactory(name="甲物业", kind=OrganizationKind.USE_UNIT, district=dongqu)
-    firm = OrganizationFactory(name="甲维保", kind=OrganizationKind.MAINTENANCE, district=dongqu)
-    elevator = ElevatorFactory(district=dongqu, use_unit=use_unit, maintenance_firm=firm)
+def filed(world, plan, xiqu):
+    """`world`, with a complaint about its 东区 lift `a` led by 住建局 and a 西区 one led by 公安局.
+
+    Its users are world's (with the plan, that includes zjj, gaj and dq_gov, 东区's co-responsible government),
+    and "anonymous" (None).
+    """
     complaint = submit(
-        elevator,
+        world["a"],
         category=Category.MAINTENANCE_FUND,
         contact_name="王小明",
         contact_phone="13800001234",
@@ -162,22 +163,12 @@ def parties(plan, dongqu, xiqu):
     other = submit(
         ElevatorFactory(district=xiqu), category=Category.VANDALISM, contact_name="李四", contact_phone="13900005678"
     )
-    users = {
-        "anonymous": None,
-        "city": user_with_role(Role.CITY_REGULATOR),
-        "district": user_with_role(Role.DISTRICT_REGULATOR),  # 东区
-        "zjj": user_with_role(Role.DEPARTMENT, organization=plan["zjj"].organization),
-        "gaj": user_with_role(Role.DEPARTMENT, organization=plan["gaj"].organization),
-        "dq_gov": user_with_role(Role.DEPARTMENT, organization=plan["dq"].organization),  # co-responsible
-        "use_unit": user_with_role(Role.USE_UNIT, organization=use_unit),
-        "firm": user_with_role(Role.MAINTENANCE, organization=firm),
-        "inspection": user_with_role(Role.INSPECTION),
-    }
-    return {"complaint": complaint, "other": other, "elevator": elevator, "users": users, "plan": plan}
+    users = {"anonymous": None, **world["users"]}
+    return {**world, "complaint": complaint, "other": other, "users": users, "plan": plan}
 
 
-def test_lead_department_accepts_starts_and_resolves_and_the_resident_sees_the_answer(client, parties):
-    complaint, zjj = parties["complaint"], parties["users"]["zjj"]
+def test_lead_department_accepts_starts_and_resolves_and_the_resident_sees_the_answer(client, filed):
+    complaint, zjj = filed["complaint"], filed["users"]["zjj"]
     login(client, zjj)
     body = client.post(action_url(complaint, "accept"), follow=True).content.decode()
     assert f"已受理投诉{complaint.tracking_no}" in body
@@ -192,17 +183,17 @@ def test_lead_department_accepts_starts_and_resolves_and_the_resident_sees_the_a
     assert "已指导业委会续筹维修资金。" in public
 
 
-def test_transitions_are_refused_for_the_wrong_role_with_a_clear_message(parties):
-    complaint, users = parties["complaint"], parties["users"]
-    for who in ("use_unit", "firm", "dq_gov", "gaj"):
+def test_transitions_are_refused_for_the_wrong_role_with_a_clear_message(filed):
+    complaint, users = filed["complaint"], filed["users"]
+    for who in ("use_unit", "maintenance", "dq_gov", "gaj"):
         with pytest.raises(PermissionDenied, match="只有牵头部门可以办理该投诉。"):
             complaint_transition(user=users[who], complaint=complaint, action="accept")
     complaint.refresh_from_db()
     assert complaint.status == Status.SUBMITTED
 
 
-def test_transitions_are_refused_in_the_wrong_state_with_a_clear_message(parties):
-    complaint, zjj = parties["complaint"], parties["users"]["zjj"]
+def test_transitions_are_refused_in_the_wrong_state_with_a_clear_message(filed):
+    complaint, zjj = filed["complaint"], filed["users"]["zjj"]
     with pytest.raises(ValidationError, match="投诉当前状态为“已提交”，不能执行该操作。"):
         complaint_transition(user=zjj, complaint=complaint, action="resolve", text="答复")
     with pytest.raises(ValidationError, match="请填写不予受理的原因。"):
@@ -217,8 +208,8 @@ def test_transitions_are_refused_in_the_wrong_state_with_a_clear_message(parties
         complaint_transition(user=zjj, complaint=complaint, action="start")
 
 
-def test_page_shows_refusals_as_messages_and_changes_nothing(client, parties):
-    complaint, users = parties["complaint"], parties["users"]
+def test_page_shows_refusals_as_messages_and_changes_nothing(client, filed):
+    complaint, users = filed["complaint"], filed["users"]
     body = login(client, users["use_unit"]).post(action_url(complaint, "accept"), follow=True).content.decode()
     assert "只有牵头部门可以办理该投诉。" in body
     login(client, users["zjj"])
@@ -233,21 +224,21 @@ def test_page_shows_refusals_as_messages_and_changes_nothing(client, parties):
     assert complaint.status == Status.ACCEPTED
 
 
-def test_detail_offers_the_forms_each_party_may_use(client, parties):
-    complaint, users = parties["complaint"], parties["users"]
+def test_detail_offers_the_forms_each_party_may_use(client, filed):
+    complaint, users = filed["complaint"], filed["users"]
     detail = reverse("complaints:staff_detail", args=[complaint.pk])
     accept = reverse("complaints:staff_action", args=[complaint.pk, "accept"])
     resolve = reverse("complaints:staff_action", args=[complaint.pk, "resolve"])
     respond = reverse("complaints:staff_respond", args=[complaint.pk])
     body = login(client, users["zjj"]).get(detail).content.decode()
     assert accept in body and respond in body and resolve not in body  # resolving needs accepting first
-    for who in ("use_unit", "firm", "dq_gov"):
+    for who in ("use_unit", "maintenance", "dq_gov"):
         body = login(client, users[who]).get(detail).content.decode()
         assert accept not in body and respond in body, who
 
 
-def test_use_unit_firm_and_co_department_respond_and_others_cannot(client, parties):
-    complaint, users = parties["complaint"], parties["users"]
+def test_use_unit_firm_and_co_department_respond_and_others_cannot(client, filed):
+    complaint, users = filed["complaint"], filed["users"]
     respond = reverse("complaints:staff_respond", args=[complaint.pk])
     body = (
         login(client, users["use_unit"])
@@ -256,7 +247,7 @@ def test_use_unit_firm_and_co_department_respond_and_others_cannot(client, parti
     )
     assert "回复已保存，并在查询页面公开。" in body
     login(client, users["dq_gov"]).post(respond, {"text": "社区已跟进。"})
-    body = login(client, users["firm"]).post(respond, {"text": ""}, follow=True).content.decode()
+    body = login(client, users["maintenance"]).post(respond, {"text": ""}, follow=True).content.decode()
     assert "请填写回复内容。" in body
     responses = ComplaintEvent.objects.filter(complaint=complaint, kind=EventKind.RESPONSE)
     assert [(e.text, e.public) for e in responses] == [("已安排维修。", True), ("社区已跟进。", False)]
@@ -265,8 +256,8 @@ def test_use_unit_firm_and_co_department_respond_and_others_cannot(client, parti
     assert login(client, users["gaj"]).post(respond, {"text": "x"}).status_code == 404
 
 
-def test_api_actions_go_through_the_services_with_the_same_messages(client, parties):
-    complaint, users = parties["complaint"], parties["users"]
+def test_api_actions_go_through_the_services_with_the_same_messages(client, filed):
+    complaint, users = filed["complaint"], filed["users"]
     base = f"{API}{complaint.pk}/"
     login(client, users["use_unit"])
     refused = client.post(f"{base}accept/")
@@ -289,13 +280,13 @@ def test_api_actions_go_through_the_services_with_the_same_messages(client, part
 
 
 @pytest.fixture
-def overdue(parties):
+def overdue(filed):
     """The 住建局 complaint not accepted in time; 住建局 has a supervisor."""
     supervisor = user_with_role(Role.CITY_REGULATOR)
-    parties["plan"]["zjj"].supervisor = supervisor
-    parties["plan"]["zjj"].save(update_fields=["supervisor"])
-    Complaint.objects.filter(pk=parties["complaint"].pk).update(accept_deadline=timezone.now() - timedelta(hours=1))
-    return {**parties, "supervisor": supervisor}
+    filed["plan"]["zjj"].supervisor = supervisor
+    filed["plan"]["zjj"].save(update_fields=["supervisor"])
+    Complaint.objects.filter(pk=filed["complaint"].pk).update(accept_deadline=timezone.now() - timedelta(hours=1))
+    return {**filed, "supervisor": supervisor}
 
 
 def test_overdue_complaints_escalate_once_to_the_supervisor_even_when_the_job_runs_twice(overdue):
@@ -332,9 +323,9 @@ def test_the_escalation_job_is_scheduled_hourly():
 # ---------------------------------------------------------------- who sees what (DESIGN.md "Who sees what")
 
 # role: (sees the 东区 complaint, may handle it); the 公安局 user sees only the 西区 vandalism complaint.
-SEES = {"city": True, "district": True, "zjj": True, "gaj": False, "use_unit": True, "firm": True}
+SEES = {"city": True, "district": True, "zjj": True, "gaj": False, "use_unit": True, "maintenance": True}
 HANDLES = {"city", "district", "zjj"}
-ROLES = ["anonymous", "city", "district", "zjj", "gaj", "use_unit", "firm", "inspection"]
+ROLES = ["anonymous", "city", "district", "zjj", "gaj", "use_unit", "maintenance", "inspection"]
 
 
 def expected_page(who: str, allowed: int = 200) -> int:
@@ -342,69 +333,67 @@ def expected_page(who: str, allowed: int = 200) -> int:
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_matrix_queue_page(client, parties, who):
-    response = login(client, parties["users"][who]).get(QUEUE, {"status": ""})
+def test_matrix_queue_page(client, filed, who):
+    response = login(client, filed["users"][who]).get(QUEUE, {"status": ""})
     assert response.status_code == expected_page(who)
     if response.status_code == 200:
         body = response.content.decode()
-        assert (parties["complaint"].tracking_no in body) is SEES[who]
-        assert (parties["other"].tracking_no in body) is (who in ("city", "gaj"))
+        assert (filed["complaint"].tracking_no in body) is SEES[who]
+        assert (filed["other"].tracking_no in body) is (who in ("city", "gaj"))
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_matrix_detail_page(client, parties, who):
-    response = login(client, parties["users"][who]).get(
-        reverse("complaints:staff_detail", args=[parties["complaint"].pk])
-    )
+def test_matrix_detail_page(client, filed, who):
+    response = login(client, filed["users"][who]).get(reverse("complaints:staff_detail", args=[filed["complaint"].pk]))
     assert response.status_code == expected_page(who, 200 if SEES.get(who) else 404)
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_matrix_api_list(client, parties, who):
-    response = login(client, parties["users"][who]).get(API)
+def test_matrix_api_list(client, filed, who):
+    response = login(client, filed["users"][who]).get(API)
     assert response.status_code == {"anonymous": 401, "inspection": 403}.get(who, 200)
     if response.status_code == 200:
         numbers = {row["tracking_no"] for row in response.json()["results"]}
-        assert (parties["complaint"].tracking_no in numbers) is SEES[who]
-        assert (parties["other"].tracking_no in numbers) is (who in ("city", "gaj"))
+        assert (filed["complaint"].tracking_no in numbers) is SEES[who]
+        assert (filed["other"].tracking_no in numbers) is (who in ("city", "gaj"))
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_matrix_api_action(client, parties, who):
-    response = login(client, parties["users"][who]).post(f"{API}{parties['complaint'].pk}/accept/")
+def test_matrix_api_action(client, filed, who):
+    response = login(client, filed["users"][who]).post(f"{API}{filed['complaint'].pk}/accept/")
     expected = {"anonymous": 401, "inspection": 403, "gaj": 404}.get(who, 200 if who in HANDLES else 403)
     assert response.status_code == expected
-    parties["complaint"].refresh_from_db()
-    assert (parties["complaint"].status == Status.ACCEPTED) is (expected == 200)
+    filed["complaint"].refresh_from_db()
+    assert (filed["complaint"].status == Status.ACCEPTED) is (expected == 200)
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_matrix_csv_export_is_scoped_and_masked(client, parties, who):
-    response = login(client, parties["users"][who]).get(QUEUE, {"export": "csv", "status": ""})
+def test_matrix_csv_export_is_scoped_and_masked(client, filed, who):
+    response = login(client, filed["users"][who]).get(QUEUE, {"export": "csv", "status": ""})
     assert response.status_code == expected_page(who)
     if response.status_code == 200:
         body = b"".join(response.streaming_content).decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(body)))
         assert rows[0][0] == "查询编号"
-        assert (parties["complaint"].tracking_no in body) is SEES[who]
+        assert (filed["complaint"].tracking_no in body) is SEES[who]
         assert "王小明" not in body and "13800001234" not in body and "李四" not in body
         if SEES[who]:
             assert "王**" in body and "138****1234" in body
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_matrix_photo_download(client, parties, who):
-    photo = parties["complaint"].photos.get()
-    response = login(client, parties["users"][who]).get(reverse("complaints:staff_photo", args=[photo.pk]))
+def test_matrix_photo_download(client, filed, who):
+    photo = filed["complaint"].photos.get()
+    response = login(client, filed["users"][who]).get(reverse("complaints:staff_photo", args=[photo.pk]))
     assert response.status_code == {"anonymous": 302}.get(who, 200 if SEES.get(who) else 404)
     if response.status_code == 200:
         assert b"".join(response.streaming_content) == JPEG and response["Content-Type"] == "image/jpeg"
 
 
-@pytest.mark.parametrize("who", ["city", "district", "zjj", "use_unit", "firm"])
-def test_personal_data_is_masked_in_lists_for_everyone_and_shown_in_detail_only_to_handlers(client, parties, who):
-    complaint = parties["complaint"]
-    login(client, parties["users"][who])
+@pytest.mark.parametrize("who", ["city", "district", "zjj", "use_unit", "maintenance"])
+def test_personal_data_is_masked_in_lists_for_everyone_and_shown_in_detail_only_to_handlers(client, filed, who):
+    complaint = filed["complaint"]
+    login(client, filed["users"][who])
     queue = client.get(QUEUE).content.decode()
     assert "王**" in queue and "138****1234" in queue
     assert "王小明" not in queue and "13800001234" not in queue
@@ -423,30 +412,30 @@ def test_personal_data_is_masked_in_lists_for_everyone_and_shown_in_detail_only_
     assert retrieved["contact_masked"] is not handler
 
 
-def test_inspection_agencies_have_no_complaint_admin_of_their_own(client, parties):
+def test_inspection_agencies_have_no_complaint_admin_of_their_own(client, filed):
     user = user_with_role(Role.INSPECTION, is_staff=True)
     assert login(client, user).get(reverse("admin:complaints_complaint_changelist")).status_code == 403
 
 
-def test_admin_lists_complaints_in_scope_read_only_and_partner_keys_only_for_superusers(client, parties):
-    district_user = parties["users"]["district"]
+def test_admin_lists_complaints_in_scope_read_only_and_partner_keys_only_for_superusers(client, filed):
+    district_user = filed["users"]["district"]
     district_user.is_staff = True
     district_user.save()
     body = login(client, district_user).get(reverse("admin:complaints_complaint_changelist")).content.decode()
-    assert parties["complaint"].tracking_no in body and parties["other"].tracking_no not in body
-    change = reverse("admin:complaints_complaint_change", args=[parties["complaint"].pk])
+    assert filed["complaint"].tracking_no in body and filed["other"].tracking_no not in body
+    change = reverse("admin:complaints_complaint_change", args=[filed["complaint"].pk])
     client.post(change, {"status": Status.CLOSED})
-    parties["complaint"].refresh_from_db()
-    assert parties["complaint"].status == Status.SUBMITTED
+    filed["complaint"].refresh_from_db()
+    assert filed["complaint"].status == Status.SUBMITTED
     assert client.get(reverse("admin:complaints_partnerkey_changelist")).status_code == 403
 
 
 # ---------------------------------------------------------------- filters, paging, query counts
 
 
-def test_department_queue_defaults_to_open_complaints_and_filters_work(client, parties):
-    complaint, zjj = parties["complaint"], parties["users"]["zjj"]
-    done = submit(ElevatorFactory(district=parties["elevator"].district), category=Category.RETROFIT)
+def test_department_queue_defaults_to_open_complaints_and_filters_work(client, filed):
+    complaint, zjj = filed["complaint"], filed["users"]["zjj"]
+    done = submit(ElevatorFactory(district=filed["a"].district), category=Category.RETROFIT)
     complaint_transition(user=zjj, complaint=done, action="reject", text="不属于电梯问题")
     login(client, zjj)
     body = client.get(QUEUE).content.decode()
@@ -459,9 +448,9 @@ def test_department_queue_defaults_to_open_complaints_and_filters_work(client, p
     assert complaint.tracking_no in body and done.tracking_no not in body
 
 
-def test_api_filters(client, parties):
-    complaint, other, plan = parties["complaint"], parties["other"], parties["plan"]
-    login(client, parties["users"]["city"])
+def test_api_filters(client, filed):
+    complaint, other, plan = filed["complaint"], filed["other"], filed["plan"]
+    login(client, filed["users"]["city"])
 
     def numbers(**params):
         return {r["tracking_no"] for r in client.get(API, params).json()["results"]}
@@ -478,10 +467,10 @@ def test_api_filters(client, parties):
     assert client.get(API, {"status": "nonsense"}).status_code == 400
 
 
-def test_queue_pages_by_50_and_exports_xlsx(client, parties):
-    city = parties["users"]["city"]
+def test_queue_pages_by_50_and_exports_xlsx(client, filed):
+    city = filed["users"]["city"]
     for n in range(50):
-        submit(None, category=Category.SELECTION, address=f"东区某小区{n}栋", district=parties["elevator"].district)
+        submit(None, category=Category.SELECTION, address=f"东区某小区{n}栋", district=filed["a"].district)
     login(client, city)
     assert "第 2 / 2 页" in client.get(QUEUE, {"page": 2}).content.decode()
     response = client.get(QUEUE, {"export": "xlsx"})
@@ -495,25 +484,25 @@ def _more_complaints(district, n):
         submit(ElevatorFactory(district=district), category=Category.MAINTENANCE_QUALITY)
 
 
-def test_queue_page_query_count_does_not_grow_with_rows(client, parties, django_assert_num_queries):
-    login(client, parties["users"]["city"])
+def test_queue_page_query_count_does_not_grow_with_rows(client, filed, django_assert_num_queries):
+    login(client, filed["users"]["city"])
     # session, user, count, one page of complaints joined to district, department and elevator (with the
     # deadline annotations), districts for the filter, unread notifications in the menu (base.html)
     with django_assert_num_queries(6):
         client.get(QUEUE)
-    _more_complaints(parties["elevator"].district, 12)
+    _more_complaints(filed["a"].district, 12)
     with django_assert_num_queries(6):
         response = client.get(QUEUE)
     assert response.status_code == 200 and response.content.decode().count("complaints/queue/") >= 14
 
 
-def test_api_list_query_count_does_not_grow_with_rows(client, parties, django_assert_num_queries):
-    login(client, parties["users"]["city"])
+def test_api_list_query_count_does_not_grow_with_rows(client, filed, django_assert_num_queries):
+    login(client, filed["users"]["city"])
     # session, user, count, one page of complaints joined to district, department, elevator and the merged-into
     # complaint, their co-responsible departments (one prefetch)
     with django_assert_num_queries(5):
         client.get(API)
-    _more_complaints(parties["elevator"].district, 12)
+    _more_complaints(filed["a"].district, 12)
     with django_assert_num_queries(5):
         response = client.get(API)
     assert response.json()["count"] == 14

@@ -14,21 +14,6 @@ from ..factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
-# The roles of DESIGN.md "Who sees what"; the district regulator belongs to 东区 (tests/factories.py).
-ROLES = {
-    "city": Role.CITY_REGULATOR,
-    "district": Role.DISTRICT_REGULATOR,
-    "department": Role.DEPARTMENT,
-    "use_unit": Role.USE_UNIT,
-    "maintenance": Role.MAINTENANCE,
-    "inspection": Role.INSPECTION,
-}
-
-
-@pytest.fixture
-def users(plan):
-    return {name: user_with_role(role) for name, role in ROLES.items()}
-
 
 @pytest.fixture
 def task(plan):
@@ -115,8 +100,8 @@ def test_public_page_query_count(client, plan, django_assert_num_queries):
         ("inspection", 403),
     ],
 )
-def test_tasks_pages_are_for_regulators_and_departments(client, users, task, who, status):
-    client.force_login(users[who])
+def test_tasks_pages_are_for_regulators_and_departments(client, world, task, who, status):
+    client.force_login(world["users"][who])
     assert client.get(reverse("departments:tasks")).status_code == status
     assert client.get(reverse("departments:task_detail", args=[task.number])).status_code == status
 
@@ -140,15 +125,15 @@ def test_tasks_pages_send_anonymous_visitors_to_login(client, task):
         ("inspection", False, None),
     ],
 )
-def test_adding_progress_through_the_page(client, users, task, who, allowed, district_code):
-    client.force_login(users[who])
+def test_adding_progress_through_the_page(client, world, task, who, allowed, district_code):
+    client.force_login(world["users"][who])
     response = client.post(reverse("departments:task_detail", args=[task.number]), {"note": "完成维保企业信息公开"})
     if not allowed:
         assert response.status_code == 403 and not TaskProgress.objects.exists()
         return
     assert response.status_code == 302
     note = TaskProgress.objects.get()
-    assert (note.task, note.author, note.note) == (task, users[who], "完成维保企业信息公开")
+    assert (note.task, note.author, note.note) == (task, world["users"][who], "完成维保企业信息公开")
     assert (note.district.code if note.district else None) == district_code
 
 
@@ -167,14 +152,14 @@ def test_adding_progress_through_the_page(client, users, task, who, allowed, dis
         ("inspection", None, False),
     ],
 )
-def test_task_progress_add_enforces_who_reports_for_which_district(users, districts, task, who, target, allowed):
+def test_task_progress_add_enforces_who_reports_for_which_district(world, districts, task, who, target, allowed):
     district = districts[target] if target else None
     if allowed:
-        note = task_progress_add(user=users[who], task=task, note="进展", district=district)
+        note = task_progress_add(user=world["users"][who], task=task, note="进展", district=district)
         assert note.pk and (district is None or note.district == district)
     else:
         with pytest.raises(PermissionDenied):
-            task_progress_add(user=users[who], task=task, note="进展", district=district)
+            task_progress_add(user=world["users"][who], task=task, note="进展", district=district)
         assert not TaskProgress.objects.exists()
 
 
@@ -195,8 +180,8 @@ def test_district_government_staff_report_for_their_district(plan, districts, ta
         task_progress_add(user=staff, task=task, note="进展", district=districts["510403"])
 
 
-def test_blank_note_is_refused(client, users, task):
-    client.force_login(users["city"])
+def test_blank_note_is_refused(client, world, task):
+    client.force_login(world["users"]["city"])
     response = client.post(reverse("departments:task_detail", args=[task.number]), {"note": "  "})
     assert response.status_code == 200 and not TaskProgress.objects.exists()
 
@@ -204,11 +189,11 @@ def test_blank_note_is_refused(client, users, task):
 # ---------------------------------------------------------------- plan tasks: content and queries
 
 
-def test_tasks_page_lists_14_tasks_with_latest_note_per_district(client, users, task):
+def test_tasks_page_lists_14_tasks_with_latest_note_per_district(client, world, task):
     for note in ("旧的全市进展", "新的全市进展"):
-        task_progress_add(user=users["city"], task=task, note=note)
-    task_progress_add(user=users["district"], task=task, note="东区进展")
-    client.force_login(users["department"])
+        task_progress_add(user=world["users"]["city"], task=task, note=note)
+    task_progress_add(user=world["users"]["district"], task=task, note="东区进展")
+    client.force_login(world["users"]["department"])
     html = client.get(reverse("departments:tasks")).content.decode()
     for number in range(1, 15):
         assert reverse("departments:task_detail", args=[number]) in html
@@ -216,23 +201,23 @@ def test_tasks_page_lists_14_tasks_with_latest_note_per_district(client, users, 
     assert "攀枝花市市场监督管理局" in html and "各县（区）政府" in html
 
 
-def test_task_detail_shows_all_notes(client, users, task):
+def test_task_detail_shows_all_notes(client, world, task):
     for note in ("第一次", "第二次"):
-        task_progress_add(user=users["district"], task=task, note=note)
-    client.force_login(users["city"])
+        task_progress_add(user=world["users"]["district"], task=task, note=note)
+    client.force_login(world["users"]["city"])
     html = client.get(reverse("departments:task_detail", args=[task.number])).content.decode()
     assert "第一次" in html and "第二次" in html
 
 
-def test_tasks_page_query_count_does_not_grow_with_notes(client, users, plan, django_assert_num_queries):
-    client.force_login(users["city"])
+def test_tasks_page_query_count_does_not_grow_with_notes(client, world, plan, django_assert_num_queries):
+    client.force_login(world["users"]["city"])
     # session, user, tasks, responsible city departments, latest note per task and district (window function,
     # joined to district and author), unread-notification count (base.html)
     with django_assert_num_queries(6):
         client.get(reverse("departments:tasks"))
     for task in PlanTask.objects.all():
-        task_progress_add(user=users["city"], task=task, note="全市")
-        task_progress_add(user=users["district"], task=task, note="东区")
+        task_progress_add(user=world["users"]["city"], task=task, note="全市")
+        task_progress_add(user=world["users"]["district"], task=task, note="东区")
     with django_assert_num_queries(6):
         client.get(reverse("departments:tasks"))
 

@@ -18,10 +18,10 @@ from ..processes import ROOT, manage, process_env
 
 
 @pytest.fixture
-def due(parties):
+def due(world):
     today = timezone.localdate()
-    elevators = [parties["elevator"]] + ElevatorFactory.create_batch(
-        30, use_unit=parties["use_unit"], maintenance_firm=parties["firm"]
+    elevators = [world["a"]] + ElevatorFactory.create_batch(
+        30, use_unit=world["use_a"], maintenance_firm=world["firm_a"]
     )
     for i, elevator in enumerate(elevators):
         elevator.inspection_valid_until = today + timedelta(days=20 if i % 2 else -2)
@@ -30,7 +30,7 @@ def due(parties):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_at_once_send_each_reminder_once(parties, due):
+def test_two_processes_at_once_send_each_reminder_once(world, due):
     procs = [manage("send_reminders") for _ in range(2)]
     outputs = [p.communicate(timeout=120)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
@@ -38,14 +38,14 @@ def test_two_processes_at_once_send_each_reminder_once(parties, due):
     assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_30).count() == 15
     assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_EXPIRED).count() == 16
     # Every elevator is named in exactly one of the use unit's notifications.
-    bodies = list(Notification.objects.filter(recipient=parties["use_unit_user"]).values_list("body", flat=True))
+    bodies = list(Notification.objects.filter(recipient=world["users"]["use_unit"]).values_list("body", flat=True))
     for elevator in due:
         assert sum(body.count(elevator.registration_code) for body in bodies) == 1, elevator.registration_code
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_real_celery_worker_runs_the_reminder_task_from_redis(parties, due):
+def test_a_real_celery_worker_runs_the_reminder_task_from_redis(world, due):
     redis_url = os.getenv("TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("set TEST_REDIS_URL (CI does) to run the worker against a real Redis broker")
@@ -86,5 +86,5 @@ def test_a_real_celery_worker_runs_the_reminder_task_from_redis(parties, due):
         worker.terminate()
         output = worker.communicate(timeout=30)[0]
     assert Reminder.objects.count() == len(due), output
-    assert Notification.objects.filter(recipient=parties["use_unit_user"]).count() == 1
+    assert Notification.objects.filter(recipient=world["users"]["use_unit"]).count() == 1
     assert "send_reminders_task" in output and "succeeded" in output, output

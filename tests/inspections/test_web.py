@@ -23,16 +23,16 @@ def login(client, user):
 
 
 @pytest.mark.django_db
-def test_page_flow_apply_schedule_record(client, parties):
-    elevator = parties["elevator"]
-    c = login(client, parties["use_unit_user"])
+def test_page_flow_apply_schedule_record(client, world):
+    elevator = world["a"]
+    c = login(client, world["users"]["use_unit"])
     body = c.get(reverse("inspections:my_elevators")).content.decode()
     assert elevator.registration_code in body and "申报检验" in body
     response = c.post(
         reverse("inspections:apply", args=[elevator.pk]),
         {
             "kind": "periodic",
-            "agency": parties["agency"].pk,
+            "agency": world["agency"].pk,
             "wished_from": TODAY + timedelta(days=2),
             "wished_to": TODAY + timedelta(days=9),
             "site_contact": "王经理",
@@ -44,12 +44,12 @@ def test_page_flow_apply_schedule_record(client, parties):
     application = InspectionApplication.objects.get()
     assert "已申报" in c.get(reverse("inspections:my_elevators")).content.decode()
 
-    c = login(client, parties["agency_user"])
+    c = login(client, world["users"]["inspection"])
     assert elevator.address in c.get(reverse("inspections:applications")).content.decode()
     c.post(reverse("inspections:application_action", args=[application.pk, "accept"]))
     c.post(
         reverse("inspections:application_action", args=[application.pk, "schedule"]),
-        {"scheduled_on": TODAY, "inspectors": [parties["inspector"].pk]},
+        {"scheduled_on": TODAY, "inspectors": [world["inspector"].pk]},
     )
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SCHEDULED
@@ -60,7 +60,7 @@ def test_page_flow_apply_schedule_record(client, parties):
             "inspected_on": TODAY,
             "result": "passed",
             "report_no": "PZH-2026-001",
-            "inspectors": [parties["inspector"].pk],
+            "inspectors": [world["inspector"].pk],
             "report_file": SimpleUploadedFile("r.pdf", PDF, content_type="application/pdf"),
             "defects-TOTAL_FORMS": 3,
             "defects-INITIAL_FORMS": 0,
@@ -76,13 +76,13 @@ def test_page_flow_apply_schedule_record(client, parties):
 
 
 @pytest.mark.django_db
-def test_form_errors_name_the_field(client, parties):
-    c = login(client, parties["use_unit_user"])
+def test_form_errors_name_the_field(client, world):
+    c = login(client, world["users"]["use_unit"])
     response = c.post(
-        reverse("inspections:apply", args=[parties["elevator"].pk]),
+        reverse("inspections:apply", args=[world["a"].pk]),
         {
             "kind": "periodic",
-            "agency": parties["agency"].pk,
+            "agency": world["agency"].pk,
             "wished_from": TODAY + timedelta(days=5),
             "wished_to": TODAY + timedelta(days=1),
             "site_contact": "",
@@ -95,10 +95,10 @@ def test_form_errors_name_the_field(client, parties):
 
 
 @pytest.mark.django_db
-def test_wrong_state_action_shows_a_clear_message(client, parties):
-    application = submit(parties)
-    services.application_reject(user=parties["agency_user"], application=application, reason="资料不全")
-    c = login(client, parties["agency_user"])
+def test_wrong_state_action_shows_a_clear_message(client, world):
+    application = submit(world)
+    services.application_reject(user=world["users"]["inspection"], application=application, reason="资料不全")
+    c = login(client, world["users"]["inspection"])
     body = c.post(
         reverse("inspections:application_action", args=[application.pk, "accept"]), follow=True
     ).content.decode()
@@ -109,25 +109,25 @@ def test_wrong_state_action_shows_a_clear_message(client, parties):
 @pytest.mark.parametrize(
     "who, expected",
     [
-        ("use_unit_user", 200),
-        ("firm_user", 200),
-        ("agency_user", 200),
-        ("other_agency_user", 404),
-        ("regulator", 200),
+        ("use_unit", 200),
+        ("maintenance", 200),
+        ("inspection", 200),
+        ("other_inspection", 404),
+        ("district", 200),
         ("city", 200),
     ],
 )
-def test_report_download_matrix(client, parties, who, expected):
-    inspection = record(parties, report_file=SimpleUploadedFile("r.pdf", PDF))
-    response = login(client, parties[who]).get(reverse("inspections:report_download", args=[inspection.pk]))
+def test_report_download_matrix(client, world, who, expected):
+    inspection = record(world, report_file=SimpleUploadedFile("r.pdf", PDF))
+    response = login(client, world["users"][who]).get(reverse("inspections:report_download", args=[inspection.pk]))
     assert response.status_code == expected
     if expected == 200:
         assert b"".join(response.streaming_content) == PDF
 
 
 @pytest.mark.django_db
-def test_anonymous_cannot_download_a_report(client, parties):
-    inspection = record(parties, report_file=SimpleUploadedFile("r.pdf", PDF))
+def test_anonymous_cannot_download_a_report(client, world):
+    inspection = record(world, report_file=SimpleUploadedFile("r.pdf", PDF))
     response = client.get(reverse("inspections:report_download", args=[inspection.pk]))
     assert response.status_code == 302
     assert client.get(f"/media/{inspection.report_file.name}").status_code == 404
@@ -137,29 +137,29 @@ def test_anonymous_cannot_download_a_report(client, parties):
 @pytest.mark.parametrize(
     "who, sees",
     [
-        ("use_unit_user", True),
-        ("firm_user", True),
-        ("agency_user", True),
-        ("other_agency_user", False),
-        ("regulator", True),
+        ("use_unit", True),
+        ("maintenance", True),
+        ("inspection", True),
+        ("other_inspection", False),
+        ("district", True),
         ("city", True),
     ],
 )
-def test_application_visibility_matrix(client, parties, who, sees):
-    application = submit(parties)
-    c = login(client, parties[who])
+def test_application_visibility_matrix(client, world, who, sees):
+    application = submit(world)
+    c = login(client, world["users"][who])
     assert (c.get(reverse("inspections:application_detail", args=[application.pk])).status_code == 200) is sees
     ids = [a["id"] for a in c.get("/api/v1/inspection-applications/").json()["results"]]
     assert (application.pk in ids) is sees
 
 
 @pytest.mark.django_db
-def test_overview_counts_match_the_lists_they_link_to(client, parties, dongqu):
+def test_overview_counts_match_the_lists_they_link_to(client, world, dongqu):
     from ..factories import ElevatorFactory
 
     ElevatorFactory(district=dongqu, inspection_valid_until=TODAY - timedelta(days=1))
     ElevatorFactory(district=dongqu, inspection_valid_until=TODAY + timedelta(days=30))
-    c = login(client, parties["city"])
+    c = login(client, world["users"]["city"])
     response = c.get(reverse("inspections:overview"))
     row = next(r for r in response.context["rows"] if r["district_id"] == dongqu.pk)
     for key, status in [("overdue", "expired"), ("expiring", "expiring")]:
@@ -171,18 +171,18 @@ def test_overview_counts_match_the_lists_they_link_to(client, parties, dongqu):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["use_unit_user", "firm_user", "agency_user"])
-def test_overview_is_for_regulators(client, parties, who):
-    assert login(client, parties[who]).get(reverse("inspections:overview")).status_code == 403
+@pytest.mark.parametrize("who", ["use_unit", "maintenance", "inspection"])
+def test_overview_is_for_regulators(client, world, who):
+    assert login(client, world["users"][who]).get(reverse("inspections:overview")).status_code == 403
 
 
 @pytest.mark.django_db
-def test_api_flow_and_errors(client, parties):
-    c = login(client, parties["use_unit_user"])
+def test_api_flow_and_errors(client, world):
+    c = login(client, world["users"]["use_unit"])
     payload = {
-        "elevator": parties["elevator"].pk,
+        "elevator": world["a"].pk,
         "kind": "periodic",
-        "agency": parties["agency"].pk,
+        "agency": world["agency"].pk,
         "wished_from": str(TODAY + timedelta(days=1)),
         "wished_to": str(TODAY + timedelta(days=8)),
         "site_contact": "王",
@@ -195,10 +195,10 @@ def test_api_flow_and_errors(client, parties):
     pk = created.json()["id"]
     assert c.post(f"/api/v1/inspection-applications/{pk}/accept/").status_code == 403
 
-    c = login(client, parties["agency_user"])
+    c = login(client, world["users"]["inspection"])
     response = c.post(
         f"/api/v1/inspection-applications/{pk}/schedule/",
-        {"scheduled_on": str(TODAY), "inspectors": [parties["inspector"].pk]},
+        {"scheduled_on": str(TODAY), "inspectors": [world["inspector"].pk]},
         content_type="application/json",
     )
     assert response.status_code == 200 and response.json()["status"] == "scheduled"
@@ -212,7 +212,7 @@ def test_api_flow_and_errors(client, parties):
             "inspected_on": str(TODAY),
             "result": "passed",
             "report_no": "API-1",
-            "inspectors": [parties["inspector"].pk],
+            "inspectors": [world["inspector"].pk],
             "defects": [{"description": "底坑有积水", "deadline": str(TODAY + timedelta(days=10))}],
         },
         content_type="application/json",
@@ -223,39 +223,37 @@ def test_api_flow_and_errors(client, parties):
     bad = c.post(
         "/api/v1/inspections/",
         {
-            "elevator": parties["elevator"].pk,
+            "elevator": world["a"].pk,
             "kind": "periodic",
             "inspected_on": str(TODAY),
             "result": "failed",
             "report_no": "API-2",
-            "inspectors": [parties["inspector"].pk],
+            "inspectors": [world["inspector"].pk],
         },
         content_type="application/json",
     )
     assert bad.status_code == 400 and bad.json()["application"] == ["请提供本机构已排期的检验申报。"]
-    parties["elevator"].refresh_from_db()
-    assert not parties["elevator"].inspection_failed
+    world["a"].refresh_from_db()
+    assert not world["a"].inspection_failed
 
 
 @pytest.mark.django_db
-def test_api_lists_have_constant_query_counts(client, parties, django_assert_num_queries):
+def test_api_lists_have_constant_query_counts(client, world, django_assert_num_queries):
     from ..factories import ElevatorFactory
 
-    c = login(client, parties["city"])
+    c = login(client, world["users"]["city"])
 
     def add(n):
         for _ in range(n):
-            elevator = ElevatorFactory(use_unit=parties["use_unit"], maintenance_firm=parties["firm"])
-            application = submit(parties, elevator=elevator)
+            elevator = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=world["firm_a"])
+            application = submit(world, elevator=elevator)
             services.application_schedule(
-                user=parties["agency_user"],
+                user=world["users"]["inspection"],
                 application=application,
                 scheduled_on=TODAY,
-                inspectors=[parties["inspector"]],
+                inspectors=[world["inspector"]],
             )
-            record(
-                parties, application=application, elevator=elevator, defects=[{"description": "x", "deadline": TODAY}]
-            )
+            record(world, application=application, elevator=elevator, defects=[{"description": "x", "deadline": TODAY}])
 
     add(2)
     # session, user, count, page of applications joined to elevator, inspectors prefetch
@@ -272,29 +270,29 @@ def test_api_lists_have_constant_query_counts(client, parties, django_assert_num
 
 
 @pytest.mark.django_db
-def test_pages_have_constant_query_counts(client, parties, django_assert_num_queries):
+def test_pages_have_constant_query_counts(client, world, django_assert_num_queries):
     from ..factories import ElevatorFactory
 
-    c = login(client, parties["use_unit_user"])
-    ElevatorFactory.create_batch(2, use_unit=parties["use_unit"])
+    c = login(client, world["users"]["use_unit"])
+    ElevatorFactory.create_batch(2, use_unit=world["use_a"])
     # session, user, count, page of elevators (with the open-application EXISTS), unread count
     with django_assert_num_queries(5):
         c.get(reverse("inspections:my_elevators"))
-    ElevatorFactory.create_batch(20, use_unit=parties["use_unit"])
+    ElevatorFactory.create_batch(20, use_unit=world["use_a"])
     with django_assert_num_queries(5):
         c.get(reverse("inspections:my_elevators"))
-    c = login(client, parties["agency_user"])
-    submit(parties)
+    c = login(client, world["users"]["inspection"])
+    submit(world)
     # session, user, count, page of applications joined to elevator, district, use unit and agency, unread count
     with django_assert_num_queries(5):
         c.get(reverse("inspections:applications"))
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who, sees", [("city", True), ("regulator", True)])
-def test_admin_lists_inspections_in_scope_and_refuses_changes(client, parties, who, sees):
-    inspection = record(parties)
-    user = parties[who]
+@pytest.mark.parametrize("who, sees", [("city", True), ("district", True)])
+def test_admin_lists_inspections_in_scope_and_refuses_changes(client, world, who, sees):
+    inspection = record(world)
+    user = world["users"][who]
     user.is_staff = True
     user.save()
     c = login(client, user)

@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/maintenance-records/bulk/"
 
 
-def item(firms, hours_ago=3, **extra):
+def item(world, hours_ago=3, **extra):
     start = timezone.now() - timedelta(hours=hours_ago)
     data = {
-        "elevator": firms["a"].registration_code,
+        "elevator": world["a"].registration_code,
         "tier": "half_monthly",
         "started_at": start.isoformat(),
         "ended_at": (start + timedelta(minutes=45)).isoformat(),
-        "workers": [firms["worker_a"].pk],
-        "signed_by": firms["worker_a"].pk,
+        "workers": [world["worker_a"].pk],
+        "signed_by": world["worker_a"].pk,
         "items": [{"item": pk, "result": "ok"} for pk in all_ok()],
     }
     data.update(extra)
@@ -35,12 +35,12 @@ def post(client, body, key="batch-1"):
     return client.post(URL, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
 
 
-def test_the_same_batch_sent_twice_with_one_key_creates_one_set(firms, client):
-    client.force_login(firms["users"]["firm_a"])
+def test_the_same_batch_sent_twice_with_one_key_creates_one_set(world, client):
+    client.force_login(world["users"]["maintenance"])
     body = {
         "records": [
-            item(firms, 3),
-            item(firms, 6, attachments=[{"name": "p.jpg", "content_base64": base64.b64encode(JPEG).decode()}]),
+            item(world, 3),
+            item(world, 6, attachments=[{"name": "p.jpg", "content_base64": base64.b64encode(JPEG).decode()}]),
         ]
     }
     first = post(client, body)
@@ -50,24 +50,24 @@ def test_the_same_batch_sent_twice_with_one_key_creates_one_set(firms, client):
     assert MaintenanceRecord.objects.count() == 2
 
 
-def test_one_key_with_another_body_is_refused(firms, client):
-    client.force_login(firms["users"]["firm_a"])
-    assert post(client, {"records": [item(firms, 3)]}).status_code == 201
-    response = post(client, {"records": [item(firms, 9)]})
+def test_one_key_with_another_body_is_refused(world, client):
+    client.force_login(world["users"]["maintenance"])
+    assert post(client, {"records": [item(world, 3)]}).status_code == 201
+    response = post(client, {"records": [item(world, 9)]})
     assert response.status_code == 409 and "幂等键已用于另一批数据" in response.json()["detail"]
 
 
-def test_a_batch_with_bad_items_creates_nothing_and_reports_each(firms, client):
-    client.force_login(firms["users"]["firm_a"])
-    bad_worker = item(firms, 6)
-    bad_worker["workers"] = [firms["worker_b"].pk]
-    bad_worker["signed_by"] = firms["worker_b"].pk
+def test_a_batch_with_bad_items_creates_nothing_and_reports_each(world, client):
+    client.force_login(world["users"]["maintenance"])
+    bad_worker = item(world, 6)
+    bad_worker["workers"] = [world["worker_b"].pk]
+    bad_worker["signed_by"] = world["worker_b"].pk
     body = {
         "records": [
-            item(firms, 3),
-            item(firms, 5, tier="weekly"),
+            item(world, 3),
+            item(world, 5, tier="weekly"),
             bad_worker,
-            item(firms, 8, elevator=firms["b"].registration_code),
+            item(world, 8, elevator=world["b"].registration_code),
         ]
     }
     response = post(client, body)
@@ -76,50 +76,50 @@ def test_a_batch_with_bad_items_creates_nothing_and_reports_each(firms, client):
     assert reported == {(1, "tier"), (2, "workers"), (3, "elevator")}
     assert MaintenanceRecord.objects.count() == 0
     # the key was not used up: the corrected batch goes through under it
-    fixed = post(client, {"records": [item(firms, 3)]})
+    fixed = post(client, {"records": [item(world, 3)]})
     assert fixed.status_code == 201
 
 
-def test_key_is_required_and_only_firms_upload(firms, client):
-    client.force_login(firms["users"]["firm_a"])
-    assert post(client, {"records": [item(firms)]}, key="").status_code == 400
-    client.force_login(firms["users"]["use_a"])
-    assert post(client, {"records": [item(firms)]}).status_code == 403
+def test_key_is_required_and_only_firms_upload(world, client):
+    client.force_login(world["users"]["maintenance"])
+    assert post(client, {"records": [item(world)]}, key="").status_code == 400
+    client.force_login(world["users"]["use_unit"])
+    assert post(client, {"records": [item(world)]}).status_code == 403
 
 
-def test_keys_are_per_firm(firms, client):
-    client.force_login(firms["users"]["firm_a"])
-    assert post(client, {"records": [item(firms)]}, key="same").status_code == 201
-    client.force_login(firms["users"]["firm_b"])
+def test_keys_are_per_firm(world, client):
+    client.force_login(world["users"]["maintenance"])
+    assert post(client, {"records": [item(world)]}, key="same").status_code == 201
+    client.force_login(world["users"]["maintenance_b"])
     start = timezone.now() - timedelta(hours=2)
     other = {
-        "elevator": firms["b"].registration_code,
+        "elevator": world["b"].registration_code,
         "tier": "repair",
         "started_at": start.isoformat(),
         "ended_at": (start + timedelta(hours=1)).isoformat(),
-        "workers": [firms["worker_b"].pk],
-        "signed_by": firms["worker_b"].pk,
+        "workers": [world["worker_b"].pk],
+        "signed_by": world["worker_b"].pk,
     }
     assert post(client, {"records": [other]}, key="same").status_code == 201
 
 
-def test_every_bad_item_is_reported_by_index_and_field_in_chinese(firms, client):
-    client.force_login(firms["users"]["firm_a"])
-    missing_item = item(firms, 4)
+def test_every_bad_item_is_reported_by_index_and_field_in_chinese(world, client):
+    client.force_login(world["users"]["maintenance"])
+    missing_item = item(world, 4)
     missing_item["items"] = missing_item["items"][1:]
     body = {
         "records": [
-            item(firms, 3),  # 0: good
-            item(firms, 4, elevator="31105104022099999999"),  # 1: no such elevator
-            item(firms, 5, workers=[999999], signed_by=999999),  # 2: no such person
-            item(firms, 6, started_at="昨天上午"),  # 3: not a time
-            item(firms, 7, items="全部正常"),  # 4: items not a list
-            item(firms, 8, items=[{"item": 999999, "result": "ok"}], tier="repair"),  # 5: no such checklist item
-            item(firms, 9, items=[{"item": i["item"], "result": "fine"} for i in item(firms)["items"]]),  # 6: result
+            item(world, 3),  # 0: good
+            item(world, 4, elevator="31105104022099999999"),  # 1: no such elevator
+            item(world, 5, workers=[999999], signed_by=999999),  # 2: no such person
+            item(world, 6, started_at="昨天上午"),  # 3: not a time
+            item(world, 7, items="全部正常"),  # 4: items not a list
+            item(world, 8, items=[{"item": 999999, "result": "ok"}], tier="repair"),  # 5: no such checklist item
+            item(world, 9, items=[{"item": i["item"], "result": "fine"} for i in item(world)["items"]]),  # 6: result
             missing_item,  # 7: an item left out
             "not a record",  # 8: not an object
-            item(firms, 10, workers=None),  # 9: required
-            item(firms, 11, signed_by=firms["worker_a2"].pk),  # 10: signer not among the workers
+            item(world, 10, workers=None),  # 9: required
+            item(world, 11, signed_by=world["worker_a2"].pk),  # 10: signer not among the workers
         ]
     }
     response = post(client, body)
@@ -148,15 +148,15 @@ def test_every_bad_item_is_reported_by_index_and_field_in_chinese(firms, client)
     assert MaintenanceRecord.objects.count() == 0
 
 
-def test_elevators_are_named_by_registration_code_rescue_code_or_id(firms, client):
-    client.force_login(firms["users"]["firm_a"])
-    a = firms["a"]
+def test_elevators_are_named_by_registration_code_rescue_code_or_id(world, client):
+    client.force_login(world["users"]["maintenance"])
+    a = world["a"]
     body = {
         "records": [
-            item(firms, 3),
-            item(firms, 4, elevator=a.rescue_code),
-            item(firms, 5, elevator=str(a.pk)),
-            item(firms, 6, elevator=f"  {a.registration_code} "),
+            item(world, 3),
+            item(world, 4, elevator=a.rescue_code),
+            item(world, 5, elevator=str(a.pk)),
+            item(world, 6, elevator=f"  {a.registration_code} "),
         ]
     }
     response = post(client, body)
@@ -164,14 +164,14 @@ def test_elevators_are_named_by_registration_code_rescue_code_or_id(firms, clien
     assert set(MaintenanceRecord.objects.values_list("elevator_id", flat=True)) == {a.pk}
 
 
-def test_records_are_saved_with_their_items_workers_and_corrections(firms, client):
-    client.force_login(firms["users"]["firm_a"])
-    first = post(client, {"records": [item(firms, 30)]}, key="first").json()["ids"][0]
-    crew = [firms["worker_a"].pk, firms["worker_a2"].pk, firms["worker_a"].pk]  # a repeated id counts once
+def test_records_are_saved_with_their_items_workers_and_corrections(world, client):
+    client.force_login(world["users"]["maintenance"])
+    first = post(client, {"records": [item(world, 30)]}, key="first").json()["ids"][0]
+    crew = [world["worker_a"].pk, world["worker_a2"].pk, world["worker_a"].pk]  # a repeated id counts once
     body = {
         "records": [
             item(
-                firms,
+                world,
                 3,
                 workers=crew,
                 note="更正：补记制动器间隙",
@@ -188,35 +188,35 @@ def test_records_are_saved_with_their_items_workers_and_corrections(firms, clien
         and record.note == "更正：补记制动器间隙"
         and record.created_by.role == "maintenance"
     )
-    assert sorted(record.workers.values_list("pk", flat=True)) == sorted({firms["worker_a"].pk, firms["worker_a2"].pk})
+    assert sorted(record.workers.values_list("pk", flat=True)) == sorted({world["worker_a"].pk, world["worker_a2"].pk})
     assert record.items.count() == len(all_ok()) and set(record.items.values_list("result", "note")) == {
         ("adjusted", "已调整")
     }
-    assert record.firm == firms["firm_a"] and record.signed_by == firms["worker_a"]
+    assert record.firm == world["firm_a"] and record.signed_by == world["worker_a"]
 
 
-def test_only_own_records_of_the_same_elevator_can_be_corrected(firms, client):
-    client.force_login(firms["users"]["firm_b"])
+def test_only_own_records_of_the_same_elevator_can_be_corrected(world, client):
+    client.force_login(world["users"]["maintenance_b"])
     start = timezone.now() - timedelta(hours=2)
     other = {
-        "elevator": firms["b"].registration_code,
+        "elevator": world["b"].registration_code,
         "tier": "repair",
         "started_at": start.isoformat(),
         "ended_at": (start + timedelta(hours=1)).isoformat(),
-        "workers": [firms["worker_b"].pk],
-        "signed_by": firms["worker_b"].pk,
+        "workers": [world["worker_b"].pk],
+        "signed_by": world["worker_b"].pk,
     }
     theirs = post(client, {"records": [other]}, key="b").json()["ids"][0]
-    client.force_login(firms["users"]["firm_a"])
-    response = post(client, {"records": [item(firms, corrects=theirs), item(firms, corrects=999999)]})
+    client.force_login(world["users"]["maintenance"])
+    response = post(client, {"records": [item(world, corrects=theirs), item(world, corrects=999999)]})
     assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(0, "corrects"), (1, "corrects")]
 
 
-def test_the_query_count_does_not_grow_with_the_batch(firms, client):
-    client.force_login(firms["users"]["firm_a"])
+def test_the_query_count_does_not_grow_with_the_batch(world, client):
+    client.force_login(world["users"]["maintenance"])
 
     def statements(n, key):
-        body = {"records": [item(firms, 3 + i % 50) for i in range(n)]}
+        body = {"records": [item(world, 3 + i % 50) for i in range(n)]}
         with CaptureQueriesContext(connection) as queries:
             response = post(client, body, key=key)
         assert response.status_code == 201 and response.json()["created"] == n
@@ -236,9 +236,9 @@ def test_the_query_count_does_not_grow_with_the_batch(firms, client):
     }
 
 
-def test_a_batch_over_the_limit_is_refused_whole(firms, client, settings):
+def test_a_batch_over_the_limit_is_refused_whole(world, client, settings):
     settings.BULK_UPLOAD_MAX_RECORDS = 3
-    client.force_login(firms["users"]["firm_a"])
-    response = post(client, {"records": [item(firms, h) for h in range(3, 7)]})
+    client.force_login(world["users"]["maintenance"])
+    response = post(client, {"records": [item(world, h) for h in range(3, 7)]})
     assert response.status_code == 400 and response.json()["detail"] == "一次最多上传3条记录。"
     assert MaintenanceRecord.objects.count() == 0

@@ -14,15 +14,15 @@ TODAY = timezone.localdate()
 URL = "/api/v1/maintenance-contracts/"
 
 
-def test_contract_list_query_count_does_not_grow_with_contracts(firms, client, django_assert_num_queries):
-    user = firms["users"]["firm_a"]
+def test_contract_list_query_count_does_not_grow_with_contracts(world, client, django_assert_num_queries):
+    user = world["users"]["maintenance"]
     client.force_login(user)
-    elevators = [firms["a"], ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])]
+    elevators = [world["a"], ElevatorFactory(use_unit=world["use_a"], maintenance_firm=world["firm_a"])]
     services.contract_create(
-        user=firms["users"]["use_a"],
+        user=world["users"]["use_unit"],
         number="HT-0",
-        use_unit=firms["use_a"],
-        firm=firms["firm_a"],
+        use_unit=world["use_a"],
+        firm=world["firm_a"],
         starts_on=TODAY - timedelta(days=10),
         ends_on=TODAY + timedelta(days=300),
         elevators=elevators,
@@ -33,10 +33,10 @@ def test_contract_list_query_count_does_not_grow_with_contracts(firms, client, d
     assert [sorted(row["elevators"]) for row in first] == [sorted(e.pk for e in elevators)]
     for n in range(1, 4):
         services.contract_create(
-            user=firms["users"]["use_a"],
+            user=world["users"]["use_unit"],
             number=f"HT-{n}",
-            use_unit=firms["use_a"],
-            firm=firms["firm_a"],
+            use_unit=world["use_a"],
+            firm=world["firm_a"],
             starts_on=TODAY + timedelta(days=400 + 20 * n),
             ends_on=TODAY + timedelta(days=410 + 20 * n),
             elevators=[elevators[1]],

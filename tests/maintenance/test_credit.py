@@ -73,18 +73,18 @@ def test_score_parts_are_zero_safe_and_floored_at_zero():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("passed, score, grade", [(6, "90.00", Grade.A), (3, "75.00", Grade.B), (0, "60.00", Grade.C)])
-def test_first_pass_rate_drives_score_onto_the_grade_boundaries(firms, passed, score, grade):
+def test_first_pass_rate_drives_score_onto_the_grade_boundaries(world, passed, score, grade):
     # 40 × passed/8 + 30 (no failures) + 20 (no complaints) + 10 (no accident)
     for i in range(8):
         InspectionFactory(
-            elevator=firms["a"],
+            elevator=world["a"],
             inspected_on=TWO_MONTHS_BEFORE,
             result=InspectionResult.PASSED if i < passed else InspectionResult.FAILED,
         )
     # A re-inspection is not a first one.
-    InspectionFactory(elevator=firms["a"], inspected_on=TWO_MONTHS_BEFORE, kind=InspectionKind.RE_INSPECTION)
+    InspectionFactory(elevator=world["a"], inspected_on=TWO_MONTHS_BEFORE, kind=InspectionKind.RE_INSPECTION)
     services.credit_evaluate(today=TODAY)
-    evaluation = evaluation_of(firms["firm_a"])
+    evaluation = evaluation_of(world["firm_a"])
     assert (evaluation.first_inspections, evaluation.first_passes) == (8, passed)
     assert evaluation.first_pass_rate == Decimal(passed * 100) / 8
     assert evaluation.score == Decimal(score)
@@ -94,18 +94,18 @@ def test_first_pass_rate_drives_score_onto_the_grade_boundaries(firms, passed, s
 
 
 @pytest.mark.django_db
-def test_failures_and_complaints_are_rated_per_hundred_elevators(firms, monkeypatch):
-    ElevatorFactory.create_batch(3, maintenance_firm=firms["firm_a"])  # 4 elevators in all
-    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE)  # a door fault: counted
+def test_failures_and_complaints_are_rated_per_hundred_elevators(world, monkeypatch):
+    ElevatorFactory.create_batch(3, maintenance_firm=world["firm_a"])  # 4 elevators in all
+    FaultFactory(elevator=world["a"], reported_at=A_MONTH_BEFORE)  # a door fault: counted
     FaultFactory(  # a power cut: not counted
-        elevator=firms["a"], reported_at=A_MONTH_BEFORE, kind=FaultKind.STOPPED, cause=FaultCause.EXTERNAL
+        elevator=world["a"], reported_at=A_MONTH_BEFORE, kind=FaultKind.STOPPED, cause=FaultCause.EXTERNAL
     )
-    FaultFactory(elevator=firms["a"], reported_at=at(date(2024, 6, 15)))  # the day before the window: not counted
-    FaultFactory(elevator=firms["a"], reported_at=at(date(2024, 6, 16), 0, 0))  # the window's first minute
-    ElevatorFactory(maintenance_firm=firms["firm_a"], status=ElevatorStatus.SCRAPPED)  # not maintained any more
-    monkeypatch.setattr(services, "complaint_counts_by_firm", lambda **kw: {firms["firm_a"].pk: 1})
+    FaultFactory(elevator=world["a"], reported_at=at(date(2024, 6, 15)))  # the day before the window: not counted
+    FaultFactory(elevator=world["a"], reported_at=at(date(2024, 6, 16), 0, 0))  # the window's first minute
+    ElevatorFactory(maintenance_firm=world["firm_a"], status=ElevatorStatus.SCRAPPED)  # not maintained any more
+    monkeypatch.setattr(services, "complaint_counts_by_firm", lambda **kw: {world["firm_a"].pk: 1})
     services.credit_evaluate(today=TODAY)
-    evaluation = evaluation_of(firms["firm_a"])
+    evaluation = evaluation_of(world["firm_a"])
     assert evaluation.window_start == date(2024, 6, 16) and evaluation.window_end == TODAY
     assert (evaluation.elevators, evaluation.failures, evaluation.complaints) == (4, 2, 1)
     assert (evaluation.failure_rate, evaluation.complaint_rate) == (Decimal("50.00"), Decimal("25.00"))
@@ -114,7 +114,7 @@ def test_failures_and_complaints_are_rated_per_hundred_elevators(firms, monkeypa
 
 
 @pytest.mark.django_db
-def test_complaints_count_nothing_while_the_complaints_app_is_absent(firms):
+def test_complaints_count_nothing_while_the_complaints_app_is_absent(world):
     assert services.complaint_counts_by_firm(since=TODAY - timedelta(days=365), until=TODAY) == {}
 
 
@@ -122,25 +122,25 @@ def test_complaints_count_nothing_while_the_complaints_app_is_absent(firms):
 
 
 @pytest.mark.django_db
-def test_expired_licence_caps_grade_at_d(firms):
-    firms["firm_a"].licence_valid_until = TODAY - timedelta(days=1)
-    firms["firm_a"].save()
-    firms["firm_b"].licence_valid_until = TODAY  # valid through today
-    firms["firm_b"].save()
+def test_expired_licence_caps_grade_at_d(world):
+    world["firm_a"].licence_valid_until = TODAY - timedelta(days=1)
+    world["firm_a"].save()
+    world["firm_b"].licence_valid_until = TODAY  # valid through today
+    world["firm_b"].save()
     services.credit_evaluate(today=TODAY)
-    expired, valid = evaluation_of(firms["firm_a"]), evaluation_of(firms["firm_b"])
+    expired, valid = evaluation_of(world["firm_a"]), evaluation_of(world["firm_b"])
     assert expired.score == Decimal("100.00") and expired.grade == Grade.D
     assert "许可证" in expired.capped_reason and "2025-06-14" in expired.capped_reason
     assert valid.grade == Grade.A and valid.capped_reason == ""
 
 
 @pytest.mark.django_db
-def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(firms):
+def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(world):
     # Trapped 2 hours (条例 §64) during a power cut: not a failure, but still an accident of the rescuing firm.
-    entrapment(firms["a"], minutes=120, cause=FaultCause.EXTERNAL)
-    entrapment(firms["b"], minutes=119, cause=FaultCause.EXTERNAL)  # one minute short: no accident
+    entrapment(world["a"], minutes=120, cause=FaultCause.EXTERNAL)
+    entrapment(world["b"], minutes=119, cause=FaultCause.EXTERNAL)  # one minute short: no accident
     services.credit_evaluate(today=TODAY)
-    capped, fine = evaluation_of(firms["firm_a"]), evaluation_of(firms["firm_b"])
+    capped, fine = evaluation_of(world["firm_a"]), evaluation_of(world["firm_b"])
     assert (capped.accidents, capped.failures, capped.accident_rate) == (1, 0, Decimal("100.00"))
     assert capped.score == Decimal("90.00") and capped.grade == Grade.D
     assert "事故" in capped.capped_reason
@@ -148,7 +148,7 @@ def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(firms
         {
             "kind": "accident",
             "date": "2025-05-26",
-            "registration_code": firms["a"].registration_code,
+            "registration_code": world["a"].registration_code,
             "reason": "困人120分钟",
         }
     ]
@@ -156,42 +156,42 @@ def test_one_accident_caps_grade_at_d_even_with_an_otherwise_perfect_score(firms
 
 
 @pytest.mark.django_db
-def test_firm_without_elevators_or_inspections_never_divides_by_zero(firms):
+def test_firm_without_elevators_or_inspections_never_divides_by_zero(world):
     idle = OrganizationFactory(name="闲置维保", kind=OrganizationKind.MAINTENANCE)
     # A fault recorded against a firm that maintains nothing now.
-    FaultFactory(elevator=firms["a"], firm=idle, reported_at=A_MONTH_BEFORE)
+    FaultFactory(elevator=world["a"], firm=idle, reported_at=A_MONTH_BEFORE)
     services.credit_evaluate(today=TODAY)
     evaluation = evaluation_of(idle)
     assert (evaluation.elevators, evaluation.failures) == (0, 1)
     assert evaluation.failure_rate == evaluation.accident_rate == evaluation.complaint_rate == Decimal("0.00")
     assert evaluation.first_inspections == 0 and evaluation.first_pass_rate is None
-    assert evaluation_of(firms["firm_b"]).first_pass_rate is None
+    assert evaluation_of(world["firm_b"]).first_pass_rate is None
 
 
 # ---------------------------------------------------------------- the job
 
 
 @pytest.mark.django_db
-def test_rerun_the_same_day_updates_the_one_snapshot(firms):
+def test_rerun_the_same_day_updates_the_one_snapshot(world):
     first = {e.firm_id: e for e in services.credit_evaluate(today=TODAY)}
-    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE)
+    FaultFactory(elevator=world["a"], reported_at=A_MONTH_BEFORE)
     again = services.credit_evaluate(today=TODAY)
     assert CreditEvaluation.objects.count() == 2
     assert {e.firm_id for e in again} == set(first)
-    assert first[firms["firm_a"].pk].failures == 0
-    assert evaluation_of(firms["firm_a"]).failures == 1
+    assert first[world["firm_a"].pk].failures == 0
+    assert evaluation_of(world["firm_a"]).failures == 1
 
 
 @pytest.mark.django_db
-def test_a_new_month_keeps_the_previous_snapshot(firms):
+def test_a_new_month_keeps_the_previous_snapshot(world):
     services.credit_evaluate(today=date(2025, 5, 31))
-    FaultFactory(elevator=firms["a"], reported_at=at(date(2025, 6, 1), 9))
+    FaultFactory(elevator=world["a"], reported_at=at(date(2025, 6, 1), 9))
     services.credit_evaluate(today=date(2025, 6, 1))
-    may, june = evaluation_of(firms["firm_a"], date(2025, 5, 1)), evaluation_of(firms["firm_a"], date(2025, 6, 1))
+    may, june = evaluation_of(world["firm_a"], date(2025, 5, 1)), evaluation_of(world["firm_a"], date(2025, 6, 1))
     assert (may.failures, may.window_end) == (0, date(2025, 5, 31))
     assert (june.failures, june.window_end) == (1, date(2025, 6, 1))
     assert CreditEvaluation.objects.count() == 4
-    assert selectors.credit_current(firm=firms["firm_a"]) == june
+    assert selectors.credit_current(firm=world["firm_a"]) == june
     assert list(selectors.credit_ranking(period=date(2025, 5, 1))) == list(
         CreditEvaluation.objects.filter(period=date(2025, 5, 1)).order_by("-score", "firm__name")
     )
@@ -207,11 +207,11 @@ def _add_firms(n: int) -> None:
 
 
 @pytest.mark.django_db
-def test_evaluation_runs_the_same_queries_for_2_and_20_firms(firms):
+def test_evaluation_runs_the_same_queries_for_2_and_20_firms(world):
     _add_firms(0)
-    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE)
-    entrapment(firms["b"], minutes=150)
-    InspectionFactory(elevator=firms["a"], inspected_on=TWO_MONTHS_BEFORE)
+    FaultFactory(elevator=world["a"], reported_at=A_MONTH_BEFORE)
+    entrapment(world["b"], minutes=150)
+    InspectionFactory(elevator=world["a"], inspected_on=TWO_MONTHS_BEFORE)
     with CaptureQueriesContext(connection) as two:
         assert len(services.credit_evaluate(today=TODAY)) == 2
     _add_firms(18)
@@ -224,7 +224,7 @@ def test_evaluation_runs_the_same_queries_for_2_and_20_firms(firms):
 
 
 @pytest.mark.django_db
-def test_command_and_task_run_the_same_evaluation(firms):
+def test_command_and_task_run_the_same_evaluation(world):
     out = io.StringIO()
     call_command("evaluate_credit", "--today", "2025-05-20", stdout=out)
     assert "2 firms" in out.getvalue()
@@ -242,11 +242,11 @@ def _login(client, user):
 
 
 @pytest.mark.django_db
-def test_public_pages_show_no_personal_data(client, firms):
-    firm = firms["firm_a"]
+def test_public_pages_show_no_personal_data(client, world):
+    firm = world["firm_a"]
     PersonFactory(organization=firm, kind=PersonKind.MAINTENANCE_WORKER, name="钱小二", phone="13912345678")
-    FaultFactory(elevator=firms["a"], reported_at=A_MONTH_BEFORE, description="钱小二到场处理，联系电话13912345678")
-    entrapment(firms["a"], minutes=130, description="钱小二救出1人")
+    FaultFactory(elevator=world["a"], reported_at=A_MONTH_BEFORE, description="钱小二到场处理，联系电话13912345678")
+    entrapment(world["a"], minutes=130, description="钱小二救出1人")
     services.credit_evaluate(today=TODAY)
     pages = [
         client.get(reverse("credit:directory")),
@@ -257,24 +257,24 @@ def test_public_pages_show_no_personal_data(client, firms):
         assert response.status_code == 200
         body = response.content.decode()
         assert firm.name in body
-        for private in ("钱小二", "13912345678", "王师傅", firms["worker_a"].phone, firms["worker_a"].certificate_no):
+        for private in ("钱小二", "13912345678", "王师傅", world["worker_a"].phone, world["worker_a"].certificate_no):
             assert private not in body
     firm_page = pages[1].content.decode()
-    assert firms["a"].registration_code in firm_page and "困人130分钟" in firm_page and "事故" in firm_page
+    assert world["a"].registration_code in firm_page and "困人130分钟" in firm_page and "事故" in firm_page
 
 
 @pytest.mark.django_db
-def test_firm_page_shows_grade_metrics_and_formula(client, firms):
+def test_firm_page_shows_grade_metrics_and_formula(client, world):
     services.credit_evaluate(today=TODAY)
-    body = client.get(reverse("credit:firm", args=[firms["firm_b"].pk])).content.decode()
+    body = client.get(reverse("credit:firm", args=[world["firm_b"].pk])).content.decode()
     assert 'id="credit-grade"' in body and ">A<" in body
     assert "一次性检验合格率" in body and "故障率" in body and "投诉率" in body and "评分方法" in body
-    use_unit = firms["use_a"]
+    use_unit = world["use_a"]
     assert client.get(reverse("credit:firm", args=[use_unit.pk])).status_code == 404
 
 
 @pytest.mark.django_db
-def test_directory_searches_by_name_and_lists_latest_grade(client, firms):
+def test_directory_searches_by_name_and_lists_latest_grade(client, world):
     services.credit_evaluate(today=TODAY)
     body = client.get(reverse("credit:directory"), {"q": "安达"}).content.decode()
     assert "安达维保" in body and "蜀通维保" not in body and "TS3351-A" in body
@@ -286,15 +286,15 @@ def test_directory_searches_by_name_and_lists_latest_grade(client, firms):
     [
         ("city", 200),
         ("district", 200),
-        ("firm_a", 403),
-        ("use_a", 403),
+        ("maintenance", 403),
+        ("use_unit", 403),
         ("inspection", 403),
         ("department", 403),
     ],
 )
-def test_ranking_is_for_regulators_only(client, firms, who, status):
+def test_ranking_is_for_regulators_only(client, world, who, status):
     services.credit_evaluate(today=TODAY)
-    c = _login(client, firms["users"][who])
+    c = _login(client, world["users"][who])
     assert c.get(reverse("credit:ranking")).status_code == status
     export = c.get(reverse("credit:ranking"), {"export": "csv"})
     assert export.status_code == status
@@ -305,13 +305,13 @@ def test_ranking_is_for_regulators_only(client, firms, who, status):
 
 
 @pytest.mark.django_db
-def test_ranking_sends_anonymous_visitors_to_login(client, firms):
+def test_ranking_sends_anonymous_visitors_to_login(client, world):
     response = client.get(reverse("credit:ranking"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
 @pytest.mark.django_db
-def test_directory_has_a_constant_query_count(client, firms, django_assert_num_queries):
+def test_directory_has_a_constant_query_count(client, world, django_assert_num_queries):
     services.credit_evaluate(today=TODAY)
     # count of firms, page of firms joined to district with elevator count and latest grade as subqueries
     with django_assert_num_queries(2):
@@ -320,7 +320,7 @@ def test_directory_has_a_constant_query_count(client, firms, django_assert_num_q
     services.credit_evaluate(today=TODAY)
     with django_assert_num_queries(2):
         client.get(reverse("credit:directory"))
-    c = _login(client, firms["users"]["firm_a"])
+    c = _login(client, world["users"]["maintenance"])
     # session, user, the same two, and base.html's unread-notification count for signed-in users
     with django_assert_num_queries(5):
         c.get(reverse("credit:directory"))
@@ -328,11 +328,11 @@ def test_directory_has_a_constant_query_count(client, firms, django_assert_num_q
 
 @pytest.mark.django_db
 def test_firm_grades_api_lists_latest_evaluation_per_firm_and_filters_by_grade(
-    client, firms, django_assert_num_queries
+    client, world, django_assert_num_queries
 ):
     services.credit_evaluate(today=date(2025, 5, 20))
-    firms["firm_a"].licence_valid_until = date(2025, 6, 1)
-    firms["firm_a"].save()
+    world["firm_a"].licence_valid_until = date(2025, 6, 1)
+    world["firm_a"].save()
     services.credit_evaluate(today=TODAY)
     # count, page of latest evaluations joined to their firms
     with django_assert_num_queries(2):

@@ -19,7 +19,7 @@ TODAY = date(2026, 11, 29)
 
 
 def contract(
-    firms,
+    world,
     firm="firm_a",
     number="HT-1",
     start=TODAY - timedelta(days=10),
@@ -27,42 +27,42 @@ def contract(
     elevators=None,
 ):
     return services.contract_create(
-        user=firms["users"]["use_a"],
+        user=world["users"]["use_unit"],
         number=number,
-        use_unit=firms["use_a"],
-        firm=firms[firm],
+        use_unit=world["use_a"],
+        firm=world[firm],
         starts_on=start,
         ends_on=end,
-        elevators=elevators or [firms["a"]],
+        elevators=elevators or [world["a"]],
         today=TODAY,
     )
 
 
 class TestContracts:
-    def test_an_active_contract_makes_its_firm_the_elevators_firm(self, firms):
-        firms["a"].maintenance_firm = None
-        firms["a"].save()
-        contract(firms)
-        firms["a"].refresh_from_db()
-        assert firms["a"].maintenance_firm == firms["firm_a"]
+    def test_an_active_contract_makes_its_firm_the_elevators_firm(self, world):
+        world["a"].maintenance_firm = None
+        world["a"].save()
+        contract(world)
+        world["a"].refresh_from_db()
+        assert world["a"].maintenance_firm == world["firm_a"]
 
-    def test_the_database_refuses_two_active_firms_for_one_elevator(self, firms):
-        first = contract(firms)
-        second = contract(firms, number="HT-2", start=TODAY + timedelta(days=400), end=TODAY + timedelta(days=800))
+    def test_the_database_refuses_two_active_firms_for_one_elevator(self, world):
+        first = contract(world)
+        second = contract(world, number="HT-2", start=TODAY + timedelta(days=400), end=TODAY + timedelta(days=800))
         with pytest.raises(IntegrityError), transaction.atomic():
             ContractElevator.objects.filter(contract=second).update(active=True)
         assert first.coverage.get().active
 
-    def test_overlapping_periods_are_refused(self, firms):
-        contract(firms)
+    def test_overlapping_periods_are_refused(self, world):
+        contract(world)
         with pytest.raises(ValidationError, match="在该期间已有维保合同"):
-            contract(firms, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=100))
+            contract(world, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=100))
 
-    def test_a_starting_contract_leaves_an_elevator_still_under_another_active_one(self, firms):
-        other = ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])
-        contract(firms, elevators=[firms["a"]])  # active until TODAY + 355
+    def test_a_starting_contract_leaves_an_elevator_still_under_another_active_one(self, world):
+        other = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=world["firm_a"])
+        contract(world, elevators=[world["a"]])  # active until TODAY + 355
         new = contract(
-            firms,
+            world,
             firm="firm_b",
             number="HT-2",
             start=TODAY + timedelta(days=400),
@@ -70,76 +70,76 @@ class TestContracts:
             elevators=[other],
         )
         # Force the overlap a bad import could leave: the new contract also names the still-covered elevator.
-        ContractElevator.objects.create(contract=new, elevator=firms["a"])
+        ContractElevator.objects.create(contract=new, elevator=world["a"])
         day = TODAY + timedelta(days=400)
         MaintenanceContract.objects.filter(number="HT-1").update(ends_on=day)  # still active on that day
         assert services.contracts_roll(today=day) == {"ended": 0, "started": 1}
         assert set(ContractElevator.objects.filter(contract=new, active=True).values_list("elevator", flat=True)) == {
             other.pk
         }
-        assert ContractElevator.objects.get(contract__number="HT-1", elevator=firms["a"]).active
+        assert ContractElevator.objects.get(contract__number="HT-1", elevator=world["a"]).active
 
-    def test_roll_over_ends_and_starts_contracts_on_their_days(self, firms):
-        old = contract(firms, end=TODAY)
+    def test_roll_over_ends_and_starts_contracts_on_their_days(self, world):
+        old = contract(world, end=TODAY)
         new = contract(
-            firms, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=1), end=TODAY + timedelta(days=300)
+            world, firm="firm_b", number="HT-2", start=TODAY + timedelta(days=1), end=TODAY + timedelta(days=300)
         )
         assert services.contracts_roll(today=TODAY) == {"ended": 0, "started": 0}
         assert services.contracts_roll(today=TODAY + timedelta(days=1)) == {"ended": 1, "started": 1}
         assert services.contracts_roll(today=TODAY + timedelta(days=1)) == {"ended": 0, "started": 0}
         old.refresh_from_db()
         new.refresh_from_db()
-        firms["a"].refresh_from_db()
+        world["a"].refresh_from_db()
         assert (old.status, new.status) == ("ended", "active")
-        assert firms["a"].maintenance_firm == firms["firm_b"]
+        assert world["a"].maintenance_firm == world["firm_b"]
 
-    def test_a_firm_with_a_lapsed_licence_cannot_sign(self, firms):
-        firms["firm_b"].licence_valid_until = TODAY - timedelta(days=1)
-        firms["firm_b"].save()
+    def test_a_firm_with_a_lapsed_licence_cannot_sign(self, world):
+        world["firm_b"].licence_valid_until = TODAY - timedelta(days=1)
+        world["firm_b"].save()
         with pytest.raises(ValidationError, match="许可证已于"):
-            contract(firms, firm="firm_b")
+            contract(world, firm="firm_b")
 
-    def test_terminating_frees_the_elevator(self, firms):
-        c = contract(firms)
-        services.contract_terminate(user=firms["users"]["use_a"], contract=c, on=TODAY)
-        firms["a"].refresh_from_db()
-        assert firms["a"].maintenance_firm is None and not c.coverage.get().active
+    def test_terminating_frees_the_elevator(self, world):
+        c = contract(world)
+        services.contract_terminate(user=world["users"]["use_unit"], contract=c, on=TODAY)
+        world["a"].refresh_from_db()
+        assert world["a"].maintenance_firm is None and not c.coverage.get().active
 
 
 class TestOverdue:
     @pytest.mark.parametrize("days, overdue", [(14, False), (15, False), (16, True)])
-    def test_overdue_edges(self, firms, days, overdue):
-        firms["a"].last_maintenance_on = TODAY - timedelta(days=days)
-        firms["a"].save()
+    def test_overdue_edges(self, world, days, overdue):
+        world["a"].last_maintenance_on = TODAY - timedelta(days=days)
+        world["a"].save()
         assert maintenance_overdue_run(today=TODAY).created == (1 if overdue else 0)
 
-    def test_alerts_the_firm_and_the_use_unit_once_per_gap(self, firms):
-        firms["a"].last_maintenance_on = TODAY - timedelta(days=20)
-        firms["a"].save()
+    def test_alerts_the_firm_and_the_use_unit_once_per_gap(self, world):
+        world["a"].last_maintenance_on = TODAY - timedelta(days=20)
+        world["a"].save()
         first = maintenance_overdue_run(today=TODAY)
         assert (first.created, first.recipients) == (1, 2)
         assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
-            firms["users"]["firm_a"].username,
-            firms["users"]["use_a"].username,
+            world["users"]["maintenance"].username,
+            world["users"]["use_unit"].username,
         }
         assert maintenance_overdue_run(today=TODAY).created == 0
         assert maintenance_overdue_run(today=TODAY + timedelta(days=1)).created == 0
         # maintained, then a new gap: a new alert
-        firms["a"].last_maintenance_on = TODAY
-        firms["a"].save()
+        world["a"].last_maintenance_on = TODAY
+        world["a"].save()
         assert maintenance_overdue_run(today=TODAY + timedelta(days=16)).created == 1
         assert Reminder.objects.count() == 2
 
-    def test_regulators_list_the_overdue_elevators(self, firms, client):
-        firms["a"].last_maintenance_on = timezone.localdate() - timedelta(days=16)
-        firms["a"].save()
-        firms["b"].last_maintenance_on = timezone.localdate() - timedelta(days=15)
-        firms["b"].save()
-        client.force_login(firms["users"]["city"])
+    def test_regulators_list_the_overdue_elevators(self, world, client):
+        world["a"].last_maintenance_on = timezone.localdate() - timedelta(days=16)
+        world["a"].save()
+        world["b"].last_maintenance_on = timezone.localdate() - timedelta(days=15)
+        world["b"].save()
+        client.force_login(world["users"]["city"])
         body = client.get("/registry/elevators/", {"maintenance_overdue": "true"}).content.decode()
-        assert firms["a"].registration_code in body and firms["b"].registration_code not in body
+        assert world["a"].registration_code in body and world["b"].registration_code not in body
 
-    def test_query_count_does_not_depend_on_the_number_of_elevators(self, firms):
+    def test_query_count_does_not_depend_on_the_number_of_elevators(self, world):
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -149,8 +149,8 @@ class TestOverdue:
             Reminder.objects.all().delete()
             bulk_elevators(
                 n,
-                use_unit=firms["use_a"],
-                maintenance_firm=firms["firm_a"],
+                use_unit=world["use_a"],
+                maintenance_firm=world["firm_a"],
                 last_maintenance_on=TODAY - timedelta(days=30),
             )
             with CaptureQueriesContext(connection) as ctx:
@@ -161,43 +161,43 @@ class TestOverdue:
 
 
 class TestIntegrity:
-    def window(self, firms):
+    def window(self, world):
         return {
-            "user": firms["users"]["city"],
+            "user": world["users"]["city"],
             "since": timezone.localdate() - timedelta(days=3),
             "until": timezone.localdate(),
         }
 
-    def test_short_visits(self, firms, settings):
+    def test_short_visits(self, world, settings):
         settings.MAINTENANCE_MIN_VISIT_MINUTES = 30
-        short = make_record(firms, minutes=29)
-        make_record(firms, minutes=30, started=timezone.now() - timedelta(hours=5))
-        assert list(integrity.short_visits(**self.window(firms))) == [short]
+        short = make_record(world, minutes=29)
+        make_record(world, minutes=30, started=timezone.now() - timedelta(hours=5))
+        assert list(integrity.short_visits(**self.window(world))) == [short]
 
-    def test_one_photo_on_two_records(self, firms):
+    def test_one_photo_on_two_records(self, world):
         photo = services.UploadedFile("a.jpg", JPEG)
-        r1 = make_record(firms, attachments=[photo])
-        other = ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])
-        r2 = make_record(firms, elevator=other, started=timezone.now() - timedelta(hours=6), attachments=[photo])
+        r1 = make_record(world, attachments=[photo])
+        other = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=world["firm_a"])
+        r2 = make_record(world, elevator=other, started=timezone.now() - timedelta(hours=6), attachments=[photo])
         make_record(
-            firms,
+            world,
             started=timezone.now() - timedelta(hours=9),
             attachments=[services.UploadedFile("b.jpg", JPEG + b"x")],
         )
-        [group] = integrity.reused_photos(**self.window(firms))
+        [group] = integrity.reused_photos(**self.window(world))
         assert {r.pk for r in group["records"]} == {r1.pk, r2.pk}
 
-    def test_one_worker_in_two_places_at_once(self, firms):
-        other = ElevatorFactory(use_unit=firms["use_a"], maintenance_firm=firms["firm_a"])
+    def test_one_worker_in_two_places_at_once(self, world):
+        other = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=world["firm_a"])
         start = timezone.now() - timedelta(hours=3)
-        make_record(firms, started=start, minutes=60)
-        make_record(firms, elevator=other, started=start + timedelta(minutes=30), minutes=60)
-        make_record(firms, elevator=other, started=start + timedelta(minutes=60), minutes=30)  # touches, no overlap
-        [overlap] = integrity.overlapping_workers(**self.window(firms))
+        make_record(world, started=start, minutes=60)
+        make_record(world, elevator=other, started=start + timedelta(minutes=30), minutes=60)
+        make_record(world, elevator=other, started=start + timedelta(minutes=60), minutes=30)  # touches, no overlap
+        [overlap] = integrity.overlapping_workers(**self.window(world))
         assert overlap["worker"] == "王师傅"
 
-    def test_the_page_is_for_regulators(self, firms, client):
-        client.force_login(firms["users"]["firm_a"])
+    def test_the_page_is_for_regulators(self, world, client):
+        client.force_login(world["users"]["maintenance"])
         assert client.get("/maintenance/integrity/").status_code == 403
-        client.force_login(firms["users"]["district"])
+        client.force_login(world["users"]["district"])
         assert client.get("/maintenance/integrity/").status_code == 200
