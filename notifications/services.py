@@ -12,6 +12,8 @@ from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import access
+
 from .models import Notification, Reminder
 
 logger = logging.getLogger(__name__)
@@ -66,14 +68,13 @@ def digests_for_organizations(by_org: dict[int, list[DigestLine]]) -> dict:
 
 def digests_for_district_regulators(by_district: dict[int, list[DigestLine]]) -> dict:
     """Each district regulator gets the lines of their district (one query)."""
-    from accounts.choices import Role
-    from accounts.models import User
-
     if not by_district:
         return {}
-    regulators = User.objects.filter(
-        is_active=True, role=Role.DISTRICT_REGULATOR, organization__district_id__in=by_district.keys()
-    ).select_related("organization")
+    regulators = (
+        access.district_regulators()
+        .filter(organization__district_id__in=by_district.keys())
+        .select_related("organization")
+    )
     return {user: list(by_district[user.organization.district_id]) for user in regulators}
 
 

@@ -25,13 +25,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 SKIPPED_TOP = {".venv", ".git", "tests", "var", "accounts", "node_modules", "static", "locale"}
 
-# Known findings waiting for their owner, each with the one line that settles it. A stale entry fails too.
-PENDING = {
-    # The district digest's recipients: `accounts.access.district_regulators()` answers this.
-    "notifications/services.py": "access.district_regulators().filter(organization__district_id__in=...)",
-}
-
-
 def is_demo_module(relative: Path) -> bool:
     return relative.parts[0] == "demo" or relative.name == "demo.py"
 
@@ -80,15 +73,11 @@ def project_files():
 
 
 def test_no_role_decisions_outside_accounts():
-    wrong, pending_seen = [], set()
+    wrong = []
     for relative, path in project_files():
         findings = role_decisions(path.read_text(), demo=is_demo_module(relative))
-        if findings and relative.as_posix() in PENDING:
-            pending_seen.add(relative.as_posix())
-            continue
         wrong += [f"{relative}:{line} {what}" for line, what in findings]
     assert not wrong, "Role decisions belong in accounts.access:\n" + "\n".join(wrong)
-    assert pending_seen == set(PENDING), f"settled, remove from PENDING: {set(PENDING) - pending_seen}"
 
 
 @pytest.mark.parametrize(
