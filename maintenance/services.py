@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -554,11 +554,3 @@ def _error_fields(exc) -> dict[str, list[str]]:
     if isinstance(exc, PermissionDenied):
         return {"elevator": [str(exc)]}
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-
-
-def last_routine_visit(elevator_ids) -> dict[int, datetime]:
-    return dict(
-        MaintenanceRecord.objects.filter(elevator_id__in=elevator_ids, tier__in=ROUTINE_TIERS)
-        .values_list("elevator_id")
-        .annotate(last=Max("ended_at"))
-    )
