@@ -31,7 +31,7 @@ class Notification(models.Model):
 class Reminder(models.Model):
     """A reminder sent once per subject, stage and cycle; the unique key makes a second send impossible."""
 
-    kind = models.CharField(_("提醒类型"), max_length=24, choices=ReminderKind.choices)
+    kind = models.CharField(_("提醒类型"), max_length=32, choices=ReminderKind.choices)
     # "elevator:<id>", "organization:<id>" or "person:<id>"
     subject_key = models.CharField(_("对象"), max_length=40)
     # The validity end date the reminder is about: a new inspection or licence starts a new cycle.
