@@ -6,6 +6,14 @@ from registry.choices import OrganizationKind, PersonKind
 from .factories import ElevatorFactory, OrganizationFactory, PersonFactory, district, inspector, user_with_role
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items):
+    """Every browser test is slow (Chromium against a live server), so `make test-fast` leaves them out."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def checklists(db):
     """The checklist items of the data migration (a transactional test's flush removes them)."""

@@ -237,6 +237,7 @@ def wait_for(condition, *, seconds: float, what: str, workers: list[Worker]) -> 
         time.sleep(0.2)
 
 
+@pytest.mark.slow  # two real Celery workers
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect_once(registry_with_work_for_every_job):

@@ -19,6 +19,8 @@ from maintenance.jobs import maintenance_overdue_queryset
 from maintenance.models import ContractElevator, Fault, MaintenanceRecord
 from registry.models import Elevator
 
+pytestmark = pytest.mark.slow  # seeds the demo and generates scale data: seconds each
+
 N = 600
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the history is built by PostgreSQL SQL")
 

@@ -16,6 +16,8 @@ from notifications.models import Notification, Reminder
 from ..factories import ElevatorFactory
 from ..processes import ROOT, manage, process_env
 
+pytestmark = pytest.mark.slow  # real processes on a test database committed for them
+
 
 @pytest.fixture
 def due(world):

@@ -193,6 +193,7 @@ def test_regulators_of_other_districts_hear_nothing(elevator, xiqu):
     assert not Notification.objects.filter(recipient=other).exists()
 
 
+@pytest.mark.slow  # two real processes
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_at_once_create_each_flag_once(dongqu, regulator):
     old = [ElevatorFactory(district=dongqu, commission_date=date(2000, 1, 1)) for _ in range(20)]

@@ -8,6 +8,7 @@ from registry.models import District, Elevator, Organization
 from registry.validators import registration_code_errors
 
 
+@pytest.mark.slow  # the whole demo, twice
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_complete(settings):
     settings.DEMO_PASSWORD = "secret-demo"
@@ -50,6 +51,7 @@ def test_seed_demo_is_idempotent_and_complete(settings):
         )
 
 
+@pytest.mark.slow  # the demo and thousands of generated elevators
 @pytest.mark.django_db
 def test_generate_scale_data_makes_valid_unique_elevators_and_keeps_demo_data():
     call_command("seed_demo")
