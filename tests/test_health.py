@@ -32,13 +32,24 @@ def test_database_down_is_503_with_the_reason(client):
     assert response.status_code == 503 and response.json()["problems"] == ["database: RuntimeError: no database"]
 
 
+@pytest.mark.slow  # the refused connection is retried once, two seconds later, as in production
 @pytest.mark.redis
 @pytest.mark.skipif(not os.getenv("TEST_REDIS_URL"), reason="set TEST_REDIS_URL to check a real Redis broker")
-def test_real_redis_broker_is_reachable():
-    from elevator_portal.celery import app
+@pytest.mark.django_db
+def test_healthz_reaches_a_real_redis_broker_and_names_one_that_refuses(client):
+    connect = health.celery_app.connection_for_write
 
-    with app.connection_for_write(os.environ["TEST_REDIS_URL"]) as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    def healthz_with_broker(url):
+        with mock.patch.object(health.celery_app, "connection_for_write", lambda: connect(url)):
+            return client.get("/healthz")
+
+    response = healthz_with_broker(os.environ["TEST_REDIS_URL"])
+    assert response.status_code == 200 and response.json() == {"status": "ok", "problems": []}
+    # Nothing listens on port 1: the same check then fails, so the 200 above was Redis answering.
+    response = healthz_with_broker("redis://127.0.0.1:1/0")
+    assert response.status_code == 503
+    [problem] = response.json()["problems"]
+    assert problem.startswith("broker: OperationalError:") and "Connection refused" in problem
 
 
 # ---------------------------------------------------------------- /livez: the process answers, nothing else
