@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from inspections import services as inspection_services
 from inspections.choices import InspectionKind, InspectionResult
 from inspections.models import Inspection
 from maintenance import services as maintenance_services
@@ -164,6 +165,41 @@ class InspectionFactory(factory.django.DjangoModelFactory):
     report_no = factory.LazyFunction(lambda: f"DJ-TEST-{next(_report_no):05d}")
     maintenance_firm = factory.LazyAttribute(lambda o: o.elevator.maintenance_firm)
     recorded_by = factory.SubFactory(UserFactory)
+
+
+def make_application(world, **extra):
+    """An application by `world`'s use unit to have its elevator `a` inspected periodically by the agency, wished for
+    three to ten days from now."""
+    today = timezone.localdate()
+    data = dict(
+        user=world["users"]["use_unit"],
+        elevator=world["a"],
+        kind=InspectionKind.PERIODIC,
+        agency=world["agency"],
+        wished_from=today + timedelta(days=3),
+        wished_to=today + timedelta(days=10),
+        site_contact="王经理",
+        site_phone="13800000000",
+    )
+    data.update(extra)
+    return inspection_services.application_submit(**data)
+
+
+def make_inspection(world, application=None, **extra):
+    """A passed periodic inspection of `world`'s elevator `a` today, recorded by the agency with its inspector."""
+    data = dict(
+        user=world["users"]["inspection"],
+        elevator=world["a"],
+        agency=world["agency"],
+        kind=InspectionKind.PERIODIC,
+        inspected_on=timezone.localdate(),
+        result=InspectionResult.PASSED,
+        report_no=f"R-{next(_report_no):05d}",
+        inspectors=[world["inspector"]],
+        application=application,
+    )
+    data.update(extra)
+    return inspection_services.inspection_record(**data)
 
 
 def all_ok(tier: str = "half_monthly") -> dict[int, tuple[str, str]]:

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from inspections import services
 
-from ..factories import ElevatorFactory
-from .test_services import submit
+from ..factories import ElevatorFactory, make_application
 
 pytestmark = pytest.mark.django_db
 PAGE = reverse("inspections:applications")
@@ -16,8 +15,8 @@ API = "/api/v1/inspection-applications/"
 @pytest.fixture
 def two(world):
     """An open application (炳草岗) and a rejected one (仁和), both with the agency."""
-    open_one = submit(world, elevator=ElevatorFactory(address="东区炳草岗大街1号", use_unit=world["use_a"]))
-    closed = submit(world, elevator=ElevatorFactory(address="仁和区迤资路2号", use_unit=world["use_a"]))
+    open_one = make_application(world, elevator=ElevatorFactory(address="东区炳草岗大街1号", use_unit=world["use_a"]))
+    closed = make_application(world, elevator=ElevatorFactory(address="仁和区迤资路2号", use_unit=world["use_a"]))
     services.application_reject(user=world["users"]["inspection"], application=closed, reason="资料不全")
     return open_one, closed
 

@@ -13,54 +13,23 @@ from inspections.selectors import first_pass_rates
 from inspections.services import TransitionError
 from inspections.validity import add_months
 
-from ..factories import PDF, ElevatorFactory, OrganizationFactory
+from ..factories import PDF, ElevatorFactory, OrganizationFactory, make_application, make_inspection
 
 TODAY = timezone.localdate()
 
 
-def submit(world, **extra):
-    data = dict(
-        user=world["users"]["use_unit"],
-        elevator=world["a"],
-        kind=InspectionKind.PERIODIC,
-        agency=world["agency"],
-        wished_from=TODAY + timedelta(days=3),
-        wished_to=TODAY + timedelta(days=10),
-        site_contact="王经理",
-        site_phone="13800000000",
-    )
-    data.update(extra)
-    return services.application_submit(**data)
-
-
 def scheduled(world):
-    application = submit(world)
+    application = make_application(world)
     services.application_schedule(
         user=world["users"]["inspection"], application=application, scheduled_on=TODAY, inspectors=[world["inspector"]]
     )
     return application
 
 
-def record(world, application=None, **extra):
-    data = dict(
-        user=world["users"]["inspection"],
-        elevator=world["a"],
-        agency=world["agency"],
-        kind=InspectionKind.PERIODIC,
-        inspected_on=TODAY,
-        result=InspectionResult.PASSED,
-        report_no=f"R{timezone.now().timestamp()}",
-        inspectors=[world["inspector"]],
-        application=application,
-    )
-    data.update(extra)
-    return services.inspection_record(**data)
-
-
 @pytest.mark.django_db
 class TestApplications:
     def test_use_unit_applies_and_agency_moves_it_through(self, world):
-        application = submit(world)
+        application = make_application(world)
         assert application.status == ApplicationStatus.SUBMITTED
         services.application_accept(user=world["users"]["inspection"], application=application)
         assert application.status == ApplicationStatus.ACCEPTED
@@ -77,31 +46,31 @@ class TestApplications:
     @pytest.mark.parametrize("who", ["maintenance", "inspection", "district", "city"])
     def test_only_the_use_unit_may_apply(self, world, who):
         with pytest.raises(PermissionDenied, match="只有该电梯的使用单位可以申报检验"):
-            submit(world, user=world["users"][who])
+            make_application(world, user=world["users"][who])
 
     def test_a_second_open_application_of_the_same_kind_is_refused(self, world):
-        submit(world)
+        make_application(world)
         with pytest.raises(ValidationError, match="已有一份未办结的“定期检验”申报"):
-            submit(world)
+            make_application(world)
 
     def test_wished_window_must_be_ordered_and_not_past(self, world):
         with pytest.raises(ValidationError) as exc:
-            submit(world, wished_from=TODAY + timedelta(days=5), wished_to=TODAY + timedelta(days=1))
+            make_application(world, wished_from=TODAY + timedelta(days=5), wished_to=TODAY + timedelta(days=1))
         assert exc.value.message_dict["wished_to"] == ["期望检验日期（止）不能早于（起）。"]
         with pytest.raises(ValidationError) as exc:
-            submit(world, wished_from=TODAY - timedelta(days=1))
+            make_application(world, wished_from=TODAY - timedelta(days=1))
         assert exc.value.message_dict["wished_from"] == ["期望检验日期不能早于今天。"]
 
     @pytest.mark.parametrize("who", ["other_inspection", "use_unit", "district", "city", "maintenance"])
     def test_only_the_chosen_agency_handles_it(self, world, who):
-        application = submit(world)
+        application = make_application(world)
         with pytest.raises(PermissionDenied, match="只有受理该申报的检验机构"):
             services.application_accept(user=world["users"][who], application=application)
         with pytest.raises(PermissionDenied):
             services.application_reject(user=world["users"][who], application=application, reason="x")
 
     def test_transitions_from_the_wrong_state_are_refused_with_the_state_named(self, world):
-        application = submit(world)
+        application = make_application(world)
         services.application_reject(user=world["users"]["inspection"], application=application, reason="资料不全")
         assert application.reject_reason == "资料不全"
         with pytest.raises(TransitionError, match="申报当前状态为“不予受理”，不能受理。"):
@@ -115,12 +84,12 @@ class TestApplications:
             )
 
     def test_reject_needs_a_reason(self, world):
-        application = submit(world)
+        application = make_application(world)
         with pytest.raises(ValidationError, match="请填写不予受理的原因"):
             services.application_reject(user=world["users"]["inspection"], application=application, reason="  ")
 
     def test_cancel_only_while_submitted(self, world):
-        application = submit(world)
+        application = make_application(world)
         services.application_accept(user=world["users"]["inspection"], application=application)
         with pytest.raises(TransitionError, match="不能撤回"):
             services.application_cancel(user=world["users"]["use_unit"], application=application)
@@ -129,7 +98,7 @@ class TestApplications:
         person = world["inspector"]
         person.certificate_valid_until = TODAY + timedelta(days=2)
         person.save()
-        application = submit(world)
+        application = make_application(world)
         day = TODAY + timedelta(days=3)
         with pytest.raises(ValidationError, match=f"检验人员“李检验”的证书已于{person.certificate_valid_until}过期"):
             services.application_schedule(
@@ -137,16 +106,16 @@ class TestApplications:
             )
 
     def test_a_result_needs_a_scheduled_application(self, world):
-        application = submit(world)
+        application = make_application(world)
         with pytest.raises(TransitionError, match="请先安排检验"):
-            record(world, application=application)
+            make_inspection(world, application=application)
 
 
 @pytest.mark.django_db
 class TestResults:
     def test_a_pass_sets_validity_to_twelve_months_and_completes_the_application(self, world):
         application = scheduled(world)
-        inspection = record(world, application=application, inspected_on=date(2026, 1, 31))
+        inspection = make_inspection(world, application=application, inspected_on=date(2026, 1, 31))
         world["a"].refresh_from_db()
         assert world["a"].inspection_valid_until == date(2027, 1, 31) == inspection.valid_until
         application.refresh_from_db()
@@ -154,7 +123,7 @@ class TestResults:
 
     def test_validity_interval_is_a_setting(self, world, settings):
         settings.INSPECTION_INTERVAL_MONTHS = 24
-        record(world, inspected_on=date(2026, 3, 1))
+        make_inspection(world, inspected_on=date(2026, 3, 1))
         world["a"].refresh_from_db()
         assert world["a"].inspection_valid_until == date(2028, 3, 1)
 
@@ -163,10 +132,10 @@ class TestResults:
         young = world["a"]
         young.commission_date = TODAY - timedelta(days=365 * 5)
         young.save()
-        inspection = record(world, inspected_on=TODAY)
+        inspection = make_inspection(world, inspected_on=TODAY)
         assert inspection.valid_until == add_months(TODAY, 24)
         old = ElevatorFactory(use_unit=world["use_a"], commission_date=TODAY.replace(year=TODAY.year - 15))
-        assert record(world, elevator=old).valid_until == add_months(TODAY, 12)
+        assert make_inspection(world, elevator=old).valid_until == add_months(TODAY, 12)
 
     def test_month_end_clamps(self):
         assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
@@ -174,7 +143,7 @@ class TestResults:
 
     def test_a_failure_marks_the_elevator_not_to_be_used_and_a_passed_reinspection_clears_it(self, world):
         elevator = world["a"]
-        failed = record(
+        failed = make_inspection(
             world,
             result=InspectionResult.FAILED,
             defects=[{"description": "门锁回路短接", "deadline": TODAY + timedelta(days=15)}],
@@ -190,7 +159,7 @@ class TestResults:
         )
         defect.refresh_from_db()
         assert defect.status == DefectStatus.RECTIFIED and defect.evidence
-        again = record(world, kind=InspectionKind.RE_INSPECTION, result=InspectionResult.RE_PASSED)
+        again = make_inspection(world, kind=InspectionKind.RE_INSPECTION, result=InspectionResult.RE_PASSED)
         elevator.refresh_from_db()
         defect.refresh_from_db()
         assert not elevator.inspection_failed and elevator.inspection_valid_until == again.valid_until
@@ -198,28 +167,30 @@ class TestResults:
 
     def test_result_must_fit_the_kind(self, world):
         with pytest.raises(ValidationError) as exc:
-            record(world, result=InspectionResult.RE_PASSED)
+            make_inspection(world, result=InspectionResult.RE_PASSED)
         assert exc.value.message_dict["result"] == ["“定期检验”的结论只能是合格、不合格。"]
 
     def test_only_the_agency_records(self, world):
         with pytest.raises(PermissionDenied):
-            record(world, user=world["users"]["other_inspection"])
+            make_inspection(world, user=world["users"]["other_inspection"])
         with pytest.raises(PermissionDenied):
-            record(world, user=world["users"]["use_unit"])
+            make_inspection(world, user=world["users"]["use_unit"])
 
     def test_report_must_really_be_a_pdf_and_not_too_big(self, world, settings):
         with pytest.raises(ValidationError) as exc:
-            record(world, report_file=SimpleUploadedFile("r.pdf", b"MZ\x90\x00 not a pdf"))
+            make_inspection(world, report_file=SimpleUploadedFile("r.pdf", b"MZ\x90\x00 not a pdf"))
         assert exc.value.message_dict["report_file"] == ["文件内容不是PDF。"]
         settings.INSPECTION_REPORT_MAX_BYTES = 10
         with pytest.raises(ValidationError, match="文件过大"):
-            record(world, report_file=SimpleUploadedFile("r.pdf", PDF))
+            make_inspection(world, report_file=SimpleUploadedFile("r.pdf", PDF))
         settings.INSPECTION_REPORT_MAX_BYTES = 1024
-        inspection = record(world, report_file=SimpleUploadedFile("r.pdf", PDF))
+        inspection = make_inspection(world, report_file=SimpleUploadedFile("r.pdf", PDF))
         assert inspection.report_file.read() == PDF
 
     def test_evidence_is_checked_by_content(self, world):
-        inspection = record(world, result=InspectionResult.FAILED, defects=[{"description": "x", "deadline": TODAY}])
+        inspection = make_inspection(
+            world, result=InspectionResult.FAILED, defects=[{"description": "x", "deadline": TODAY}]
+        )
         with pytest.raises(ValidationError, match="文件内容不是PDF、JPEG或PNG"):
             services.defect_rectify(
                 user=world["users"]["use_unit"],
@@ -229,18 +200,18 @@ class TestResults:
             )
 
     def test_duplicate_report_number(self, world):
-        record(world, report_no="R-1")
+        make_inspection(world, report_no="R-1")
         with pytest.raises(ValidationError) as exc:
-            record(world, report_no="R-1")
+            make_inspection(world, report_no="R-1")
         assert exc.value.message_dict["report_no"] == ["报告编号“R-1”已存在。"]
 
     def test_first_pass_rate_per_firm_and_installer(self, world):
         installer = OrganizationFactory(kind="installer")
         other = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=world["firm_a"], installer=installer)
-        record(world)  # firm: passed
-        record(world, elevator=other, result=InspectionResult.FAILED)  # firm: failed
-        record(world, elevator=other, kind=InspectionKind.RE_INSPECTION, result=InspectionResult.RE_PASSED)
-        record(world, elevator=other, kind=InspectionKind.INSTALLATION)
+        make_inspection(world)  # firm: passed
+        make_inspection(world, elevator=other, result=InspectionResult.FAILED)  # firm: failed
+        make_inspection(world, elevator=other, kind=InspectionKind.RE_INSPECTION, result=InspectionResult.RE_PASSED)
+        make_inspection(world, elevator=other, kind=InspectionKind.INSTALLATION)
         window = dict(since=TODAY - timedelta(days=365), until=TODAY)
         assert first_pass_rates(group_by="maintenance_firm", **window)[world["firm_a"].pk] == {
             "total": 2,

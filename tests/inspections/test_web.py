@@ -11,8 +11,7 @@ from inspections import services
 from inspections.choices import ApplicationStatus
 from inspections.models import InspectionApplication
 
-from ..factories import PDF
-from .test_services import record, submit
+from ..factories import PDF, make_application, make_inspection
 
 TODAY = timezone.localdate()
 
@@ -96,7 +95,7 @@ def test_form_errors_name_the_field(client, world):
 
 @pytest.mark.django_db
 def test_wrong_state_action_shows_a_clear_message(client, world):
-    application = submit(world)
+    application = make_application(world)
     services.application_reject(user=world["users"]["inspection"], application=application, reason="资料不全")
     c = login(client, world["users"]["inspection"])
     body = c.post(
@@ -118,7 +117,7 @@ def test_wrong_state_action_shows_a_clear_message(client, world):
     ],
 )
 def test_report_download_matrix(client, world, who, expected):
-    inspection = record(world, report_file=SimpleUploadedFile("r.pdf", PDF))
+    inspection = make_inspection(world, report_file=SimpleUploadedFile("r.pdf", PDF))
     response = login(client, world["users"][who]).get(reverse("inspections:report_download", args=[inspection.pk]))
     assert response.status_code == expected
     if expected == 200:
@@ -127,7 +126,7 @@ def test_report_download_matrix(client, world, who, expected):
 
 @pytest.mark.django_db
 def test_anonymous_cannot_download_a_report(client, world):
-    inspection = record(world, report_file=SimpleUploadedFile("r.pdf", PDF))
+    inspection = make_inspection(world, report_file=SimpleUploadedFile("r.pdf", PDF))
     response = client.get(reverse("inspections:report_download", args=[inspection.pk]))
     assert response.status_code == 302
     assert client.get(f"/media/{inspection.report_file.name}").status_code == 404
@@ -146,7 +145,7 @@ def test_anonymous_cannot_download_a_report(client, world):
     ],
 )
 def test_application_visibility_matrix(client, world, who, sees):
-    application = submit(world)
+    application = make_application(world)
     c = login(client, world["users"][who])
     assert (c.get(reverse("inspections:application_detail", args=[application.pk])).status_code == 200) is sees
     ids = [a["id"] for a in c.get("/api/v1/inspection-applications/").json()["results"]]
@@ -246,14 +245,16 @@ def test_api_lists_have_constant_query_counts(client, world, django_assert_num_q
     def add(n):
         for _ in range(n):
             elevator = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=world["firm_a"])
-            application = submit(world, elevator=elevator)
+            application = make_application(world, elevator=elevator)
             services.application_schedule(
                 user=world["users"]["inspection"],
                 application=application,
                 scheduled_on=TODAY,
                 inspectors=[world["inspector"]],
             )
-            record(world, application=application, elevator=elevator, defects=[{"description": "x", "deadline": TODAY}])
+            make_inspection(
+                world, application=application, elevator=elevator, defects=[{"description": "x", "deadline": TODAY}]
+            )
 
     add(2)
     # session, user, count, page of applications joined to elevator, inspectors prefetch
@@ -282,7 +283,7 @@ def test_pages_have_constant_query_counts(client, world, django_assert_num_queri
     with django_assert_num_queries(5):
         c.get(reverse("inspections:my_elevators"))
     c = login(client, world["users"]["inspection"])
-    submit(world)
+    make_application(world)
     # session, user, count, page of applications joined to elevator, district, use unit and agency, unread count
     with django_assert_num_queries(5):
         c.get(reverse("inspections:applications"))
@@ -291,7 +292,7 @@ def test_pages_have_constant_query_counts(client, world, django_assert_num_queri
 @pytest.mark.django_db
 @pytest.mark.parametrize("who, sees", [("city", True), ("district", True)])
 def test_admin_lists_inspections_in_scope_and_refuses_changes(client, world, who, sees):
-    inspection = record(world)
+    inspection = make_inspection(world)
     user = world["users"][who]
     user.is_staff = True
     user.save()
