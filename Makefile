@@ -35,9 +35,9 @@ run: install translations
 test: install translations
 	$(BIN)/python -m pytest
 
-# The inner loop: everything but the tests marked slow (browsers, real workers, scale data).
+# The inner loop: everything but the tests marked slow (browsers, real workers, scale data), on every core.
 test-fast: install translations
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n auto
 
 # ruff's linter and formatter (settings in pyproject.toml); CI runs this.
 lint: install
