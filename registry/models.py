@@ -184,6 +184,9 @@ class Elevator(models.Model):
     # Kept current by the inspections and maintenance services, so lists and the public page need no joins.
     inspection_valid_until = models.DateField(_("检验有效期至"), null=True, blank=True, db_index=True)
     last_maintenance_on = models.DateField(_("最近维保日期"), null=True, blank=True)
+    # The start of the maintenance contract now in force, kept in step by the contract services with the firm
+    # above: a never-maintained elevator's 15 days count from it at the latest (registry.states, 条例 §31).
+    contract_starts_on = models.DateField(_("当前维保合同起始日期"), null=True, blank=True, editable=False)
     # True after a 不合格/复检不合格 result until a later inspection passes (特种设备安全法 §40: must not be used).
     inspection_failed = models.BooleanField(_("检验不合格"), default=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
