@@ -68,10 +68,23 @@ class ResultForm(BootstrapFormMixin, forms.Form):
     inspectors = InspectorsField(
         label=_("检验人员"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
     )
+    # 特种设备安全法 §40: an older result moves a later validity on record back only as an explicit correction.
+    corrects_validity = forms.BooleanField(
+        label=_("更正有效期"),
+        required=False,
+        help_text=_("电梯已登记更晚的检验有效期或检验记录时，本结果只记入历史；勾选后以本结果更正电梯的检验有效期。"),
+    )
+    correction_reason = forms.CharField(label=_("更正原因"), max_length=500, required=False)
 
     def __init__(self, *args, agency_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inspectors"].queryset = _inspectors(agency_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("corrects_validity") and not data.get("correction_reason", "").strip():
+            self.add_error("correction_reason", _("更正有效期时请填写更正原因。"))
+        return data
 
 
 class DefectForm(BootstrapFormMixin, forms.Form):

@@ -105,6 +105,14 @@ class Inspection(models.Model):
     report_file = models.FileField(_("检验报告（PDF）"), upload_to=report_upload_to, blank=True)
     conclusion = models.TextField(_("检验意见"), blank=True)
     valid_until = models.DateField(_("下次检验日期"), null=True, blank=True)
+    # 特种设备安全法 §40: a result never moves a later validity on record back (an older inspection recorded late)
+    # unless the agency records it as a correction, with its reason; the elevator's history names who and when.
+    corrects_validity = models.BooleanField(
+        _("更正有效期"),
+        default=False,
+        help_text=_("勾选后，以本次结果更正电梯的检验有效期和检验状态，即使电梯已登记更晚的有效期或检验记录。"),
+    )
+    correction_reason = models.CharField(_("更正原因"), max_length=500, blank=True)
     # Snapshots at the time of the inspection, for first-pass rates (plan §2(1), §2(2)).
     maintenance_firm = models.ForeignKey(
         "registry.Organization",
@@ -133,6 +141,11 @@ class Inspection(models.Model):
         verbose_name_plural = _("检验记录")
         ordering = ["-inspected_on", "-id"]
         indexes = [models.Index(fields=["elevator", "-inspected_on"], name="inspection_elevator_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrects_validity=False) | ~Q(correction_reason=""), name="inspection_correction_has_reason"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.report_no} {self.get_result_display()}"

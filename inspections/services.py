@@ -197,10 +197,15 @@ def inspection_record(
     report_file=None,
     defects: list[dict] | None = None,
     application: InspectionApplication | None = None,
+    corrects_validity: bool = False,
+    correction_reason: str = "",
 ) -> Inspection:
     """Record an inspection result; a pass sets the elevator's validity, a failure marks it not to be used.
 
-    特种设备安全法 §40: an elevator that failed or whose periodic inspection expired must not be used.
+    特种设备安全法 §40: an elevator that failed or whose periodic inspection expired must not be used. A result older
+    than what is on record (a later inspection of the elevator, or a later validity than the one it gives) is kept
+    as history and leaves the elevator as it is, unless the agency records it as a correction with a reason.
+    `inspection.changed_elevator` tells whether it set the elevator's validity and status.
     """
     if not access.can_record_inspection(user, agency.pk):
         _deny(_("只有检验机构的检验人员可以录入本机构的检验结果。"))
@@ -212,8 +217,10 @@ def inspection_record(
                 _("申报当前状态为“%(status)s”，不能录入检验结果，请先安排检验。")
                 % {"status": application.get_status_display()}
             )
-    if inspected_on > timezone.localdate():
-        raise ValidationError({"inspected_on": _("检验日期不能晚于今天。")})
+    _check_result_date(inspected_on, application)
+    correction_reason = correction_reason.strip()
+    if corrects_validity and not correction_reason:
+        raise ValidationError({"correction_reason": _("更正有效期时请填写更正原因。")})
     re_inspection = kind == InspectionKind.RE_INSPECTION
     allowed = (
         (InspectionResult.RE_PASSED, InspectionResult.RE_FAILED)
@@ -263,7 +270,10 @@ def inspection_record(
         maintenance_firm_id=elevator.maintenance_firm_id,
         installer_id=elevator.installer_id,
         valid_until=inspection_valid_until_after(elevator=elevator, inspected_on=inspected_on) if passed else None,
+        corrects_validity=corrects_validity,
+        correction_reason=correction_reason if corrects_validity else "",
     )
+    inspection.changed_elevator = corrects_validity or not _superseded(inspection)
     if report_file:
         inspection.report_file.save(f"{report_no}.pdf", report_file, save=False)
     inspection.save()
@@ -272,19 +282,28 @@ def inspection_record(
         [Defect(inspection=inspection, description=d["description"].strip(), deadline=d["deadline"]) for d in defects]
     )
 
-    if passed:
-        elevator.inspection_valid_until = inspection.valid_until
-        elevator.inspection_failed = False
-        if re_inspection:
-            # A passed re-inspection closes the defects that were waiting for it.
-            Defect.objects.filter(
-                inspection__elevator=elevator, status__in=[DefectStatus.OPEN, DefectStatus.RECTIFIED]
-            ).exclude(inspection=inspection).update(status=DefectStatus.CLOSED, closed_by=inspection)
-    else:
-        elevator.inspection_failed = True
-    elevator._history_user = user
-    elevator._change_reason = f"inspection {report_no}"
-    elevator.save(update_fields=["inspection_valid_until", "inspection_failed", "updated_at"])
+    if passed and re_inspection:
+        # A passed re-inspection closes the defects that were waiting for it (found on or before its day).
+        Defect.objects.filter(
+            inspection__elevator=elevator,
+            inspection__inspected_on__lte=inspected_on,
+            status__in=[DefectStatus.OPEN, DefectStatus.RECTIFIED],
+        ).exclude(inspection=inspection).update(status=DefectStatus.CLOSED, closed_by=inspection)
+    if inspection.changed_elevator:
+        if passed:
+            elevator.inspection_valid_until = inspection.valid_until
+            elevator.inspection_failed = False
+        else:
+            elevator.inspection_failed = True
+        # The elevator's history says who changed its validity, when (the history row) and why (its change reason
+        # holds 100 characters; the whole reason stays on the inspection).
+        elevator._history_user = user
+        elevator._change_reason = (
+            _("更正有效期（检验报告%(no)s）：%(reason)s") % {"no": report_no, "reason": correction_reason}
+            if corrects_validity
+            else f"inspection {report_no}"
+        )[:100]
+        elevator.save(update_fields=["inspection_valid_until", "inspection_failed", "updated_at"])
     if application is not None:
         _move(
             application,
@@ -294,6 +313,37 @@ def inspection_record(
             user=user,
         )
     return inspection
+
+
+def _check_result_date(inspected_on: date, application: InspectionApplication | None) -> None:
+    """An inspection happens on or after the day it was scheduled for (or filed, without a schedule), and not in
+    the future, in the city's calendar: a mistyped year must not move the validity (特种设备安全法 §40)."""
+    if inspected_on > timezone.localdate():
+        raise ValidationError({"inspected_on": _("检验日期不能晚于今天。")})
+    if application is None:
+        return
+    if application.scheduled_on:
+        if inspected_on < application.scheduled_on:
+            raise ValidationError(
+                {"inspected_on": _("检验日期不能早于排定的检验日期（%(day)s）。") % {"day": application.scheduled_on}}
+            )
+    else:
+        filed_on = timezone.localdate(application.created_at)
+        if inspected_on < filed_on:
+            raise ValidationError({"inspected_on": _("检验日期不能早于申报日期（%(day)s）。") % {"day": filed_on}})
+
+
+def _superseded(inspection: Inspection) -> bool:
+    """A result older than what the elevator has on record: a later inspection, or (a pass on an elevator not
+    failed) a later validity than the one it gives. It must not move the elevator back (特种设备安全法 §40).
+
+    A failure is never outweighed by a validity alone (a failed lift must not be used), and a failed elevator's
+    validity no longer counts, so that its passed re-inspection clears the failure whatever validity it gives."""
+    elevator = inspection.elevator
+    if inspection.valid_until and elevator.inspection_valid_until and not elevator.inspection_failed:
+        if inspection.valid_until < elevator.inspection_valid_until:
+            return True
+    return Inspection.objects.filter(elevator=elevator, inspected_on__gt=inspection.inspected_on).exists()
 
 
 def defect_rectify(*, user, defect: Defect, note: str, evidence=None) -> Defect:

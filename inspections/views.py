@@ -177,6 +177,15 @@ def record_result(request, pk):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("检验结果已录入：%(result)s。") % {"result": inspection.get_result_display()})
+            if not inspection.changed_elevator:
+                messages.warning(
+                    request,
+                    _(
+                        "电梯已登记更晚的检验有效期（至%(day)s）或检验记录，本结果已记入历史，未改变电梯的检验有效期和"
+                        "检验状态；如需更正，请在录入时勾选“更正有效期”并填写原因。"
+                    )
+                    % {"day": inspection.elevator.inspection_valid_until or "—"},
+                )
             return redirect("inspections:inspection_detail", pk=inspection.pk)
     return render(
         request, "inspections/record_result.html", {"form": form, "defects": defects, "application": application}

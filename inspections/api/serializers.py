@@ -53,6 +53,8 @@ class DefectSerializer(serializers.ModelSerializer):
 
 class InspectionSerializer(serializers.ModelSerializer):
     registration_code = serializers.CharField(source="elevator.registration_code", read_only=True)
+    # The elevator's validity now: an older result recorded late leaves it as it was (特种设备安全法 §40).
+    elevator_inspection_valid_until = serializers.DateField(source="elevator.inspection_valid_until", read_only=True)
     defects = DefectSerializer(many=True, read_only=True)
     report_url = serializers.SerializerMethodField()
 
@@ -72,6 +74,9 @@ class InspectionSerializer(serializers.ModelSerializer):
             "report_url",
             "conclusion",
             "valid_until",
+            "elevator_inspection_valid_until",
+            "corrects_validity",
+            "correction_reason",
             "defects",
             "created_at",
         ]
@@ -100,3 +105,5 @@ class InspectionRecordSerializer(serializers.Serializer):
     conclusion = serializers.CharField(required=False, allow_blank=True, default="")
     inspectors = serializers.PrimaryKeyRelatedField(many=True, queryset=Person.objects.all())
     defects = DefectInputSerializer(many=True, required=False)
+    corrects_validity = serializers.BooleanField(required=False, default=False)
+    correction_reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

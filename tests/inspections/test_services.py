@@ -115,9 +115,9 @@ class TestApplications:
 class TestResults:
     def test_a_pass_sets_validity_to_twelve_months_and_completes_the_application(self, world):
         application = scheduled(world)
-        inspection = make_inspection(world, application=application, inspected_on=date(2026, 1, 31))
+        inspection = make_inspection(world, application=application, inspected_on=TODAY)  # the scheduled day
         world["a"].refresh_from_db()
-        assert world["a"].inspection_valid_until == date(2027, 1, 31) == inspection.valid_until
+        assert world["a"].inspection_valid_until == add_months(TODAY, 12) == inspection.valid_until
         application.refresh_from_db()
         assert application.status == ApplicationStatus.COMPLETED
 
