@@ -301,9 +301,12 @@ INSPECTION_EXPIRING_DAYS = envint("INSPECTION_EXPIRING_DAYS", 30)
 INSPECTION_VALIDITY_FUNCTION = os.getenv("INSPECTION_VALIDITY_FUNCTION", "inspections.validity.fixed_interval")
 INSPECTION_REPORT_MAX_BYTES = envint("INSPECTION_REPORT_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
-# Plan §2(7): apply one month before the validity ends; the maintenance firm is told too at 15 days.
-REMINDER_USE_UNIT_DAYS = envint("REMINDER_USE_UNIT_DAYS", 30)
+# 特种设备安全法 §40: the use unit applies one calendar month before the validity ends; it is reminded this many days
+# before that deadline, and again on it.
+INSPECTION_REMINDER_DAYS_BEFORE_DEADLINE = envint("INSPECTION_REMINDER_DAYS_BEFORE_DEADLINE", 7)
+# Plan §2(7): the maintenance firm is told this many days before the validity ends, still without an application.
 REMINDER_MAINTENANCE_DAYS = envint("REMINDER_MAINTENANCE_DAYS", 15)
+# Licences and certificates: a reminder this many days before they end, and an alert once they have.
 REMINDER_LICENCE_DAYS = envint("REMINDER_LICENCE_DAYS", 30)
 # 特种设备安全监察条例 §31: maintenance at least every 15 days.
 MAINTENANCE_INTERVAL_DAYS = envint("MAINTENANCE_INTERVAL_DAYS", 15)

@@ -5,7 +5,7 @@ TSG T7001-2023 multi-year cycle without a code change.
 """
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -32,3 +32,22 @@ def tsg_t7001_2023(*, elevator, inspected_on: date) -> date:
 
 def inspection_valid_until_after(*, elevator, inspected_on: date) -> date:
     return import_string(settings.INSPECTION_VALIDITY_FUNCTION)(elevator=elevator, inspected_on=inspected_on)
+
+
+def inspection_application_deadline(valid_until: date) -> date:
+    """The last day to apply for the periodic inspection: one calendar month before the validity ends.
+
+    特种设备安全法 §40: the use unit applies "在检验合格有效期届满前一个月". Read as a calendar month counted back
+    from the last valid day, the way 民法典 §201 counts months: the same day of the month before, or that month's
+    last day when it has no such day (31 Mar → 28/29 Feb, 31 Jul → 30 Jun, 31 Jan → 31 Dec of the year before).
+    """
+    return add_months(valid_until, -1)
+
+
+def latest_validity_with_deadline_by(day: date) -> date:
+    """The latest validity end whose §40 deadline falls on or before `day`, so that "deadline ≤ day" becomes the
+    plain date range `valid_until ≤ this` in SQL (the deadline never decreases as the validity end grows)."""
+    valid_until = add_months(day, 1)  # its deadline is `day`, or earlier when the next month is shorter
+    while inspection_application_deadline(valid_until + timedelta(days=1)) <= day:
+        valid_until += timedelta(days=1)
+    return valid_until

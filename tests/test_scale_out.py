@@ -278,7 +278,7 @@ def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect
         assert [w.count(f"{name}[") for w in workers] == [2, 2], f"{name}\n{logs}"  # received + succeeded
 
     # Reminders (inspections and maintenance): one row per elevator and stage, each elevator in one digest line.
-    assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_30).count() == 12
+    assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_DEADLINE).count() == 12
     assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_EXPIRED).count() == 8
     assert Reminder.objects.filter(kind=ReminderKind.MAINTENANCE_OVERDUE).count() == 10
     use_unit_inbox = list(Notification.objects.filter(recipient=world["use_unit"]).values_list("body", flat=True))

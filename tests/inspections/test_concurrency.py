@@ -37,7 +37,7 @@ def test_two_processes_at_once_send_each_reminder_once(world, due):
     outputs = [p.communicate(timeout=120)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     assert Reminder.objects.count() == len(due)
-    assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_30).count() == 15
+    assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_DEADLINE).count() == 15  # §40 deadline passed
     assert Reminder.objects.filter(kind=ReminderKind.INSPECTION_EXPIRED).count() == 16
     # Every elevator is named in exactly one of the use unit's notifications.
     bodies = list(Notification.objects.filter(recipient=world["users"]["use_unit"]).values_list("body", flat=True))

@@ -29,12 +29,15 @@ def set_validity(elevator, days):
 @pytest.mark.parametrize(
     "days, expected",
     [
-        (31, set()),
-        (30, {ReminderKind.INSPECTION_30}),
-        (29, {ReminderKind.INSPECTION_30}),
-        (16, {ReminderKind.INSPECTION_30}),
-        (15, {ReminderKind.INSPECTION_30, ReminderKind.INSPECTION_15}),
-        (0, {ReminderKind.INSPECTION_30, ReminderKind.INSPECTION_15}),  # the last valid day
+        # 特种设备安全法 §40: the deadline is one calendar month before the validity ends (valid to 2027-01-06 →
+        # apply by 2026-12-06), the use unit reminded 7 days before it and on it.
+        (39, set()),
+        (38, {ReminderKind.INSPECTION_DEADLINE_AHEAD}),
+        (31, {ReminderKind.INSPECTION_DEADLINE_AHEAD}),
+        (30, {ReminderKind.INSPECTION_DEADLINE}),  # valid to 12-29: the deadline is today, 11-29
+        (16, {ReminderKind.INSPECTION_DEADLINE}),  # deadline passed without an application: caught up
+        (15, {ReminderKind.INSPECTION_DEADLINE, ReminderKind.INSPECTION_15}),
+        (0, {ReminderKind.INSPECTION_DEADLINE, ReminderKind.INSPECTION_15}),  # the last valid day
         (-1, {ReminderKind.INSPECTION_EXPIRED}),  # the day after: expired
     ],
 )
@@ -78,7 +81,7 @@ def test_a_rejected_application_does_not_stop_the_reminder(world):
         status="rejected",
     )
     reminders_run(today=TODAY)
-    assert ReminderKind.INSPECTION_30 in kinds_for(elevator)
+    assert ReminderKind.INSPECTION_DEADLINE in kinds_for(elevator)
 
 
 @pytest.mark.django_db
@@ -103,7 +106,7 @@ def test_reminder_is_sent_once_per_inspection_cycle_however_often_the_job_runs(w
     first = reminders_run(today=TODAY)
     second = reminders_run(today=TODAY)
     third = reminders_run(today=TODAY + timedelta(days=1))
-    assert first.created == {ReminderKind.INSPECTION_30: 1} and second.created == {} and third.created == {}
+    assert first.created == {ReminderKind.INSPECTION_DEADLINE: 1} and second.created == {} and third.created == {}
     assert Reminder.objects.count() == 1
     assert Notification.objects.filter(recipient=world["users"]["use_unit"]).count() == 1
     assert len(mail.outbox) == 1
@@ -116,7 +119,7 @@ def test_a_new_validity_starts_a_new_cycle(world):
     reminders_run(today=TODAY)
     set_validity(elevator, 20 + 365)
     reminders_run(today=TODAY + timedelta(days=365))
-    assert Reminder.objects.filter(elevator=elevator, kind=ReminderKind.INSPECTION_30).count() == 2
+    assert Reminder.objects.filter(elevator=elevator, kind=ReminderKind.INSPECTION_DEADLINE).count() == 2
 
 
 @pytest.mark.django_db
@@ -128,7 +131,7 @@ def test_one_digest_per_recipient_not_one_mail_per_elevator(world):
             inspection_valid_until=TODAY + timedelta(days=25),
         )
     run = reminders_run(today=TODAY)
-    assert run.created == {ReminderKind.INSPECTION_30: 5}
+    assert run.created == {ReminderKind.INSPECTION_DEADLINE: 5}
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["wuye@example.cn"]
     assert mail.outbox[0].body.count("检验有效期至") == 5
     assert Notification.objects.get(recipient=world["users"]["use_unit"]).body.count("检验有效期至") == 5
@@ -158,7 +161,8 @@ def test_failed_and_suspended_elevators_are_not_reminded(world):
     elevator.inspection_failed = True
     elevator.save()
     ElevatorFactory(status="suspended", inspection_valid_until=TODAY + timedelta(days=10))
-    assert reminders_run(today=TODAY).created == {}
+    # No deadline reminder for either; the failed one in use is alerted as failed instead.
+    assert reminders_run(today=TODAY).created == {ReminderKind.INSPECTION_FAILED: 1}
 
 
 @pytest.mark.django_db
@@ -181,18 +185,18 @@ def test_query_count_does_not_depend_on_the_number_of_elevators(world, django_as
 
         with CaptureQueriesContext(connection) as ctx:
             run = reminders_run(today=TODAY)
-        assert run.created[ReminderKind.INSPECTION_30] == n and run.created[ReminderKind.INSPECTION_EXPIRED] == n
+        assert run.created[ReminderKind.INSPECTION_DEADLINE] == n and run.created[ReminderKind.INSPECTION_EXPIRED] == n
         return len(ctx.captured_queries)
 
     small, large = run_with(10), run_with(1000)
-    # 5 INSERT…SELECT stages, the new reminders, the users of the organisations, the district regulators,
+    # 10 INSERT…SELECT stages, the new reminders, the users of the organisations, the district regulators,
     # the inbox insert, the "e-mailed" update
-    assert small == large == 10
+    assert small == large == 15
 
 
 @pytest.mark.django_db
 def test_management_command_runs_the_same_service(world, capsys):
     set_validity(world["a"], 5)
     call_command("send_reminders", today=TODAY)
-    assert "inspection_30: 1" in capsys.readouterr().out
+    assert "inspection_deadline: 1" in capsys.readouterr().out
     assert Reminder.objects.count() == 2
