@@ -15,6 +15,7 @@ from departments.choices import Category
 from departments.models import Department
 from departments.plan import ensure_plan
 from registry.choices import BuildingKind, ElevatorStatus
+from registry.demo import GIVEN_NAMES, SURNAMES, demo_elevators
 from registry.models import Elevator
 
 from .models import Complaint, ComplaintEvent
@@ -47,8 +48,6 @@ ANSWERS = {
     Category.CIVIL_WORKS: "已责成施工单位对井道进行防水处理，完工后组织复查。",
 }
 DEFAULT_ANSWER = "经现场核查，问题属实，已责令相关单位整改完毕，并将持续跟踪。"
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "建华"]
 
 # (category, final state, days ago, building kind of the elevator or None for the demo use unit's lifts)
 # States: submitted, accepted, in_progress, resolved, closed, rejected, merged, overdue (escalated).
@@ -109,7 +108,7 @@ TRANSITIONS_TO = {
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
-    return rng.choice(SURNAMES) + rng.choice(GIVEN), f"13{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
+    return rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES), f"13{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
 
 
 def _backdate(complaint: Complaint, days: int, rng: random.Random) -> None:
@@ -142,13 +141,14 @@ def seed_complaints(*, today: date, rng: random.Random) -> int:
     weibao = User.objects.filter(username="weibao").select_related("organization").first()
     handlers = {departments["zjj"].pk: jianshe or city}
 
-    in_use = Elevator.objects.filter(status=ElevatorStatus.IN_USE).select_related("district")
+    in_use = demo_elevators().filter(status=ElevatorStatus.IN_USE).select_related("district")
     own = list(in_use.filter(use_unit=wuye.organization).order_by("registration_code")[:20]) if wuye else []
     by_kind: dict[str, list[Elevator]] = {}
     for kind in BuildingKind.values:
-        rows = list(in_use.filter(building_kind=kind).order_by("registration_code")[:200])
+        # Shuffled over the whole registry, so that the complaints come from every district.
+        rows = list(in_use.filter(building_kind=kind).order_by("registration_code"))
         rng.shuffle(rows)
-        by_kind[kind] = rows
+        by_kind[kind] = rows[:200]
     used: set[int] = set()
 
     def pick(kind: str | None) -> Elevator | None:

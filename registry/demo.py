@@ -2,6 +2,7 @@
 
 import random
 from datetime import date, timedelta
+from functools import cache
 
 from django.utils import timezone
 
@@ -121,6 +122,34 @@ TYPE_WEIGHTS = [
 ]
 DISTRICT_WEIGHTS = [("510402", 45), ("510403", 15), ("510411", 25), ("510421", 8), ("510422", 7)]
 SCALE_SEQUENCE_START = 5000  # synthetic registries use sequence numbers the demo never reaches
+SYNTHETIC_CODE_REGEX = r"[5-9][0-9]{3}$"  # their codes end in a sequence number from SCALE_SEQUENCE_START up
+
+# People's names for the demo: common surnames and given names, combined deterministically (chinese_name).
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN_NAMES = (
+    "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 涛 明 超 霞 平 刚 桂英 秀英 建华 建国 建军 志强 志刚 国华 国庆 海燕 海波 "
+    "晓东 晓峰 晓丽 红梅 丽娟 文静 俊杰 雪梅 春燕 玉兰 桂芳 德明 永红 新民 宏伟 立新 志明 金凤 秀兰 丽华 振华 明辉 "
+    "文博 思远 浩然 子涵 佳怡 宇航 云飞 建平"
+).split()
+
+
+@cache
+def _name_order() -> list[str]:
+    names = [surname + given for surname in SURNAMES for given in GIVEN_NAMES]
+    random.Random(2019).shuffle(names)
+    return names
+
+
+def chinese_name(n: int) -> str:
+    """A plausible Chinese name for demo person `n`: the same for the same `n`; no two alike among the first
+    len(SURNAMES) × len(GIVEN_NAMES) (3,060)."""
+    names = _name_order()
+    return names[n % len(names)]
+
+
+def demo_elevators():
+    """The demo's elevators, without the synthetic ones `generate_scale_data` may have added."""
+    return Elevator.objects.exclude(registration_code__regex=SYNTHETIC_CODE_REGEX)
 
 
 def ensure_districts() -> dict[str, District]:
@@ -258,6 +287,14 @@ def build_elevators(
             else rng.choice([ElevatorStatus.SUSPENDED, ElevatorStatus.RENOVATION])
         )
         estate = rng.choice(ESTATES)
+        unit = use_unit if rng.random() > 0.02 else None  # a few 三无 elevators without a use unit
+        firm = rng.choice(orgs["maintenance"]) if rng.random() > 0.02 else None
+        if unit is None or firm is None:
+            last_maintained = None  # nobody maintains it, or nobody could confirm a visit (条例 §31, TSG T5002)
+        elif status == ElevatorStatus.IN_USE:
+            last_maintained = today - timedelta(days=rng.randint(1, 14))  # within the 15 days (条例 §31)
+        else:
+            last_maintained = today - timedelta(days=rng.randint(30, 180))  # before it was stopped
         rescue = (
             str(rescue_codes[i]) if rescue_codes else (str(rescue_start + i) if rescue_start + i < 1_000_000 else None)
         )
@@ -274,8 +311,8 @@ def build_elevators(
                 ),
                 building_name=estate,
                 building_kind=kind,
-                use_unit=use_unit if rng.random() > 0.02 else None,  # a few 三无 elevators without a use unit
-                maintenance_firm=rng.choice(orgs["maintenance"]) if rng.random() > 0.02 else None,
+                use_unit=unit,
+                maintenance_firm=firm,
                 manufacturer=rng.choice(orgs["manufacturer"]),
                 installer=rng.choice(orgs["installer"]),
                 manufacture_date=commission - timedelta(days=rng.randint(60, 400)),
@@ -290,7 +327,8 @@ def build_elevators(
                     else MaintenanceFund.NOT_APPLICABLE
                 ),
                 inspection_valid_until=valid_until,
-                last_maintenance_on=today - timedelta(days=rng.randint(0, 14)),
+                # Backed by a confirmed record on that day (maintenance.demo), as record_confirm sets it.
+                last_maintenance_on=last_maintained,
             )
         )
     return elevators

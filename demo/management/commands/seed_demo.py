@@ -16,24 +16,29 @@ from inspections.demo import seed_inspections
 from maintenance.credit.services import credit_evaluate
 from maintenance.demo import seed_maintenance
 from registry.choices import PersonKind
-from registry.demo import build_elevators, ensure_districts, ensure_organizations
+from registry.demo import build_elevators, chinese_name, ensure_districts, ensure_organizations
 from registry.models import Elevator, Person
 
 DEMO_ELEVATORS = 2400
-SEED = 2019  # the year of the plan, 攀办发〔2019〕92号
+SEED = 2019  # the year of the plan, 《攀枝花市加强电梯质量安全工作实施方案》 (攀办发〔2019〕92号)
+# The demo people's numbers (chinese_name(n) is the name of person n): a safety manager per use unit, six workers
+# per maintenance firm, four inspectors per agency, in this order; staff without a certificate come after them.
+FIRST_SAFETY_MANAGER, FIRST_WORKER, FIRST_INSPECTOR, FIRST_STAFF = 1, 31, 79, 101
 
 
 def demo_users(orgs) -> list[tuple[str, str, str, object, bool]]:
-    """(username, full name, role, organisation, is_staff) for one login per role."""
+    """(username, full name, role, organisation, is_staff) for one login per role. `wuye` is the first use unit's
+    safety manager and `weibao` its firm's first worker (their Person rows are linked to these logins), `jianyan`
+    the first agency's first inspector; the others are staff without a certificate."""
     city, dongqu = orgs["regulator"][0], orgs["regulator"][1]
     jianshe = next(o for o in orgs["department"] if o.name == "攀枝花市住房和城乡建设局")
     return [
-        ("city", "市局监管员", Role.CITY_REGULATOR, city, True),
-        ("dongqu", "东区监管员", Role.DISTRICT_REGULATOR, dongqu, True),
-        ("wuye", "物业安全管理员", Role.USE_UNIT, orgs["use_unit"][0], False),
-        ("weibao", "维保作业人员", Role.MAINTENANCE, orgs["maintenance"][0], False),
-        ("jianyan", "检验员", Role.INSPECTION, orgs["inspection"][0], False),
-        ("jianshe", "住建局工作人员", Role.DEPARTMENT, jianshe, False),
+        ("city", chinese_name(FIRST_STAFF), Role.CITY_REGULATOR, city, True),
+        ("dongqu", chinese_name(FIRST_STAFF + 1), Role.DISTRICT_REGULATOR, dongqu, True),
+        ("wuye", chinese_name(FIRST_SAFETY_MANAGER), Role.USE_UNIT, orgs["use_unit"][0], False),
+        ("weibao", chinese_name(FIRST_WORKER), Role.MAINTENANCE, orgs["maintenance"][0], False),
+        ("jianyan", chinese_name(FIRST_INSPECTOR), Role.INSPECTION, orgs["inspection"][0], False),
+        ("jianshe", chinese_name(FIRST_STAFF + 2), Role.DEPARTMENT, jianshe, False),
     ]
 
 
@@ -72,47 +77,41 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:8} {Role(role).label} · {org.name}")
 
     def _people(self, orgs, today):
-        n = 0
+        """The certified people (条例 §38), with plausible names; a name that an older demo gave differently is
+        brought up to date, nothing else of an existing person is touched."""
+        people = []  # (certificate number, person number, kind, organisation, valid until, phone)
+        n = FIRST_SAFETY_MANAGER - 1
         for org in orgs["use_unit"]:
             n += 1
-            Person.objects.get_or_create(
-                certificate_no=f"TSA{n:06d}",
-                defaults={
-                    "name": f"安全管理员{n:02d}",
-                    "kind": PersonKind.SAFETY_MANAGER,
-                    "organization": org,
-                    "certificate_valid_until": today + timedelta(days=30 if n == 1 else 300 + 10 * n),
-                    "phone": f"1390812{n:04d}",
-                },
-            )
-        for i, org in enumerate(orgs["maintenance"]):
+            # The first safety manager's certificate runs out within the month: the reminders show it.
+            valid = today + timedelta(days=30 if n == 1 else 300 + 10 * n)
+            people.append((f"TSA{n:06d}", n, PersonKind.SAFETY_MANAGER, org, valid, f"1390812{n:04d}"))
+        n = FIRST_WORKER - 1
+        for org in orgs["maintenance"]:
             for j in range(6):
                 n += 1
                 # The last worker of each firm has a lapsed certificate: records naming them must be refused.
                 valid = today - timedelta(days=10) if j == 5 else today + timedelta(days=200 + 30 * j)
-                Person.objects.get_or_create(
-                    certificate_no=f"TST{n:06d}",
-                    defaults={
-                        "name": f"维保员{i + 1}-{j + 1}",
-                        "kind": PersonKind.MAINTENANCE_WORKER,
-                        "organization": org,
-                        "certificate_valid_until": valid,
-                        "phone": f"1380812{n:04d}",
-                    },
-                )
+                people.append((f"TST{n:06d}", n, PersonKind.MAINTENANCE_WORKER, org, valid, f"1380812{n:04d}"))
+        n = FIRST_INSPECTOR - 1
         for org in orgs["inspection"]:
             for _ in range(4):
                 n += 1
-                Person.objects.get_or_create(
-                    certificate_no=f"TSI{n:06d}",
-                    defaults={
-                        "name": f"检验员{n:02d}",
-                        "kind": PersonKind.INSPECTOR,
-                        "organization": org,
-                        "certificate_valid_until": today + timedelta(days=500),
-                        "phone": f"1370812{n:04d}",
-                    },
-                )
+                valid = today + timedelta(days=500)
+                people.append((f"TSI{n:06d}", n, PersonKind.INSPECTOR, org, valid, f"1370812{n:04d}"))
+        for certificate_no, n, kind, org, valid, phone in people:
+            person, created = Person.objects.get_or_create(
+                certificate_no=certificate_no,
+                defaults={
+                    "name": chinese_name(n),
+                    "kind": kind,
+                    "organization": org,
+                    "certificate_valid_until": valid,
+                    "phone": phone,
+                },
+            )
+            if not created and person.name != chinese_name(n):
+                Person.objects.filter(pk=person.pk).update(name=chinese_name(n))
 
     def _users(self, orgs):
         password = settings.DEMO_PASSWORD
@@ -128,3 +127,9 @@ class Command(BaseCommand):
             )
             user.set_password(password)
             user.save()
+            if role == Role.USE_UNIT:
+                # TSG T5002-2017: only the unit's certified 安全管理员 confirms records, so the demo login is one.
+                manager = Person.objects.filter(organization=org, kind=PersonKind.SAFETY_MANAGER).order_by("pk").first()
+                if manager is not None and manager.user_id != user.pk:
+                    Person.objects.filter(user=user).update(user=None)
+                    Person.objects.filter(pk=manager.pk).update(user=user)
