@@ -11,8 +11,12 @@ through these functions; nothing else filters by role.
 - District regulators: everything in their district. City regulators (and superusers): everything.
 """
 
+from datetime import date
+
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .choices import Role
 
@@ -104,6 +108,12 @@ def can_view_registry(user) -> bool:
 def district_regulators(queryset: QuerySet | None = None) -> QuerySet:
     """Active district regulators: each hears of what happens in their district (e.g. the daily digest)."""
     return _rows("accounts.User", queryset).filter(is_active=True, role=Role.DISTRICT_REGULATOR)
+
+
+def city_regulators(queryset: QuerySet | None = None) -> QuerySet:
+    """Active city regulators: they hear of what concerns the whole city (e.g. next year's holiday calendar missing,
+    an overdue complaint whose department and district have no one to tell)."""
+    return _rows("accounts.User", queryset).filter(is_active=True, role=Role.CITY_REGULATOR)
 
 
 def can_change_elevator(user, elevator=None) -> bool:
@@ -271,10 +281,44 @@ def can_amend_record(user, record) -> bool:
     return can_create_maintenance_record(user) and record.firm_id == user.organization_id
 
 
+# registry.choices.PersonKind.SAFETY_MANAGER, named rather than imported (accounts sits below registry).
+SAFETY_MANAGER = "safety_manager"
+CONFIRM_REFUSED = gettext_lazy("只有本单位持有效证书的安全管理员可以确认维保记录。")
+
+
+def is_safety_manager(user, use_unit_id: int | None, *, on: date | None = None) -> bool:
+    """Whether `user` signs in as the designated 安全管理员 of use unit `use_unit_id` on day `on` (default today).
+
+    TSG T5002-2017, 特种设备安全监察条例 §33, plan §2(7): the use unit names its safety manager, a certified person.
+    The designation is a registry Person of kind 安全管理员 belonging to that use unit, linked to this use-unit login
+    (Person.user), whose certificate is valid on the day (through its last day). One query per request at most:
+    the person is read through `user.person` and kept on the user.
+    """
+    if not _has_role(user, Role.USE_UNIT) or use_unit_id is None or user.organization_id != use_unit_id:
+        return False
+    person = getattr(user, "person", None)  # None when no Person is linked to the login
+    return (
+        person is not None
+        and person.kind == SAFETY_MANAGER
+        and person.organization_id == use_unit_id
+        and person.certificate_valid_on(on or timezone.localdate())
+    )
+
+
 def can_confirm_record(user, record=None) -> bool:
-    """The use unit's safety manager confirms records of its elevators (TSG T5002-2017); without a record: whether
-    the user confirms records at all (and so starts from those awaiting confirmation)."""
-    return _has_role(user, Role.USE_UNIT) and (record is None or record.elevator.use_unit_id == user.organization_id)
+    """Only the designated 安全管理员 of the elevator's use unit, certificate valid today, confirms its records
+    (TSG T5002-2017; 条例 §33); without a record: whether the user confirms records at all (and so starts from
+    those awaiting confirmation)."""
+    use_unit_id = getattr(user, "organization_id", None) if record is None else record.elevator.use_unit_id
+    return is_safety_manager(user, use_unit_id)
+
+
+def record_confirm_refusal(user, record) -> str:
+    """What a login of the record's use unit reads in place of the confirm button when it may not confirm (not the
+    designated safety manager, or the certificate has lapsed); empty for everyone else."""
+    if _has_role(user, Role.USE_UNIT) and record.elevator.use_unit_id == user.organization_id:
+        return "" if can_confirm_record(user, record) else str(CONFIRM_REFUSED)
+    return ""
 
 
 def can_manage_contracts(user, use_unit=None) -> bool:
@@ -394,6 +438,13 @@ def can_view_complaints(user) -> bool:
     return user.is_authenticated and (
         is_regulator(user) or user.role in (Role.DEPARTMENT, Role.USE_UNIT, Role.MAINTENANCE)
     )
+
+
+def can_view_departments_without_supervisor(user) -> bool:
+    """Regulators see which departments have no supervisor: their overdue complaints escalate to the district's
+    and the city's regulators instead, so it is regulators who have one appointed (city and district alike: the
+    list names departments, never people)."""
+    return is_regulator(user)
 
 
 # ---------------------------------------------------------------- plan tasks (plan 二 (一)–(十四); 三(1) 定期分析)

@@ -39,11 +39,15 @@ from .models import (
 
 
 def _sync_current_firms(elevator_ids) -> None:
-    """Elevator.maintenance_firm is the firm of the elevator's active coverage (one UPDATE per call)."""
+    """Elevator.maintenance_firm and contract_starts_on are the firm and start of the elevator's active coverage
+    (one UPDATE per call); the start is where a never-maintained elevator's 15 days count from (条例 §31)."""
     from django.db.models import OuterRef, Subquery
 
-    active_firm = ContractElevator.objects.filter(elevator=OuterRef("pk"), active=True).values("contract__firm_id")[:1]
-    Elevator.objects.filter(pk__in=list(elevator_ids)).update(maintenance_firm_id=Subquery(active_firm))
+    active = ContractElevator.objects.filter(elevator=OuterRef("pk"), active=True)
+    Elevator.objects.filter(pk__in=list(elevator_ids)).update(
+        maintenance_firm_id=Subquery(active.values("contract__firm_id")[:1]),
+        contract_starts_on=Subquery(active.values("contract__starts_on")[:1]),
+    )
 
 
 @transaction.atomic
@@ -423,9 +427,10 @@ def record_create(
 
 @transaction.atomic
 def record_confirm(*, user, record: MaintenanceRecord) -> MaintenanceRecord:
-    """The use unit's safety manager confirms; from now on the record is immutable (TSG T5002-2017)."""
+    """The use unit's designated safety manager, certificate valid today, confirms; from now on the record is
+    immutable (TSG T5002-2017; 条例 §33)."""
     if not access.can_confirm_record(user, record):
-        raise PermissionDenied(_("只有该电梯使用单位的安全管理员可以确认维保记录。"))
+        raise PermissionDenied(str(access.CONFIRM_REFUSED))
     locked = MaintenanceRecord.objects.select_for_update().get(pk=record.pk)
     if locked.status == RecordStatus.CONFIRMED:
         raise ConfirmedRecordError(_("该维保记录已确认。"))

@@ -115,6 +115,9 @@ def record_detail(request, pk):
         {
             "record": record,
             "can_confirm": record.status == RecordStatus.SUBMITTED and access.can_confirm_record(request.user, record),
+            # TSG T5002-2017: the use unit's staff learn why the button is missing (not its certified 安全管理员).
+            "confirm_refused": record.status == RecordStatus.SUBMITTED
+            and access.record_confirm_refusal(request.user, record),
             "can_correct": access.can_amend_record(request.user, record),
             "can_delete": record.status == RecordStatus.SUBMITTED and access.can_amend_record(request.user, record),
         },

@@ -54,7 +54,8 @@ def world(request, districts, checklists):
     (licence TS3351-A), whose workers are `worker_a` 王师傅 (who signs in as the firm's user) and `worker_a2` 赵师傅.
     Side B, in 米易县 (60 minutes): elevator `b` used by `use_b` 米易物业 and maintained by `firm_b` 蜀通维保
     (TS3351-B), worker `worker_b` 刘师傅. The inspection `agency` 市特检所 with its `inspector` 李检验, and an
-    `other_agency` 省特检院.
+    `other_agency` 省特检院. Each use unit's user is its certified 安全管理员 (`manager_a` 陈安全, `manager_b` 周安全),
+    who alone confirms maintenance records.
 
     `users`, by role, on side A: city, district (东区市场监督管理局), use_unit, maintenance, inspection (市特检所),
     department; then use_unit_b, maintenance_b, other_inspection (省特检院). When the test also loads the `plan`,
@@ -102,6 +103,13 @@ def world(request, districts, checklists):
         "worker_a": PersonFactory(organization=firm_a, kind=worker, name="王师傅", user=users["maintenance"]),
         "worker_a2": PersonFactory(organization=firm_a, kind=worker, name="赵师傅"),
         "worker_b": PersonFactory(organization=firm_b, kind=worker, name="刘师傅"),
+        # Each use unit's login is its certified 安全管理员, who alone confirms maintenance records (TSG T5002-2017).
+        "manager_a": PersonFactory(
+            organization=use_a, kind=PersonKind.SAFETY_MANAGER, name="陈安全", user=users["use_unit"]
+        ),
+        "manager_b": PersonFactory(
+            organization=use_b, kind=PersonKind.SAFETY_MANAGER, name="周安全", user=users["use_unit_b"]
+        ),
         "agency": agency,
         "other_agency": other_agency,
         "inspector": inspector(agency, name="李检验"),

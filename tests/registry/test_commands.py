@@ -33,6 +33,12 @@ def test_seed_demo_is_idempotent_and_complete(settings):
 
     assert MaintenanceContract.objects.count() > 30 and MaintenanceRecord.objects.filter(status="submitted").exists()
     assert Fault.objects.filter(kind="entrapment").exists()
+    # TSG T5002-2017: the demo use-unit login is its unit's certified 安全管理员, so it confirms its records.
+    from accounts import access
+
+    wuye = User.objects.get(username="wuye")
+    waiting = MaintenanceRecord.objects.filter(status="submitted", elevator__use_unit=wuye.organization).first()
+    assert waiting is not None and access.can_confirm_record(wuye, waiting)
     # every elevator with a use unit and a firm is covered by an active contract
     assert (
         not Elevator.objects.filter(maintenance_firm__isnull=False, use_unit__isnull=False)
