@@ -11,16 +11,16 @@ import calendar
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
 from elevator_portal.dates import day_bounds
 from inspections.models import Inspection
-from maintenance.choices import ROUTINE_TIERS, FaultKind, RecordStatus
+from maintenance.choices import ROUTINE_TIERS, ContractStatus, FaultKind, RecordStatus
 from maintenance.faults.rules import accident_q, arrival_limit_minutes, within_limit_q
-from maintenance.models import Fault, MaintenanceRecord
+from maintenance.models import ContractElevator, Fault, MaintenanceRecord
 from registry.choices import DistrictLevel, ElevatorStatus, InspectionStatus
 from registry.models import District, Elevator
 from registry.states import inspection_validity_q, maintenance_overdue_q
@@ -62,8 +62,10 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
     - inspection (特种设备安全法 §40): the validity is that of the latest inspection on or before the last day;
       without one, the registry's date, unless an inspection after the month has replaced it (then unknown).
       Overdue = expired on the last day by the registry's rule (registry.states).
-    - maintenance (条例 §31): the last confirmed routine visit on or before the last day, overdue on the last day by
-      the registry's rule. An elevator never maintained is not counted (as the job does).
+    - maintenance (条例 §31): the last confirmed routine visit on or before the last day (without a record, the
+      registry's date if it is not later), overdue on the last day by the registry's rule; an elevator with neither
+      counts as never maintained by then, from the latest of its commissioning, its registration and the start of the
+      contract in force on the last day (a contract that began later does not count).
     Status is the current one (the registry keeps no status history that is complete for bulk imports).
     """
     inspections = Inspection.objects.filter(elevator=OuterRef("pk"))
@@ -81,6 +83,14 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
         .order_by("-ended_at")
         .values("day")[:1]
     )
+    contract_then = (
+        ContractElevator.objects.filter(
+            elevator=OuterRef("pk"), contract__starts_on__lte=last_day, contract__ends_on__gte=last_day
+        )
+        .exclude(contract__status=ContractStatus.PENDING)
+        .order_by("-contract__starts_on")
+        .values("contract__starts_on")[:1]
+    )
     in_use = Q(status=ElevatorStatus.IN_USE)
     expired = InspectionStatus.EXPIRED
 
@@ -88,7 +98,17 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
     existed = Q(commission_date__lte=last_day) | Q(commission_date__isnull=True, created_at__lt=end)
     rows = (
         Elevator.objects.filter(existed)
-        .alias(validity=Subquery(latest_validity), replaced=Exists(later_inspection), visit=Subquery(last_visit))
+        .alias(
+            validity=Subquery(latest_validity),
+            replaced=Exists(later_inspection),
+            visit=Subquery(last_visit),
+            maintained=Coalesce(
+                "visit",
+                Case(When(last_maintenance_on__lte=last_day, then=F("last_maintenance_on"))),
+                output_field=DateField(),
+            ),
+            contract_then=Subquery(contract_then),
+        )
         .values("district_id")
         .annotate(
             elevators_registered=Count("id", filter=~Q(status=ElevatorStatus.SCRAPPED)),
@@ -102,9 +122,7 @@ def _elevator_counts(*, last_day: date, end) -> dict[int, dict]:
                 ),
             ),
             maintenance_overdue=Count(
-                "id",
-                filter=maintenance_overdue_q(today=last_day, field="visit")
-                | (Q(visit__isnull=True, last_maintenance_on__lte=last_day) & maintenance_overdue_q(today=last_day)),
+                "id", filter=maintenance_overdue_q(today=last_day, field="maintained", contract_field="contract_then")
             ),
         )
         .order_by()

@@ -18,7 +18,7 @@ from notifications.services import (
     reminders_insert_from,
 )
 from registry.models import Elevator
-from registry.states import maintenance_overdue_q
+from registry.states import maintenance_counted_from_expression, maintenance_overdue_q
 
 
 @dataclass
@@ -28,12 +28,17 @@ class OverdueRun:
 
 
 def maintenance_overdue_queryset(*, today: date):
-    """Elevators in use whose last confirmed routine maintenance is older than the interval (条例 §31)."""
-    return Elevator.objects.filter(maintenance_overdue_q(today=today))
+    """Elevators in use overdue for maintenance on `today` (条例 §31, registry.states), each with `counted_from`:
+    the day its interval runs from (the last confirmed routine maintenance, or for one never maintained the latest
+    of commissioning, registration and contract start)."""
+    return Elevator.objects.filter(maintenance_overdue_q(today=today)).alias(
+        counted_from=maintenance_counted_from_expression()
+    )
 
 
 def maintenance_overdue_run(*, today: date) -> OverdueRun:
-    """Alert the firm and the use unit once per gap (the cycle is the date of the last maintenance).
+    """Alert the firm and the use unit once per gap: the cycle is the day the interval counts from, so a new
+    maintenance, or for a never-maintained elevator a new contract, starts a new cycle.
 
     A fixed handful of queries whatever the number of elevators; safe to run twice or on two workers.
     """
@@ -42,7 +47,7 @@ def maintenance_overdue_run(*, today: date) -> OverdueRun:
         ReminderKind.MAINTENANCE_OVERDUE,
         maintenance_overdue_queryset(today=today),
         subject="elevator",
-        cycle_field="last_maintenance_on",
+        cycle_field="counted_from",
         run_id=run_id,
     )
     new = Reminder.objects.filter(run_id=run_id).select_related("elevator")
@@ -51,8 +56,12 @@ def maintenance_overdue_run(*, today: date) -> OverdueRun:
     for reminder in new:
         count += 1
         e = reminder.elevator
+        if e.last_maintenance_on == reminder.cycle:
+            text = _("%(code)s %(address)s：最近一次维保为%(day)s，已超过%(n)d天，请立即安排维保。")
+        else:
+            text = _("%(code)s %(address)s：无维保记录，自%(day)s起已超过%(n)d天，请立即安排维保。")
         line = DigestLine(
-            _("%(code)s %(address)s：最近一次维保为%(day)s，已超过%(n)d天，请立即安排维保。")
+            text
             % {
                 "code": e.registration_code,
                 "address": e.address,

@@ -39,7 +39,7 @@ MAINTENANCE_CASES = [
     (ElevatorStatus.IN_USE, 0, False),
     (ElevatorStatus.IN_USE, 15, False),  # exactly the interval: still in time
     (ElevatorStatus.IN_USE, 16, True),
-    (ElevatorStatus.IN_USE, None, False),  # never maintained on the platform: not counted as overdue
+    (ElevatorStatus.IN_USE, None, False),  # never maintained, registered today: its 15 days count from today
     (ElevatorStatus.SUSPENDED, 16, False),  # not in use: nothing is due
     (ElevatorStatus.SCRAPPED, 400, False),
 ]
@@ -64,6 +64,21 @@ def _maintenance_rows():
         _elevator(status=status, last_maintenance_on=_day(None if ago is None else -ago))
         for status, ago, _ in MAINTENANCE_CASES
     ]
+
+
+def _dates(**fields):
+    """The dates maintenance_overdue_for reads, of an elevator registered today, commissioned long ago, no contract."""
+    return {"commission_date": _day(-3000), "registered_on": TODAY, "contract_starts_on": None, **fields}
+
+
+def _dates_of(e):
+    return _dates(
+        status=e.status,
+        last_maintenance_on=e.last_maintenance_on,
+        commission_date=e.commission_date,
+        registered_on=timezone.localdate(e.created_at),
+        contract_starts_on=e.contract_starts_on,
+    )
 
 
 def _twin_statuses(elevators, today=TODAY):
@@ -134,17 +149,13 @@ def test_public_page_names_the_window_of_the_setting(client, db, settings):
 @pytest.mark.parametrize("status, ago, overdue", MAINTENANCE_CASES)
 def test_maintenance_overdue_at_its_edges(status, ago, overdue):
     last = _day(None if ago is None else -ago)
-    assert maintenance_overdue_for(status=status, last_maintenance_on=last, today=TODAY) is overdue
+    assert maintenance_overdue_for(**_dates(status=status, last_maintenance_on=last), today=TODAY) is overdue
 
 
 def test_maintenance_overdue_q_selects_the_rows_the_python_twin_selects(db):
     elevators = _maintenance_rows()
     expected = {e.pk for e, (*_, overdue) in zip(elevators, MAINTENANCE_CASES, strict=True) if overdue}
-    twin = {
-        e.pk
-        for e in elevators
-        if maintenance_overdue_for(status=e.status, last_maintenance_on=e.last_maintenance_on, today=TODAY)
-    }
+    twin = {e.pk for e in elevators if maintenance_overdue_for(**_dates_of(e), today=TODAY)}
     by_q = set(Elevator.objects.filter(maintenance_overdue_q(today=TODAY)).values_list("pk", flat=True))
     assert by_q == twin == expected
     filtered = ElevatorFilterSet({"maintenance_overdue": "true"}, queryset=Elevator.objects.all()).qs
@@ -156,10 +167,10 @@ def test_maintenance_overdue_q_selects_the_rows_the_python_twin_selects(db):
 def test_maintenance_interval_follows_the_setting(db, settings):
     elevator = _elevator(last_maintenance_on=_day(-16))
     settings.MAINTENANCE_INTERVAL_DAYS = 20
-    assert not maintenance_overdue_for(status=elevator.status, last_maintenance_on=_day(-16), today=TODAY)
+    assert not maintenance_overdue_for(**_dates_of(elevator), today=TODAY)
     assert not Elevator.objects.filter(maintenance_overdue_q(today=TODAY)).exists()
     settings.MAINTENANCE_INTERVAL_DAYS = 10
-    assert maintenance_overdue_for(status=elevator.status, last_maintenance_on=_day(-16), today=TODAY)
+    assert maintenance_overdue_for(**_dates_of(elevator), today=TODAY)
     assert list(Elevator.objects.filter(maintenance_overdue_q(today=TODAY))) == [elevator]
 
 
