@@ -107,12 +107,14 @@ class Inspection(models.Model):
     valid_until = models.DateField(_("下次检验日期"), null=True, blank=True)
     # 特种设备安全法 §40: a result never moves a later validity on record back (an older inspection recorded late)
     # unless the agency records it as a correction, with its reason; the elevator's history names who and when.
+    # Database defaults too: the scale-data generator inserts inspections in SQL, naming only the columns it fills.
     corrects_validity = models.BooleanField(
         _("更正有效期"),
         default=False,
+        db_default=False,
         help_text=_("勾选后，以本次结果更正电梯的检验有效期和检验状态，即使电梯已登记更晚的有效期或检验记录。"),
     )
-    correction_reason = models.CharField(_("更正原因"), max_length=500, blank=True)
+    correction_reason = models.CharField(_("更正原因"), max_length=500, blank=True, default="", db_default="")
     # Snapshots at the time of the inspection, for first-pass rates (plan §2(1), §2(2)).
     maintenance_firm = models.ForeignKey(
         "registry.Organization",
