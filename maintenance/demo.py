@@ -153,6 +153,24 @@ def _seed_once(*, users, today: date, rng: random.Random) -> tuple[dict[str, int
                 description="演示数据",
             )
         )
+    # A few lifts that fail again and again: what key monitoring is for (plan §2(4) 运行故障率明显偏高).
+    for e in rng.sample(in_use, 12):
+        for _ in range(rng.randint(2, 7)):
+            reported = timezone.now() - timedelta(days=rng.randint(1, 330), minutes=rng.randint(0, 1440))
+            faults.append(
+                Fault(
+                    elevator=e,
+                    firm_id=e.maintenance_firm_id,
+                    kind=rng.choice([FaultKind.STOPPED, FaultKind.DOOR]),
+                    source=rng.choice([FaultSource.HOTLINE, FaultSource.IOT]),
+                    cause=rng.choice([FaultCause.DOOR_SYSTEM, FaultCause.CONTROL_SYSTEM]),
+                    reported_at=reported,
+                    dispatched_at=reported + timedelta(minutes=3),
+                    arrived_at=reported + timedelta(minutes=rng.choice([15, 22, 28])),
+                    released_at=reported + timedelta(minutes=rng.randint(40, 90)),
+                    description="演示数据",
+                )
+            )
     Fault.objects.bulk_create(faults)
     return {"contracts": len(contracts), "faults": len(faults)}, pending
 
