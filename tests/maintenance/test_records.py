@@ -24,15 +24,15 @@ def test_a_record_needs_every_checklist_item_of_its_tier(world):
 
 
 def test_a_worker_with_an_expired_certificate_is_refused_naming_the_worker_and_the_date(world):
+    started = timezone.now() - timedelta(hours=2)
+    day = timezone.localtime(started).date()  # the day of the work, yesterday between midnight and 2 a.m.
     worker = world["worker_a2"]
-    worker.certificate_valid_until = timezone.localdate() - timedelta(days=1)
+    worker.certificate_valid_until = day - timedelta(days=1)
     worker.save()
     with pytest.raises(ValidationError) as exc:
-        make_record(world, workers=[world["worker_a"], worker])
-    day = timezone.localdate()
-    started = timezone.localtime(timezone.now() - timedelta(hours=2)).date()
+        make_record(world, workers=[world["worker_a"], worker], started=started)
     assert exc.value.message_dict["workers"] == [
-        f"维保人员“赵师傅”的证书已于{day - timedelta(days=1)}过期，不能在{started}作业。"
+        f"维保人员“赵师傅”的证书已于{day - timedelta(days=1)}过期，不能在{day}作业。"
     ]
 
 
