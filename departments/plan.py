@@ -1,7 +1,7 @@
 """The plan's departments, duties (§2(8)), 14 tasks (§2(1)–(14)) and the complaint routing table (DESIGN.md).
 
-The plan: 《攀枝花市加强电梯质量安全工作实施方案》 (攀办发〔2019〕92号, 17 December 2019); "方案第二部分第（八）项" below
-is its item (八) of part 二、工作任务.
+The plan: 《攀枝花市加强电梯质量安全工作实施方案》 (攀办发〔2019〕92号, 17 December 2019); "方案第二部分第（八）项"
+below is its item (八) of part 二、工作任务.
 
 `ensure_plan()` loads them idempotently (`manage.py seed_departments`, also run by `seed_demo`); afterwards
 they are data, edited by admins.

@@ -323,7 +323,8 @@ ENTRAPMENT_ACCIDENT_MINUTES = 120
 # - in use MORE than RISK_AGE_YEARS years (commissioned before today minus that many years; exactly 15 is not
 #   yet "超过15年");
 # - over the last 12 months, at least RISK_FAULTS_12M faults whose cause is not external (a power cut is not the
-#   elevator's doing), at least RISK_COMPLAINTS_12M valid complaints, or at least RISK_ENTRAPMENTS_12M entrapments.
+#   elevator's doing), at least RISK_COMPLAINTS_12M valid complaints, or at least RISK_ENTRAPMENTS_12M entrapments;
+# - more such faults than RISK_FAILURE_PERCENTILE of the same type (below).
 RISK_AGE_YEARS = envint("RISK_AGE_YEARS", 15)
 # How long the dashboards' registry and fault figures may stay in the cache. They are keyed by a data version that
 # every change raises (dashboards.models.DataVersion), so this bounds memory, not staleness; 0 turns caching off.
@@ -331,6 +332,16 @@ DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", 24 * 3600)
 RISK_FAULTS_12M = envint("RISK_FAULTS_12M", 6)
 RISK_COMPLAINTS_12M = envint("RISK_COMPLAINTS_12M", 3)
 RISK_ENTRAPMENTS_12M = envint("RISK_ENTRAPMENTS_12M", 2)
+# Plan §2(4) names 住宅电梯 for the age rule: the building kinds it scans (registry.choices.BuildingKind values,
+# comma-separated; checked against them at start-up by monitoring/checks.py).
+RISK_AGE_BUILDING_KINDS = tuple(
+    kind.strip() for kind in os.getenv("RISK_AGE_BUILDING_KINDS", "residential").split(",") if kind.strip()
+)
+# Plan §2(4) 运行故障率明显偏高, relative to the city: more faults (cause not external) over the last 12 months than
+# this percentile of the city's elevators in use of the same type (1–99).
+RISK_FAILURE_PERCENTILE = envint("RISK_FAILURE_PERCENTILE", 95)
+if not 0 < RISK_FAILURE_PERCENTILE < 100:
+    raise ValueError(f"RISK_FAILURE_PERCENTILE must lie between 1 and 99, not {RISK_FAILURE_PERCENTILE}")
 # Complaint handling deadlines (DESIGN.md "Complaint handling"): accept within 1 working day, resolve in 7 days.
 COMPLAINT_ACCEPT_WORKING_DAYS = envint("COMPLAINT_ACCEPT_WORKING_DAYS", 1)
 COMPLAINT_RESOLVE_DAYS = envint("COMPLAINT_RESOLVE_DAYS", 7)

@@ -6,3 +6,6 @@ class MonitoringConfig(AppConfig):
 
     name = "monitoring"
     verbose_name = "重点监控"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the settings checks)

@@ -1,5 +1,7 @@
-"""Reads of monitoring: the flags a user may see and the 三无 elevators (三(1))."""
+"""Reads of monitoring: the flags a user may see, the rules of the scan and the 三无 elevators (三(1))."""
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import (
     BooleanField,
     Case,
@@ -14,6 +16,32 @@ from accounts import access
 from registry.choices import BuildingKind, ElevatorStatus, MaintenanceFund
 
 # ---------------------------------------------------------------- reads
+
+
+def age_building_kinds() -> tuple[str, ...]:
+    """The building kinds the age rule scans (RISK_AGE_BUILDING_KINDS); a kind that is not a BuildingKind fails
+    loudly (monitoring/checks.py says so at start-up)."""
+    kinds = tuple(settings.RISK_AGE_BUILDING_KINDS)
+    unknown = [kind for kind in kinds if kind not in BuildingKind.values]
+    if unknown or not kinds:
+        raise ImproperlyConfigured(
+            f"RISK_AGE_BUILDING_KINDS must name one or more of {', '.join(BuildingKind.values)}; "
+            f"not {', '.join(unknown) or 'nothing'}"
+        )
+    return kinds
+
+
+def risk_rules() -> dict:
+    """What the daily scan flags, from the settings, for the key-monitoring page to state (plan §2(4))."""
+    labels = dict(BuildingKind.choices)
+    return {
+        "age_years": settings.RISK_AGE_YEARS,
+        "age_building_kinds": [labels[kind] for kind in age_building_kinds()],
+        "faults": settings.RISK_FAULTS_12M,
+        "failure_percentile": settings.RISK_FAILURE_PERCENTILE,
+        "complaints": settings.RISK_COMPLAINTS_12M,
+        "entrapments": settings.RISK_ENTRAPMENTS_12M,
+    }
 
 
 def risk_flag_list(*, user) -> QuerySet:

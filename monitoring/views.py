@@ -16,7 +16,7 @@ from registry.selectors import elevator_list_queryset
 
 from .filtersets import RiskFlagFilterSet
 from .history import EventKind, elevator_history
-from .selectors import SANWU_REASONS, risk_flag_list, sanwu_elevators
+from .selectors import SANWU_REASONS, risk_flag_list, risk_rules, sanwu_elevators
 from .services import risk_flag_assess
 
 KEY_EXPORT = [
@@ -79,6 +79,7 @@ def key_list(request):
             "querystring": querystring,
             "districts": access.districts_for(request.user),
             "assessments": RiskAssessment.choices,
+            "rules": risk_rules(),
         },
     )
 

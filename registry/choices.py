@@ -98,6 +98,8 @@ class RiskReason(models.TextChoices):
     FAULTS = "faults", _("故障偏多")
     COMPLAINTS = "complaints", _("投诉偏多")
     ENTRAPMENTS = "entrapments", _("多次困人")
+    # Plan §2(4) 运行故障率明显偏高, relative: above the city's percentile for the elevator's type.
+    FAILURE_RATE = "failure_rate", _("故障率高于同类电梯")
 
 
 class RiskAssessment(models.TextChoices):

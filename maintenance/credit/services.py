@@ -12,7 +12,11 @@ Score (each part uses the rounded rates stored on the evaluation, so anyone can 
   + 20 × max(0, 1 − complaint rate / 20)     valid complaints per 100 elevators; 20 or more scores 0
   + 10 × (no accident in the window)
 
-Grade: A ≥ 90, B ≥ 75, C ≥ 60, else D. Veto: an expired licence or any accident caps the grade at D.
+Grade: A ≥ 90, B ≥ 75, C ≥ 60, else D. Veto: no licence on record (no validity date: nothing shows the firm may
+maintain lifts, the 无证 of plan §2(2) 从严查处无证挂靠), an expired licence or any accident caps the grade at D.
+
+Complaints count against the firm only in the categories it answers for (departments.choices.FIRM_ANSWERABLE_CATEGORIES:
+entrapment, breakdown, maintenance quality); plan §2(8) gives the others to the use unit or to other departments.
 
 A firm without first inspections in the window is not penalised for the inspections it did not have (the use
 unit, not the firm, applies for them: 特种设备安全法 §40), hence the share 1. A firm maintaining no elevator gets
@@ -29,6 +33,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 
+from departments.choices import FIRM_ANSWERABLE_CATEGORIES
 from elevator_portal.dates import last_12_months
 from inspections.choices import PASSING_RESULTS, InspectionKind
 from inspections.models import Inspection
@@ -105,7 +110,10 @@ def credit_grade(score: Decimal) -> str:
 def credit_veto_reasons(*, licence_valid_until: date | None, accidents: int, today: date) -> list[str]:
     """Why the grade is capped at D (plan §2(2)); stored in Chinese on the evaluation."""
     reasons = []
-    if licence_valid_until is not None and licence_valid_until < today:
+    if licence_valid_until is None:
+        # Plan §2(2) 从严查处无证挂靠: a firm whose licence is not on record cannot be shown to be licensed.
+        reasons.append("无维保许可证记录（未登记许可证有效期）")
+    elif licence_valid_until < today:
         reasons.append(f"维保许可证已于{licence_valid_until:%Y-%m-%d}过期")
     if accidents:
         reasons.append(f"统计期内发生{accidents}起事故（电梯困人2小时以上，特种设备安全监察条例第六十四条）")
@@ -137,12 +145,13 @@ def _failure_events_by_firm(*, since: date, until: date) -> dict[int, list[dict]
 
 
 def complaint_counts_by_firm(*, since: date, until: date) -> dict[int, int]:
-    """Valid complaints per firm from the complaints app (plan §2(10)); none while that app is not installed."""
+    """Valid complaints per firm from the complaints app (plan §2(10)), in the categories a firm answers for
+    (plan §2(8); FIRM_ANSWERABLE_CATEGORIES); none while that app is not installed."""
     if not apps.is_installed("complaints"):
         return {}
     from complaints.selectors import complaint_counts_by_firm as counts
 
-    return dict(counts(since=since, until=until))
+    return dict(counts(since=since, until=until, categories=FIRM_ANSWERABLE_CATEGORIES))
 
 
 def _failed_first_inspections_by_firm(*, since: date, until: date) -> dict[int, list[dict]]:
@@ -172,12 +181,15 @@ def _failed_first_inspections_by_firm(*, since: date, until: date) -> dict[int, 
 
 
 def _accident_event(fault: Fault) -> dict:
-    minutes = int((fault.released_at - fault.reported_at).total_seconds() // 60)
+    if fault.released_at is None:  # 条例 §64: still open 2 hours after the report is an accident too
+        reason = "困人2小时以上，解救时间未记录"
+    else:
+        reason = f"困人{int((fault.released_at - fault.reported_at).total_seconds() // 60)}分钟"
     return {
         "kind": EVENT_ACCIDENT,
         "date": timezone.localdate(fault.reported_at).isoformat(),
         "registration_code": fault.elevator.registration_code,
-        "reason": f"困人{minutes}分钟",
+        "reason": reason,
     }
 
 

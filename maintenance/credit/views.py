@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import access
+from departments.choices import FIRM_ANSWERABLE_CATEGORIES, Category
 from elevator_portal.exports import export_response
 from elevator_portal.pages import paginate
 from registry.choices import OrganizationKind
@@ -60,6 +61,12 @@ def _formula() -> dict:
         "failure_rate_at_zero": services.FAILURE_RATE_AT_ZERO,
         "complaint_rate_at_zero": services.COMPLAINT_RATE_AT_ZERO,
         "thresholds": [(grade, threshold) for threshold, grade in services.GRADE_THRESHOLDS],
+        # Plan §2(8): only the complaints a firm answers for count against it; the others go to other units.
+        # Quoted, since labels such as “电梯故障、停梯” contain the list's own separator.
+        "counted_categories": "、".join(f"“{Category(c).label}”" for c in FIRM_ANSWERABLE_CATEGORIES),
+        "other_categories": "、".join(
+            f"“{label}”" for value, label in Category.choices if value not in FIRM_ANSWERABLE_CATEGORIES
+        ),
     }
 
 

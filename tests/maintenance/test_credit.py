@@ -42,6 +42,15 @@ def evaluation_of(firm, period=date(2025, 6, 1)) -> CreditEvaluation:
     return CreditEvaluation.objects.get(firm=firm, period=period)
 
 
+@pytest.fixture
+def world(world):
+    """The shared world with both firms' licences on record (a firm without one is capped at D)."""
+    for firm in (world["firm_a"], world["firm_b"]):
+        firm.licence_valid_until = date(2030, 12, 31)
+        firm.save(update_fields=["licence_valid_until"])
+    return world
+
+
 # ---------------------------------------------------------------- the formula
 
 
