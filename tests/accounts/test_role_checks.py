@@ -25,6 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 SKIPPED_TOP = {".venv", ".git", "tests", "var", "accounts", "node_modules", "static", "locale"}
 
+
 def is_demo_module(relative: Path) -> bool:
     return relative.parts[0] == "demo" or relative.name == "demo.py"
 
