@@ -180,6 +180,7 @@ def _fault_events(elevator: Elevator) -> list[Event]:
         "dispatched_at",
         "arrived_at",
         "released_at",
+        "accident_at",
     ):
         parts = [fault.get_source_display(), fault.get_cause_display()]
         if fault.kind == FaultKind.ENTRAPMENT and fault.trapped_people:

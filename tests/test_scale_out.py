@@ -35,7 +35,10 @@ SLOW = {
     "maintenance.tasks.contracts_roll_task",
     "maintenance.credit.tasks.credit_evaluate_task",
 }
-FAST = {"complaints.tasks.escalate_complaints_task"}
+FAST = {
+    "complaints.tasks.escalate_complaints_task",
+    "maintenance.faults.tasks.entrapment_accidents_task",
+}
 
 
 # ---------------------------------------------------------------- routing (no broker needed)

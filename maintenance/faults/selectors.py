@@ -188,7 +188,7 @@ def accidents_by_firm(*, since: date, until: date) -> dict[int, list[Fault]]:
     """Accidents per maintenance firm for the credit evaluation (plan §2(2); 条例 §64).
 
     An accident is an entrapment whose people were released ENTRAPMENT_ACCIDENT_MINUTES (2 hours) or more after
-    the report (the same rule as `is_accident`); entrapments not yet released are not counted. Faults reported
+    the report, or not released 2 hours after it (the same rule as `is_accident`, `accident_q`). Faults reported
     from `since` to `until` (local dates, inclusive), charged to the firm recorded on the fault (the elevator's firm
     when it was reported). Firms without accidents are absent. One query; each fault has its elevator loaded.
     """

@@ -42,6 +42,7 @@ class FaultSerializer(serializers.ModelSerializer):
             "dispatched_at",
             "arrived_at",
             "released_at",
+            "accident_at",
             "external_ref",
             "arrival_limit_minutes",
             "arrival_minutes",
