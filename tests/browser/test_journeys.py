@@ -91,7 +91,13 @@ def test_worker_records_a_visit_with_a_photo_on_a_phone_and_the_safety_manager_c
     worker = PersonFactory(organization=elevator.maintenance_firm, kind=PersonKind.MAINTENANCE_WORKER, name="王师傅")
     worker.user = user_with_role(Role.MAINTENANCE, organization=elevator.maintenance_firm, username="weibao")
     worker.save()
-    user_with_role(Role.USE_UNIT, organization=elevator.use_unit, username="wuye")
+    # Only the use unit's designated 安全管理员 with a valid certificate confirms (TSG T5002-2017).
+    PersonFactory(
+        organization=elevator.use_unit,
+        kind=PersonKind.SAFETY_MANAGER,
+        name="陈安全",
+        user=user_with_role(Role.USE_UNIT, organization=elevator.use_unit, username="wuye"),
+    )
     elevator.last_maintenance_on = TODAY - td(days=14)
     elevator.save()
     photo = tmp_path / "car.jpg"
