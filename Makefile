@@ -28,6 +28,7 @@ messages: install
 run: install translations
 	mkdir -p var/celery/out var/celery/processed var/celery/control
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_holidays
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py send_reminders
 	BIN=$(BIN) ./bin/run-dev

@@ -51,8 +51,12 @@ class Complaint(models.Model):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Each missed deadline is escalated once (docs/rules.md "Complaint handling"): acceptance, then the answer.
+    # `escalated_at` is the first of the two, the one pages show as "已督办".
     escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
-    escalation_run = models.UUIDField(null=True, blank=True, editable=False)  # which job run escalated it
+    accept_escalated_at = models.DateTimeField(_("受理超期督办时间"), null=True, blank=True)
+    resolve_escalated_at = models.DateTimeField(_("办结超期督办时间"), null=True, blank=True)
+    escalation_run = models.UUIDField(null=True, blank=True, editable=False)  # which job run escalated it last
     submitter_hash = models.CharField(max_length=64, blank=True)  # salted hash of the IP, for abuse limits only
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -10,7 +10,7 @@ from accounts import access
 from elevator_portal.dates import day_bounds
 from registry.selectors import elevator_by_public_code
 
-from .choices import Status
+from .choices import OPEN_STATUSES, Status
 
 # Rejected complaints (not an elevator matter) and merged duplicates are not "valid" complaints.
 INVALID = (Status.REJECTED, Status.MERGED)
@@ -44,12 +44,20 @@ def elevator_for_complaint(*, code: str):
     return elevator_by_public_code(code, related=("district",))
 
 
+def complaint_accept_overdue_q(*, now: datetime) -> Q:
+    """Complaints still not accepted after their acceptance deadline."""
+    return Q(status=Status.SUBMITTED, accept_deadline__lt=now)
+
+
+def complaint_resolve_overdue_q(*, now: datetime) -> Q:
+    """Open complaints (accepted or not) still not answered after their answer deadline."""
+    return Q(status__in=OPEN_STATUSES, resolve_deadline__lt=now)
+
+
 def complaint_overdue_q(*, now: datetime) -> Q:
-    """Open complaints past the deadline of their state: not accepted in time, or not answered in time
-    (DESIGN.md "Complaint handling"; the same condition `complaints_escalate` escalates on)."""
-    return Q(status=Status.SUBMITTED, accept_deadline__lt=now) | Q(
-        status__in=[Status.ACCEPTED, Status.IN_PROGRESS], resolve_deadline__lt=now
-    )
+    """Open complaints past a deadline: not accepted in time, or not answered in time (docs/rules.md "Complaint
+    handling"; `complaints_escalate` escalates each of the two once)."""
+    return complaint_accept_overdue_q(now=now) | complaint_resolve_overdue_q(now=now)
 
 
 def complaints_with_deadline(queryset: QuerySet, *, now: datetime) -> QuerySet:

@@ -7,6 +7,7 @@ Rules: DESIGN.md "Complaint routing" (plan §2(8)) and "Complaint handling"; pla
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,9 +17,12 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import access
 from departments.choices import Category
@@ -26,9 +30,11 @@ from departments.models import Department, RoutingRule, SectorRule
 from elevator_portal.files import IMAGES, sniff
 from notifications.sms import send_sms
 from registry.models import District, Elevator
+from workdays.selectors import local_day, working_calendar
 
 from .choices import OPEN_STATUSES, EventKind, Source, Status
 from .models import Complaint, ComplaintEvent, ComplaintPhoto
+from .selectors import complaint_accept_overdue_q, complaint_resolve_overdue_q
 
 
 @dataclass(frozen=True)
@@ -58,14 +64,30 @@ def complaint_route(*, category: str, district: District | None, building_kind: 
     return Routing(department_id=lead, co_department_ids=list(dict.fromkeys(pk for pk, _role in rows if pk != lead)))
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`days` working days later (Monday–Friday; public holidays are not modelled)."""
-    moment = start
-    while days > 0:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            days -= 1
-    return moment
+@dataclass(frozen=True)
+class Deadlines:
+    accept: datetime
+    resolve: datetime
+
+
+def complaint_deadlines(*, filed_at: datetime) -> Deadlines:
+    """When a complaint filed at `filed_at` must be accepted and answered, in the city's calendar (one query).
+
+    Acceptance: by the end (24:00 local) of the COMPLAINT_ACCEPT_WORKING_DAYS-th working day after the day it was
+    filed, holidays skipped and make-up Saturdays (调休) counted; filed on a rest day, it counts from the next working
+    day (民法典 §201: the first day is not counted). Answer: by 24:00 of the COMPLAINT_RESOLVE_DAYS-th calendar day
+    after that day, moved to the next working day when it falls on a rest day (民法典 §203), so that it never ends
+    inside a holiday, before the acceptance deadline.
+    """
+    calendar = working_calendar(
+        since=local_day(filed_at),
+        working_days=settings.COMPLAINT_ACCEPT_WORKING_DAYS,
+        calendar_days=settings.COMPLAINT_RESOLVE_DAYS,
+    )
+    return Deadlines(
+        accept=calendar.add_working_days(filed_at, settings.COMPLAINT_ACCEPT_WORKING_DAYS),
+        resolve=calendar.period_end(filed_at, settings.COMPLAINT_RESOLVE_DAYS),
+    )
 
 
 def new_tracking_no(now: datetime) -> str:
@@ -147,6 +169,7 @@ def complaint_submit(
     routing = complaint_route(
         category=category, district=district, building_kind=elevator.building_kind if elevator else None
     )
+    deadlines = complaint_deadlines(filed_at=now)
     duplicate_of = None  # (pk, tracking number) of the open complaint this one joins
     if elevator is not None:
         # Locked, so that it cannot be answered or closed while this duplicate joins it.
@@ -179,8 +202,8 @@ def complaint_submit(
         department_id=routing.department_id,
         status=Status.MERGED if duplicate_of else Status.SUBMITTED,
         duplicate_of_id=duplicate_of[0] if duplicate_of else None,
-        accept_deadline=add_working_days(now, settings.COMPLAINT_ACCEPT_WORKING_DAYS),
-        resolve_deadline=now + timedelta(days=settings.COMPLAINT_RESOLVE_DAYS),
+        accept_deadline=deadlines.accept,
+        resolve_deadline=deadlines.resolve,
         submitter_hash=submitter_hash(ip) if ip else "",
     )
     # A new complaint has no co-departments yet: add() inserts them without first reading the current ones.
@@ -328,34 +351,122 @@ def complaint_close(
     return complaint
 
 
+@dataclass(frozen=True)
+class EscalationStep:
+    """A deadline a complaint can miss, escalated once: the field recording it and the condition that it was missed."""
+
+    field: str
+    deadline: str
+    overdue: Callable[..., Q]
+    event: str
+    line: str
+
+
+ESCALATION_STEPS = (
+    EscalationStep(
+        field="accept_escalated_at",
+        deadline="accept_deadline",
+        overdue=complaint_accept_overdue_q,
+        event=gettext_lazy("超过受理期限，已提交督办。"),
+        line=gettext_lazy("投诉%(no)s（%(cat)s，%(addr)s）超过受理期限（%(due)s）仍未受理。"),
+    ),
+    EscalationStep(
+        field="resolve_escalated_at",
+        deadline="resolve_deadline",
+        overdue=complaint_resolve_overdue_q,
+        event=gettext_lazy("超过办结期限，已提交督办。"),
+        line=gettext_lazy("投诉%(no)s（%(cat)s，%(addr)s）超过办结期限（%(due)s）仍未答复。"),
+    ),
+)
+
+
+def _escalation_claim(step: EscalationStep, *, now: datetime) -> list[Complaint]:
+    """Claim the complaints that missed `step`'s deadline and were not escalated for it yet.
+
+    A conditional UPDATE (`... WHERE <field> IS NULL`): of two workers at once, the second finds the rows taken and
+    claims none of them. On PostgreSQL the rows are first locked in key order, skipping those another worker holds,
+    so that two runs never wait on each other in opposite orders (a deadlock); SQLite runs one writer at a time.
+    The claimed rows are read back by the run's id in the same transaction, before another worker's next step could
+    write its own run id on them."""
+    run_id = uuid.uuid4()
+    unclaimed = Complaint.objects.filter(**{f"{step.field}__isnull": True})
+    with transaction.atomic():
+        pks = list(
+            unclaimed.filter(step.overdue(now=now))
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not pks:
+            return []
+        unclaimed.filter(pk__in=pks).update(
+            **{step.field: now},
+            escalated_at=Coalesce(F("escalated_at"), Value(now, output_field=DateTimeField())),
+            escalation_run=run_id,
+        )
+        return list(
+            Complaint.objects.filter(escalation_run=run_id).select_related("department__supervisor").order_by("pk")
+        )
+
+
+def _has_supervisor(complaint: Complaint) -> bool:
+    supervisor = complaint.department.supervisor
+    return supervisor is not None and supervisor.is_active
+
+
+def _escalation_recipients(complaints: list[Complaint]) -> dict[int, list]:
+    """Who hears of each complaint (by pk): its department's supervisor; a department without an active one falls
+    back to the regulators of the complaint's district, and a district without one to the city's regulators, so
+    that a missed deadline never goes unheard. Two queries at most, whatever the number of complaints."""
+    recipients: dict[int, list] = {}
+    orphans = []
+    for c in complaints:
+        if _has_supervisor(c):
+            recipients[c.pk] = [c.department.supervisor]
+        else:
+            orphans.append(c)
+    if not orphans:
+        return recipients
+    by_district: dict[int, list] = {}
+    regulators = access.district_regulators().filter(organization__district_id__in={c.district_id for c in orphans})
+    for user in regulators.select_related("organization").order_by("pk"):
+        by_district.setdefault(user.organization.district_id, []).append(user)
+    city = []
+    if any(c.district_id not in by_district for c in orphans):
+        city = list(access.city_regulators().order_by("pk"))
+    for c in orphans:
+        recipients[c.pk] = by_district.get(c.district_id) or city
+    return recipients
+
+
 def complaints_escalate(*, now: datetime) -> int:
-    """Overdue complaints (not accepted in time, or not answered in time) go to the department's supervisor,
-    once each (a conditional UPDATE claims them, so two workers never escalate one twice)."""
+    """Each deadline an open complaint missed (acceptance, then the answer) is escalated once: an event on the
+    complaint and a line in the digest of its department's supervisor, or of the regulators when the department has
+    none. Safe to run twice or on two workers at once; returns the number of escalations."""
     from notifications.services import DigestLine, notifications_send_digests
 
-    from .selectors import complaint_overdue_q
-
-    overdue = Complaint.objects.filter(escalated_at__isnull=True).filter(complaint_overdue_q(now=now))
-    ids = list(overdue.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    run_id = uuid.uuid4()
-    claimed = Complaint.objects.filter(pk__in=ids, escalated_at__isnull=True).update(
-        escalated_at=now, escalation_run=run_id
-    )
-    rows = list(Complaint.objects.filter(escalation_run=run_id).select_related("department__supervisor"))
-    ComplaintEvent.objects.bulk_create(
-        [ComplaintEvent(complaint=c, kind=EventKind.ESCALATION, text=_("超过办理期限，已提交督办。")) for c in rows]
-    )
     digests: dict = {}
-    for c in rows:
-        if c.department.supervisor_id:
-            digests.setdefault(c.department.supervisor, []).append(
-                DigestLine(
-                    _("投诉%(no)s（%(cat)s，%(addr)s）已超过办理期限。")
-                    % {"no": c.tracking_no, "cat": c.get_category_display(), "addr": c.address},
-                    reverse("complaints:staff_detail", args=[c.pk]),
-                )
-            )
+    escalated = 0
+    for step in ESCALATION_STEPS:
+        rows = _escalation_claim(step, now=now)
+        if not rows:
+            continue
+        escalated += len(rows)
+        ComplaintEvent.objects.bulk_create(
+            [ComplaintEvent(complaint=c, kind=EventKind.ESCALATION, text=str(step.event)) for c in rows]
+        )
+        recipients = _escalation_recipients(rows)
+        for c in rows:
+            text = str(step.line) % {
+                "no": c.tracking_no,
+                "cat": c.get_category_display(),
+                "addr": c.address,
+                "due": f"{timezone.localtime(getattr(c, step.deadline)):%Y-%m-%d %H:%M}",
+            }
+            if not _has_supervisor(c):
+                text += _("%(dept)s未设督办负责人，请督促办理。") % {"dept": c.department.name}
+            line = DigestLine(text, reverse("complaints:staff_detail", args=[c.pk]))
+            for user in recipients[c.pk]:
+                digests.setdefault(user, []).append(line)
     notifications_send_digests(digests=digests, title=_("投诉超期督办"))
-    return claimed
+    return escalated

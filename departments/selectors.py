@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from departments.choices import Category
@@ -61,6 +61,17 @@ def who_handles_what() -> WhoHandlesWhat:
         rule.department = departments[rule.department_id].department
         departments[rule.department_id].sectors.append(rule)
     return WhoHandlesWhat(categories=categories, sector_rules=sector_rules, departments=list(departments.values()))
+
+
+def departments_without_supervisor() -> QuerySet[Department]:
+    """Departments with no one to escalate an overdue complaint to (none named, or the account disabled): their
+    missed deadlines go to the regulators of the complaint's district, or of the city, instead (one query)."""
+    return (
+        Department.objects.filter(Q(supervisor__isnull=True) | Q(supervisor__is_active=False))
+        .select_related("district")
+        .annotate(lead_categories=Count("routing_rules"))
+        .order_by(F("district__code").asc(nulls_first=True), "code")
+    )
 
 
 def task_progress_latest() -> QuerySet[TaskProgress]:

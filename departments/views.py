@@ -1,4 +1,5 @@
-"""Pages of the departments app: the public "who handles what" (plan §2(8)) and the plan's tasks (二 (一)–(十四))."""
+"""Pages of the departments app: the public "who handles what" (plan §2(8)), the plan's tasks (二 (一)–(十四)), and
+the regulators' list of departments without a supervisor."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,8 +10,9 @@ from django.utils.translation import gettext as _
 from accounts import access
 
 from .forms import CategoryLookupForm, TaskProgressForm
-from .models import PlanTask
+from .models import Department, PlanTask
 from .selectors import (
+    departments_without_supervisor,
     plan_tasks_overview,
     responsible_city_departments,
     task_progress_notes,
@@ -34,6 +36,25 @@ def who_handles_what_page(request):
             "form": form,
             "selected": selected,
             "can_view_tasks": access.can_view_plan_tasks(request.user),
+            # Regulators only: one count more, never for the public.
+            "without_supervisor": departments_without_supervisor().count()
+            if access.can_view_departments_without_supervisor(request.user)
+            else None,
+        },
+    )
+
+
+@login_required
+def without_supervisor(request):
+    """Regulators: the departments without a supervisor, whose overdue complaints escalate to the regulators."""
+    if not access.can_view_departments_without_supervisor(request.user):
+        raise PermissionDenied(_("您没有权限访问此页面。"))
+    return render(
+        request,
+        "departments/without_supervisor.html",
+        {
+            "departments": departments_without_supervisor(),
+            "can_use_admin": access.can_use_admin_for(request.user, Department),
         },
     )
 

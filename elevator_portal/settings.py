@@ -5,6 +5,7 @@ Every setting that differs between a laptop and the city's servers comes from an
 """
 
 import os
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "accounts",
+    "workdays",
     "registry",
     "inspections",
     "maintenance",
@@ -199,6 +201,8 @@ CELERY_TASK_ROUTES = {
     "complaints.tasks.escalate_complaints_task": {"queue": "fast"},
     # Every 5 minutes and one query when no entrapment has reached 2 hours; people may still be trapped.
     "maintenance.faults.tasks.entrapment_accidents_task": {"queue": "fast"},
+    # Daily and one query when nothing is missing.
+    "complaints.tasks.check_calendar_task": {"queue": "fast"},
 }
 if REDIS_URL:
     # Redis hands an unacknowledged task (acks_late) to another worker after the visibility timeout; it must
@@ -236,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
     "entrapment-accidents": {
         "task": "maintenance.faults.tasks.entrapment_accidents_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # docs/rules.md "Working days": warn the city regulators when next year's holidays are not on record.
+    "calendar-check": {
+        "task": "complaints.tasks.check_calendar_task",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 
@@ -353,6 +362,10 @@ if not 0 < RISK_FAILURE_PERCENTILE < 100:
 # Complaint handling deadlines (DESIGN.md "Complaint handling"): accept within 1 working day, resolve in 7 days.
 COMPLAINT_ACCEPT_WORKING_DAYS = envint("COMPLAINT_ACCEPT_WORKING_DAYS", 1)
 COMPLAINT_RESOLVE_DAYS = envint("COMPLAINT_RESOLVE_DAYS", 7)
+# Working days (docs/rules.md "Working days"): from this day of the year on (MM-DD), the daily check warns the city
+# regulators, once a year, while next year has no public holidays on record.
+CALENDAR_WARN_FROM = os.getenv("CALENDAR_WARN_FROM", "11-01")
+date.fromisoformat(f"2001-{CALENDAR_WARN_FROM}")  # fails loudly on anything but a valid MM-DD (not 02-29)
 # A new complaint on the same elevator and category within this many days joins the open one.
 COMPLAINT_DUPLICATE_DAYS = envint("COMPLAINT_DUPLICATE_DAYS", 3)
 COMPLAINT_MAX_PHOTOS = 3

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = [
     "elevator_portal",  # settings-free helpers: dates, files, forms, pages, exports, the API's exception handler
     "accounts",  # users, roles, and who may see and change what (accounts.access)
+    "workdays",  # the working-day calendar (its admin asks accounts.access); complaint deadlines count with it
     "registry",
     "notifications",
     "departments",

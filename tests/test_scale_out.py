@@ -37,6 +37,7 @@ SLOW = {
 }
 FAST = {
     "complaints.tasks.escalate_complaints_task",
+    "complaints.tasks.check_calendar_task",
     "maintenance.faults.tasks.entrapment_accidents_task",
 }
 

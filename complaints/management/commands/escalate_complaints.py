@@ -5,8 +5,11 @@ from complaints.services import complaints_escalate
 
 
 class Command(BaseCommand):
-    help = "Escalate overdue complaints to their department's supervisor (the hourly Celery job, run now)."
+    help = (
+        "Escalate each deadline an open complaint missed (acceptance, answer) once, to the department's supervisor "
+        "or, without one, to the regulators (the hourly Celery job, run now)."
+    )
 
     def handle(self, *args, **options):
         escalated = complaints_escalate(now=timezone.now())
-        self.stdout.write(self.style.SUCCESS(f"Escalated {escalated} overdue complaint(s)."))
+        self.stdout.write(self.style.SUCCESS(f"Escalated {escalated} missed deadline(s)."))
