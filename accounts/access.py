@@ -1,4 +1,4 @@
-"""Who may see and change what: the one place that decides (DESIGN.md "Who sees what").
+"""Who may see and change what: the one place that decides (docs/rules.md "Who sees what").
 
 Pages, the API, exports, file downloads and the admin all scope their querysets and check their writes
 through these functions; nothing else filters by role.

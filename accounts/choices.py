@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """The roles of DESIGN.md "Who sees what"; anonymous visitors are the public."""
+    """The roles of docs/rules.md "Who sees what"; anonymous visitors are the public."""
 
     CITY_REGULATOR = "city_regulator", _("市级监管人员")
     DISTRICT_REGULATOR = "district_regulator", _("区县监管人员")

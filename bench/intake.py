@@ -1,4 +1,4 @@
-"""Complaint intake throughput with wrk (issue 7): the public form (/complaints/new/) posted by new visitors.
+"""Complaint intake throughput with wrk (bench/README.md): the public form (/complaints/new/) posted by new visitors.
 
 `wrk_intake(port, codes, started_token)` runs wrk for a bounded time with bench/intake.lua and returns accepted
 complaints per second, latency percentiles, errors by kind and the tracking numbers, so the caller can check that

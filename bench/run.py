@@ -1,4 +1,4 @@
-"""Benchmark harness (issue 7, first part): `make bench SCALE=S` or `python bench/run.py --scale M`.
+"""Benchmark harness (bench/README.md): `make bench SCALE=S` or `python bench/run.py --scale M`.
 
 Builds (or reuses) a PostgreSQL database of N elevators, times the scheduled jobs (wall time and query count), then
 starts gunicorn with DEBUG off on a free loopback port and measures pages, the API, the API's own SQL run raw, and

@@ -1,4 +1,5 @@
-"""A year of synthetic history for the synthetic elevators of `generate_scale_data` (issue 7: benchmarks at scale).
+"""A year of synthetic history for the synthetic elevators of `generate_scale_data` (for the benchmarks,
+bench/README.md).
 
 Everything is written by `INSERT … SELECT` inside PostgreSQL, so a million elevators get their 24 million
 maintenance records in minutes rather than hours, and nothing crosses the wire row by row. The data is

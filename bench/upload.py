@@ -1,4 +1,4 @@
-"""Bulk maintenance-record upload throughput (issue 7 target: at least 5,000 records per second).
+"""Bulk maintenance-record upload throughput (bench/README.md target: at least 5,000 records per second).
 
 A maintenance firm's system posts batches of realistic records (the checklist of each record's tier, one or two
 certified workers of the firm, the signer among them, times in the last two weeks) to

@@ -1,8 +1,9 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at /open311/v2/, for partner systems.
 
-DESIGN.md "External contract": `services`, `requests` and `requests/<id>` in JSON and XML; `agency_responsible` is the
-lead department that the routing table (plan §2(8)) gave the complaint. Partners file complaints with a PartnerKey as
-`api_key`; the complaint goes through `complaint_submit`, so the web form and Open311 validate, route and limit alike.
+docs/architecture.md "External contract": `services`, `requests` and `requests/<id>` in JSON and XML;
+`agency_responsible` is the lead department that the routing table (plan §2(8)) gave the complaint. Partners file
+complaints with a PartnerKey as `api_key`; the complaint goes through `complaint_submit`, so the web form and Open311
+validate, route and limit alike.
 
 Extensions and choices beyond the spec, for partners:
 - `district` (POST): the 6-digit administrative division code (510402 东区, 510403 西区, 510411 仁和区, 510421 米易县,

@@ -1,6 +1,6 @@
 """Complaints: routing by the plan's division of duties, intake with abuse limits, handling with deadlines.
 
-Rules: DESIGN.md "Complaint routing" (plan §2(8)) and "Complaint handling"; plan §2(10) for entrapments
+Rules: docs/rules.md "Complaint routing" (plan §2(8)) and "Complaint handling"; plan §2(10) for entrapments
 (96333 first; the maintenance firm is sent an urgent entrapment fault).
 """
 
@@ -47,7 +47,7 @@ def complaint_route(*, category: str, district: District | None, building_kind: 
     """Who handles a complaint: the department of its category; the district government is always
     co-responsible (属地); schools, hospitals, stations, malls and tourist sites also notify their sector."""
     # One round trip, written as SQL: every complaint is routed, and compiling the three ORM queries this replaces
-    # cost the intake more CPU than running them (bench/intake.py, issue 7). Categories and building kinds are
+    # cost the intake more CPU than running them (bench/intake.py; bench/README.md). Categories and building kinds are
     # unique in their rule tables, so there is at most one lead and one sector department.
     quote = connection.ops.quote_name
     sql = (

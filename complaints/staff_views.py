@@ -1,7 +1,7 @@
 """Staff complaint pages: the queue, a complaint with its timeline and handling forms, responses, photos.
 
-Who sees what is decided in accounts.access only (DESIGN.md "Who sees what"); the workflow rules live in
-complaints.services (DESIGN.md "Complaint handling"). Personal data is masked in lists and exports for
+Who sees what is decided in accounts.access only (docs/rules.md "Who sees what"); the workflow rules live in
+complaints.services (docs/rules.md "Complaint handling"). Personal data is masked in lists and exports for
 everyone, and shown in full only on the detail page of those who handle the complaint.
 """
 

@@ -1,7 +1,8 @@
 """Public complaint pages (no account): the form and the tracking page, never showing personal data.
 
-Journey 1 of DESIGN.md (plan §2(10), §2(11)). Abuse protection on the form: rate limits per client IP and per phone
-number, a honeypot field and a minimum fill time; everything else is validated by `complaint_submit`.
+docs/rules.md "Journey 1: a resident files a complaint" (plan §2(10), §2(11)). Abuse protection on the form: rate
+limits per client IP and per phone number, a honeypot field and a minimum fill time; everything else is validated
+by `complaint_submit`.
 """
 
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""Reads of the regulators' dashboards (DESIGN.md journey 3 "A regulator reads dashboards").
+"""Reads of the regulators' dashboards (docs/rules.md "Journey 3: a regulator reads dashboards").
 
 Every figure is a database aggregate over the rows the user may see (accounts.access), optionally narrowed to one
 district, and uses the same rule as the list it links to (registry ElevatorFilterSet, FaultFilterSet,

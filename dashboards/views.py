@@ -1,4 +1,5 @@
-"""The regulators' dashboards (DESIGN.md journey 3): the city, or one district, over a date range.
+"""The regulators' dashboards (docs/rules.md "Journey 3: a regulator reads dashboards"): the city, or one district,
+over a date range.
 
 Every number on the page links to the list behind it, built here with the same filters that list takes.
 """

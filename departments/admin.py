@@ -43,7 +43,7 @@ class TaskProgressAdmin(CityDataAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(CityDataAdmin):
-    """The complaint routing table (DESIGN.md "Complaint routing"): data, edited here; new complaints follow it."""
+    """The complaint routing table (docs/rules.md "Complaint routing"): data, edited here; new complaints follow it."""
 
     list_display = ["category", "department", "clause"]
     list_editable = ["department"]

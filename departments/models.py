@@ -83,7 +83,7 @@ class TaskProgress(models.Model):
 
 
 class RoutingRule(models.Model):
-    """Complaint category → responsible department (DESIGN.md "Complaint routing"; editable by admins)."""
+    """Complaint category → responsible department (docs/rules.md "Complaint routing"; editable by admins)."""
 
     category = models.CharField(_("投诉类别"), max_length=24, choices=Category.choices, unique=True)
     department = models.ForeignKey(

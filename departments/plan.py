@@ -1,4 +1,5 @@
-"""The plan's departments, duties (§2(8)), 14 tasks (§2(1)–(14)) and the complaint routing table (DESIGN.md).
+"""The plan's departments, duties (§2(8)), 14 tasks (§2(1)–(14)) and the complaint routing table (docs/rules.md
+"Complaint routing").
 
 The plan: 《攀枝花市加强电梯质量安全工作实施方案》 (攀办发〔2019〕92号, 17 December 2019); "方案第二部分第（八）项"
 below is its item (八) of part 二、工作任务.
@@ -62,7 +63,7 @@ DISTRICT_DUTY = (
 )
 DISTRICT_CODES = {"510402": "dq", "510403": "xq", "510411": "rhq", "510421": "myx", "510422": "ybx"}
 
-# DESIGN.md "Complaint routing" (plan §2(8)).
+# docs/rules.md "Complaint routing" (plan §2(8)).
 ROUTING = {
     Category.ENTRAPMENT: ("scjgj", "方案第二部分第（十）项"),
     Category.BREAKDOWN: ("scjgj", "方案第二部分第（八）项"),

@@ -46,7 +46,7 @@ def departments_public() -> QuerySet[Department]:
 
 
 def who_handles_what() -> WhoHandlesWhat:
-    """The routing table (DESIGN.md "Complaint routing"), sector rules and departments: three queries in all."""
+    """The routing table (docs/rules.md "Complaint routing"), sector rules and departments: three queries in all."""
     departments = {d.pk: DepartmentDuties(department=d) for d in departments_public()}
     rules = {rule.category: rule for rule in RoutingRule.objects.all()}
     for rule in rules.values():

@@ -108,7 +108,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs 50 ms and more on every big aggregate (dashboards, jobs) and pays off only for long
-    # analytical queries; a web portal is better without it (issue 7's benchmarks).
+    # analytical queries; a web portal is better without it (bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -225,12 +225,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "maintenance.credit.tasks.credit_evaluate_task",
         "schedule": crontab(hour=2, minute=0),
     },
-    # DESIGN.md "Key monitoring" (plan §2(4)): flag old and troubled elevators every night.
+    # docs/rules.md "Key monitoring" (plan §2(4)): flag old and troubled elevators every night.
     "risk-scan": {
         "task": "monitoring.tasks.risk_scan_task",
         "schedule": crontab(hour=3, minute=0),
     },
-    # DESIGN.md "Complaint handling": overdue complaints escalate to the department's supervisor.
+    # docs/rules.md "Complaint handling": overdue complaints escalate to the department's supervisor.
     "complaint-escalation": {
         "task": "complaints.tasks.escalate_complaints_task",
         "schedule": crontab(minute=20),
@@ -309,7 +309,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Domain settings (DESIGN.md "Rules").
+# Domain settings (docs/rules.md).
 EMERGENCY_HOTLINE = os.getenv("EMERGENCY_HOTLINE", "96333")
 INSPECTION_INTERVAL_MONTHS = envint("INSPECTION_INTERVAL_MONTHS", 12)
 # Plan §2(7): the use unit applies one month before the validity ends; within this many days a lift shows as expiring.
@@ -336,7 +336,7 @@ RESCUE_ARRIVAL_MINUTES = {"510402": 30, "510403": 30, "510411": 30, "510421": 60
 RESCUE_ARRIVAL_DEFAULT_MINUTES = 60
 # 条例 §64: trapped this long or longer counts as an accident.
 ENTRAPMENT_ACCIDENT_MINUTES = 120
-# Plan §2(4) key monitoring (DESIGN.md "Key monitoring"), checked by the daily risk scan on elevators in use:
+# Plan §2(4) key monitoring (docs/rules.md "Key monitoring"), checked by the daily risk scan on elevators in use:
 # - in use MORE than RISK_AGE_YEARS years (commissioned before today minus that many years; exactly 15 is not
 #   yet "超过15年");
 # - over the last 12 months, at least RISK_FAULTS_12M faults whose cause is not external (a power cut is not the
@@ -359,7 +359,7 @@ RISK_AGE_BUILDING_KINDS = tuple(
 RISK_FAILURE_PERCENTILE = envint("RISK_FAILURE_PERCENTILE", 95)
 if not 0 < RISK_FAILURE_PERCENTILE < 100:
     raise ValueError(f"RISK_FAILURE_PERCENTILE must lie between 1 and 99, not {RISK_FAILURE_PERCENTILE}")
-# Complaint handling deadlines (DESIGN.md "Complaint handling"): accept within 1 working day, resolve in 7 days.
+# Complaint handling deadlines (docs/rules.md "Complaint handling"): accept within 1 working day, resolve in 7 days.
 COMPLAINT_ACCEPT_WORKING_DAYS = envint("COMPLAINT_ACCEPT_WORKING_DAYS", 1)
 COMPLAINT_RESOLVE_DAYS = envint("COMPLAINT_RESOLVE_DAYS", 7)
 # Working days (docs/rules.md "Working days"): from this day of the year on (MM-DD), the daily check warns the city

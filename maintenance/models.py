@@ -158,7 +158,7 @@ class MaintenanceRecord(models.Model):
         indexes = [
             models.Index(fields=["elevator", "-started_at"], name="record_elevator_start_idx"),
             models.Index(fields=["firm", "-started_at"], name="record_firm_start_idx"),
-            # The city-wide list's order (issue 7): the newest 50 of 24 million a year without sorting them.
+            # The city-wide list's order (bench/README.md): the newest 50 of 24 million a year without sorting them.
             models.Index(fields=["-started_at", "-id"], name="record_start_idx"),
         ]
         constraints = [

@@ -154,7 +154,7 @@ def contracts_roll(*, today: date) -> dict[str, int]:
     starting_ids = list(starting.values_list("pk", flat=True))
     # An elevator still covered by another active contract is left alone (the unique constraint would refuse it).
     # NOT EXISTS, not NOT IN: at a province's million active coverages the NOT IN list outgrows memory and is
-    # re-read for every row (issue 7).
+    # re-read for every row (bench/README.md).
     coverage = ContractElevator.objects.filter(contract_id__in=starting_ids).exclude(
         Exists(ContractElevator.objects.filter(active=True, elevator_id=OuterRef("elevator_id")))
     )
@@ -469,9 +469,10 @@ def bulk_upload(*, user, key: str, payload: dict, parse_item) -> tuple[int, dict
     `parse_item(item)` turns one JSON item into record_create's keyword arguments, except that the references stay
     as sent (`elevator` a code or id, `workers` and `signed_by` person ids, `corrects` a record id or None), or raises
     ValidationError for a malformed item. The batch's references are resolved together, one query per table, and the
-    records written with one INSERT per table: the query count does not grow with the batch (issue 7: 5,000 records
-    per second). The same key and body again returns the first answer and creates nothing; the same key with another
-    body is refused with 409. Every bad item is reported by index, field and reason, and then nothing is written.
+    records written with one INSERT per table: the query count does not grow with the batch (bench/README.md: 5,000
+    records per second). The same key and body again returns the first answer and creates nothing; the same key with
+    another body is refused with 409. Every bad item is reported by index, field and reason, and then nothing is
+    written.
     """
     if not access.can_create_maintenance_record(user):
         raise PermissionDenied(_("只有维保单位可以批量上传维保记录。"))

@@ -1,5 +1,5 @@
-"""One elevator's whole story in time order (DESIGN.md journey 3: "drilling down to the single elevator and its
-whole history").
+"""One elevator's whole story in time order (docs/rules.md "Journey 3: a regulator reads dashboards": "drilling down to
+the single elevator and its whole history").
 
 Each source is read with one query, whatever the number of its events; the events are built in Python and sorted
 newest first. Personal data stays out: complaints show category and status only (never the resident's name, phone

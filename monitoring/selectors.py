@@ -51,7 +51,7 @@ def risk_flag_list(*, user) -> QuerySet:
     )
 
 
-# ---------------------------------------------------------------- 三无 elevators (三(1); DESIGN.md "三无 elevators")
+# ---------------------------------------------------- 三无 elevators (三(1); docs/rules.md "三无 elevators")
 
 SANWU_REASONS = {
     "no_use_unit": gettext_lazy("无使用单位（无物管）"),

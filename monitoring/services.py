@@ -1,4 +1,4 @@
-"""The daily risk scan and the key-monitoring list (plan §2(4); DESIGN.md "Key monitoring").
+"""The daily risk scan and the key-monitoring list (plan §2(4); docs/rules.md "Key monitoring").
 
 Plan §2(4): 使用期限超过15年，运行故障率、投诉率明显偏高的住宅电梯纳入重点监控范围. Every day, for elevators in use:
 - age_over_15: in use MORE than RISK_AGE_YEARS years, i.e. commissioned before today minus 15 years (commissioned

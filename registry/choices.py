@@ -26,7 +26,8 @@ class PersonKind(models.TextChoices):
 
 
 class ElevatorType(models.TextChoices):
-    """Elevator categories; the value is the category code that opens the registration code (DESIGN.md)."""
+    """Elevator categories; the value is the category code that opens the registration code (docs/rules.md
+    "Identification")."""
 
     TRACTION_PASSENGER = "3110", _("曳引驱动乘客电梯")
     TRACTION_FREIGHT = "3120", _("曳引驱动载货电梯")
@@ -92,7 +93,7 @@ class ImportStatus(models.TextChoices):
 
 
 class RiskReason(models.TextChoices):
-    """Why an elevator is under key monitoring (plan §2(4); DESIGN.md "Key monitoring")."""
+    """Why an elevator is under key monitoring (plan §2(4); docs/rules.md "Key monitoring")."""
 
     AGE_OVER_15 = "age_over_15", _("使用超过15年")
     FAULTS = "faults", _("故障偏多")

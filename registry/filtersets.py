@@ -16,7 +16,7 @@ class ElevatorFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("搜索"))
     # distinct=False: these follow forward foreign keys, which cannot repeat a row, and a SELECT DISTINCT over
-    # the whole registry would defeat the indexes (issue 7).
+    # the whole registry would defeat the indexes (bench/README.md).
     # By the district's id (the form already looked the codes up), not a join on its code: a join would hide the
     # id from the (district, type, code) index that serves the page in code order.
     district = django_filters.ModelMultipleChoiceFilter(

@@ -124,7 +124,7 @@ ELEVATOR_ORGANIZATION_KINDS = {
 
 
 class Elevator(models.Model):
-    """One registered elevator, escalator or moving walk (DESIGN.md "Identification")."""
+    """One registered elevator, escalator or moving walk (docs/rules.md "Identification")."""
 
     registration_code = models.CharField(_("注册代码"), max_length=20, unique=True)
     rescue_code = models.CharField(_("应急救援识别码"), max_length=6, null=True, blank=True, unique=True)
@@ -202,8 +202,8 @@ class Elevator(models.Model):
             models.Index(fields=["use_unit", "registration_code"], name="elevator_use_unit_code_idx"),
             models.Index(fields=["maintenance_firm", "registration_code"], name="elevator_firm_code_idx"),
             models.Index(fields=["commission_date"], name="elevator_commission_idx"),
-            # Counting without reading the table (issue 7): the list's COUNT for filters by district, type, status
-            # and building kind is answered from this index alone (an index-only scan).
+            # Counting without reading the table (bench/README.md): the list's COUNT for filters by district, type,
+            # status and building kind is answered from this index alone (an index-only scan).
             models.Index(fields=["district", "elevator_type", "status", "building_kind"], name="elevator_count_idx"),
             # The page in code order for a type, or a district and a type: the database reads just the matching
             # entries in order. Without them it walks the whole code index for the next 50 (codes begin with the

@@ -24,7 +24,7 @@ class _Bigrams(Func):
 
 
 def text_contains(field: str, text: str) -> Q:
-    """`field` contains `text`, case-insensitively, in the form the database's indexes answer (issue 7).
+    """`field` contains `text`, case-insensitively, in the form the database's indexes answer (bench/README.md).
 
     On PostgreSQL a two-character text is looked up in the bigram index (pg_trgm needs three characters); longer
     texts use `icontains`, which the trigram index serves. Elsewhere it is plain `icontains`.

@@ -1,4 +1,4 @@
-"""Validation of the elevator identification codes (DESIGN.md "Identification")."""
+"""Validation of the elevator identification codes (docs/rules.md "Identification")."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Scaling out (issue 7 §5): every task has its queue, and two workers running the same scheduled jobs at once
+"""Scaling out (README "Scaling out"): every task has its queue, and two workers running the same scheduled jobs at once
 (as if two beats had fired) leave every reminder, flag, escalation and notification exactly once."""
 
 import os

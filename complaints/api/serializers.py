@@ -11,7 +11,7 @@ def masked_email(email: str) -> str:
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
-    """A complaint in a list: personal data masked for everyone (DESIGN.md "Who sees what")."""
+    """A complaint in a list: personal data masked for everyone (docs/rules.md "Who sees what")."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)

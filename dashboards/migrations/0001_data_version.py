@@ -1,4 +1,4 @@
-"""The dashboards" data version (issue 7): cached figures are keyed by a counter that every change to the tables
+"""The dashboards" data version (bench/README.md): cached figures are keyed by a counter that every change to the tables
 behind them raises, in the changing transaction itself, so no cached figure outlives its data.
 
 PostgreSQL statement-level triggers do the raising: they catch every write, including `QuerySet.update()`,

@@ -1,4 +1,4 @@
-"""Maintenance-firm credit evaluation (plan §2(2) 维保质量诚信评价制度; DESIGN.md "Maintenance-firm credit").
+"""Maintenance-firm credit evaluation (plan §2(2) 维保质量诚信评价制度; docs/rules.md "Maintenance-firm credit").
 
 Per maintenance firm, over the 12 months ending on the evaluation day, per 100 elevators it maintains now:
 accident rate, failure rate, complaint rate, and the first-time inspection pass rate (一次性检验合格率), combined

@@ -1,4 +1,4 @@
-"""Indexes for the elevator list's free-text search `q` (issue 7).
+"""Indexes for the elevator list's free-text search `q` (bench/README.md).
 
 Django's `icontains` sends `UPPER(col::text) LIKE UPPER('%…%')` on PostgreSQL; a pg_trgm GIN index on exactly that
 expression answers it without reading the table (pg_trgm splits Chinese text into trigrams too, in a UTF-8

@@ -1,4 +1,4 @@
-"""Two-character searches (issue 7): most Chinese place and estate names are two characters long, and pg_trgm
+"""Two-character searches (bench/README.md): most Chinese place and estate names are two characters long, and pg_trgm
 cannot index a pattern shorter than three. A GIN index on the set of each address's two-character pieces
 (`portal_bigrams`) answers `q=东区` exactly: a two-character string occurs in a text if and only if it is one of the
 text's pieces. PostgreSQL only; registry.selectors.elevator_search_q uses it there.

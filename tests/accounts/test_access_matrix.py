@@ -1,4 +1,4 @@
-"""Who sees what (DESIGN.md), as a matrix: each role against pages, API list/detail/write, exports, admin."""
+"""Who sees what (docs/rules.md), as a matrix: each role against pages, API list/detail/write, exports, admin."""
 
 import csv
 import io

@@ -1,5 +1,5 @@
-"""generate_scale_data: a year of deterministic history at the rates issue 7 asks for (PostgreSQL), elevators only
-on SQLite."""
+"""generate_scale_data: a year of deterministic history at the rates bench/README.md describes (PostgreSQL), elevators
+only on SQLite."""
 
 from datetime import timedelta
 from io import StringIO

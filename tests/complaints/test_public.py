@@ -298,7 +298,7 @@ def test_the_browser_that_filed_a_complaint_may_close_it_without_the_phone(clien
 
 
 def test_filing_a_complaint_from_the_form_takes_seven_queries(client, elevator, django_assert_num_queries):
-    # Intake throughput is a target (issue 7, bench/intake.py): the rate limits live in the cache, the filing
+    # Intake throughput is a target (bench/intake.py; bench/README.md): the rate limits live in the cache, the filing
     # browser is remembered in a signed cookie (no session row), and the routing table is read in one query.
     # 1. the elevator by its code, with its district; 2. the routing (lead, district and sector departments);
     # 3. the holidays of the deadlines' years (both deadlines); 4. the open complaint it would join, locked;

@@ -50,9 +50,10 @@ def login(client, user):
     return client
 
 
-# ---------------------------------------------------------------- routing (DESIGN.md "Complaint routing", plan §2(8))
+# -------------------------------------------------------- routing (docs/rules.md "Complaint routing", plan §2(8))
 
-# Written out from DESIGN.md rather than read from departments.plan, so that the table is checked, not echoed.
+# Written out from docs/rules.md "Complaint routing" rather than read from departments.plan, so that the table is
+# checked, not echoed.
 LEAD = {
     Category.ENTRAPMENT: "scjgj",
     Category.BREAKDOWN: "scjgj",
@@ -142,7 +143,7 @@ def test_city_admin_edits_the_routing_table_and_a_district_regulator_only_reads_
     assert rule.department == plan["jxj"]
 
 
-# ---------------------------------------------------------------- handling (DESIGN.md "Complaint handling")
+# ---------------------------------------------------------------- handling (docs/rules.md "Complaint handling")
 
 
 @pytest.fixture
@@ -320,7 +321,7 @@ def test_the_escalation_job_is_scheduled_hourly():
     assert entry["schedule"].hour == set(range(24))
 
 
-# ---------------------------------------------------------------- who sees what (DESIGN.md "Who sees what")
+# ---------------------------------------------------------------- who sees what (docs/rules.md "Who sees what")
 
 # role: (sees the 东区 complaint, may handle it); the 公安局 user sees only the 西区 vandalism complaint.
 SEES = {"city": True, "district": True, "zjj": True, "gaj": False, "use_unit": True, "maintenance": True}

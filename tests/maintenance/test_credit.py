@@ -1,4 +1,4 @@
-"""Maintenance-firm credit evaluation (plan §2(2) 维保质量诚信评价; DESIGN.md "Maintenance-firm credit")."""
+"""Maintenance-firm credit evaluation (plan §2(2) 维保质量诚信评价; docs/rules.md "Maintenance-firm credit")."""
 
 import io
 from datetime import date, timedelta

@@ -113,7 +113,7 @@ def test_q_search_of_every_length_matches_like_icontains(api, text):
 @pytest.mark.parametrize("text", ["炳草岗", "阳光", "5102"])
 def test_q_search_and_filters_can_be_answered_from_indexes(db, text):
     """No sequential scan of the registry is needed for `q` of two or more characters or for the filters
-    (issue 7); with scans forbidden, the plan must still avoid one."""
+    (bench/README.md); with scans forbidden, the plan must still avoid one."""
     from django.http import QueryDict
 
     from registry.filtersets import ElevatorFilterSet
