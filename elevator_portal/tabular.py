@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 
 class TableError(Exception):
@@ -72,19 +73,42 @@ class _Echo:
         return value
 
 
+# What a spreadsheet reads as the start of a formula in a CSV cell (OWASP "CSV Injection"): a resident's
+# "=HYPERLINK(...)" in a complaint must reach the regulator's spreadsheet as text, never as a live formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_csv_cell(value):
+    """A CSV cell no spreadsheet evaluates: text that starts like a formula gets a leading apostrophe, which
+    spreadsheets read as "this is text"; numbers and other text are written as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def inert_xlsx_cell(sheet, value):
+    """An XLSX cell no spreadsheet evaluates: openpyxl stores text that starts with "=" as a formula, so such text is
+    written as a string cell instead, keeping every character the user typed."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def csv_stream(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """CSV lines one at a time, for a StreamingHttpResponse."""
+    """CSV lines one at a time, for a StreamingHttpResponse; every cell made inert (the one path of every export)."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow([inert_csv_cell(value) for value in header])
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([inert_csv_cell(value) for value in row])
 
 
 def xlsx_file(header: list[str], rows: Iterable[list], target) -> None:
-    """Write an XLSX file row by row (openpyxl write-only mode keeps memory flat)."""
+    """Write an XLSX file row by row (openpyxl write-only mode keeps memory flat); every cell made inert."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(header)
+    sheet.append([inert_xlsx_cell(sheet, value) for value in header])
     for row in rows:
-        sheet.append(row)
+        sheet.append([inert_xlsx_cell(sheet, value) for value in row])
     workbook.save(target)
