@@ -5,7 +5,7 @@ Every setting that differs between a laptop and the city's servers comes from an
 """
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "accounts",
     "workdays",
     "registry",
@@ -76,7 +77,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Throttled logins (django-axes): every password check (the login page, the admin's) goes through its backend first.
+# After LOGIN_FAILURE_LIMIT wrong passwords for one account, or from one client address, further attempts are refused
+# for LOGIN_LOCKOUT_MINUTES (each new failure during the lockout restarts it); failed attempts are kept (admin:
+# "Access failures") for the audit. The address is REMOTE_ADDR only, as for the complaint limits: the reverse proxy
+# must set it to the real client (README "Deploying"). A success clears the account's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 
 ROOT_URLCONF = "elevator_portal.urls"
 WSGI_APPLICATION = "elevator_portal.wsgi.application"
