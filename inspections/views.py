@@ -245,12 +245,18 @@ def defect_rectify(request, pk):
     return redirect("inspections:inspection_detail", pk=defect.inspection_id)
 
 
+CALENDAR_YEARS = (1900, 2999)
+
+
 @login_required
 def calendar_view(request):
     """A month of scheduled inspections (the agency's; a regulator's in scope)."""
     today = timezone.localdate()
     try:
         year, month = (int(x) for x in request.GET.get("month", f"{today:%Y-%m}").split("-"))
+        # A month a calendar can show with its neighbours (9999-12 has no next month): else this month.
+        if not CALENDAR_YEARS[0] <= year <= CALENDAR_YEARS[1]:
+            raise ValueError(year)
         first = date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)
