@@ -48,6 +48,11 @@ def works_for_firm(user) -> bool:
     return _has_role(user, Role.MAINTENANCE)
 
 
+def is_rescue_centre(user) -> bool:
+    """An operator of the 96333 centre (plan §2(10)): takes entrapment calls for every elevator of the city."""
+    return _has_role(user, Role.RESCUE_CENTRE)
+
+
 def works_for_department(user) -> bool:
     """Staff of a responsible department (plan §2(8)): their complaint queue starts from what is still open."""
     return _has_role(user, Role.DEPARTMENT)
@@ -95,8 +100,10 @@ def scope_key(user) -> str | None:
 
 
 def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The elevators a user may see."""
+    """The elevators a user may see (the 96333 centre: all, it finds any elevator by its rescue code)."""
     qs = _rows("registry.Elevator", queryset)
+    if is_rescue_centre(user):
+        return qs
     return _scoped(user, qs, district="district_id", use_unit="use_unit_id", firm="maintenance_firm_id")
 
 
@@ -114,6 +121,11 @@ def city_regulators(queryset: QuerySet | None = None) -> QuerySet:
     """Active city regulators: they hear of what concerns the whole city (e.g. next year's holiday calendar missing,
     an overdue complaint whose department and district have no one to tell)."""
     return _rows("accounts.User", queryset).filter(is_active=True, role=Role.CITY_REGULATOR)
+
+
+def rescue_centre_users(queryset: QuerySet | None = None) -> QuerySet:
+    """The active operators of the 96333 centre (the escalation ladder's second rung, plan §2(10))."""
+    return _rows("accounts.User", queryset).filter(is_active=True, role=Role.RESCUE_CENTRE)
 
 
 def can_change_elevator(user, elevator=None) -> bool:
@@ -261,6 +273,8 @@ def contracts_for(user, queryset: QuerySet | None = None) -> QuerySet:
 
 def faults_for(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = _rows("maintenance.Fault", queryset)
+    if is_rescue_centre(user):
+        return qs
     if user.is_authenticated and user.role == Role.MAINTENANCE:
         return qs.filter(Q(firm_id=user.organization_id) | Q(elevator__maintenance_firm_id=user.organization_id))
     return _by_elevator_scope(user, qs, "elevator", None)
@@ -346,9 +360,10 @@ def contract_use_units_for(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def can_record_fault(user, elevator) -> bool:
-    """Faults come from the elevator's firm, its use unit, or regulators (96333 platform operators)."""
+    """Faults come from the elevator's firm, its use unit, the 96333 centre or regulators in scope."""
     return (
-        is_regulator(user)
+        is_rescue_centre(user)
+        or is_regulator(user)
         and elevators_for(user).filter(pk=elevator.pk).exists()
         or (
             user.is_authenticated
@@ -363,6 +378,8 @@ def can_update_fault(user, fault) -> bool:
     unit, or regulators whose scope covers the elevator."""
     if not user.is_authenticated:
         return False
+    if is_rescue_centre(user):
+        return True  # plan §2(10): the centre records the rescue on a firm's behalf (the history keeps who)
     if is_regulator(user):
         return elevators_for(user).filter(pk=fault.elevator_id).exists()
     if user.organization_id is None:
@@ -372,6 +389,65 @@ def can_update_fault(user, fault) -> bool:
     if user.role == Role.USE_UNIT:
         return fault.elevator.use_unit_id == user.organization_id
     return False
+
+
+# ---------------------------------------------------------------- the rescue loop (plan §2(10); TSG T5002-2017 §5)
+
+
+def can_view_rescue_console(user) -> bool:
+    """The rescue console: the 96333 centre and regulators (incidents in scope), firms (their own), use units
+    (their elevators': they are the first responsible, 使用单位为主)."""
+    return is_rescue_centre(user) or is_regulator(user) or _has_role(user, Role.MAINTENANCE, Role.USE_UNIT)
+
+
+def can_open_incidents_by_phone(user) -> bool:
+    """Opening an incident from a phone call, by rescue code (the 96333 centre; regulators in scope)."""
+    return is_rescue_centre(user) or is_regulator(user)
+
+
+def can_log_rescue_calls(user, fault=None) -> bool:
+    """The centre's call log and the 119/110/120 linkage: the centre, and regulators whose scope has the elevator."""
+    if is_rescue_centre(user):
+        return True
+    if not is_regulator(user):
+        return False
+    return fault is None or elevators_for(user).filter(pk=fault.elevator_id).exists()
+
+
+def duty_shifts_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """A firm sees its own roster; the centre and the city all; a district regulator the firms of the district."""
+    qs = _rows("rescue.DutyShift", queryset)
+    if is_rescue_centre(user) or is_city_wide(user):
+        return qs
+    if _has_role(user, Role.DISTRICT_REGULATOR):
+        return qs.filter(firm__district_id=user.district_id)
+    if _has_role(user, Role.MAINTENANCE):
+        return qs.filter(firm_id=user.organization_id)
+    return qs.none()
+
+
+def can_manage_duty_roster(user, firm_id: int | None = None) -> bool:
+    """The firm keeps its own roster (TSG T5002-2017 §5: 24-hour duty)."""
+    return (
+        _has_role(user, Role.MAINTENANCE)
+        and user.organization_id is not None
+        and (firm_id is None or firm_id == user.organization_id)
+    )
+
+
+def outbox_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The delivery state of alarm messages: the city regulators and the centre all, a district regulator their
+    district's."""
+    qs = _rows("notifications.OutboxMessage", queryset)
+    if is_rescue_centre(user) or is_city_wide(user):
+        return qs
+    if _has_role(user, Role.DISTRICT_REGULATOR):
+        return qs.filter(district_id=user.district_id)
+    return qs.none()
+
+
+def can_view_outbox(user) -> bool:
+    return is_rescue_centre(user) or is_regulator(user)
 
 
 # ---------------------------------------------------------------- key monitoring (plan §2(4))
@@ -484,6 +560,7 @@ START_PAGES = {
     Role.MAINTENANCE: "maintenance:records",
     Role.INSPECTION: "inspections:applications",
     Role.DEPARTMENT: "complaints:staff_list",
+    Role.RESCUE_CENTRE: "rescue:console",
 }
 
 
@@ -511,4 +588,6 @@ def menu_for(user) -> dict[str, bool]:
         "regulator": regulator,
         "complaints": can_view_complaints(user),
         "plan_tasks": can_view_plan_tasks(user),
+        "rescue": can_view_rescue_console(user),
+        "duty_roster": can_manage_duty_roster(user) or can_view_outbox(user),
     }

@@ -11,3 +11,5 @@ class Role(models.TextChoices):
     USE_UNIT = "use_unit", _("使用单位人员")
     MAINTENANCE = "maintenance", _("维保单位人员")
     INSPECTION = "inspection", _("检验机构人员")
+    # Plan §2(10): the one 96333 platform that takes entrapment calls city-wide and dispatches the rescue.
+    RESCUE_CENTRE = "rescue_centre", _("96333应急处置中心人员")

@@ -13,6 +13,7 @@ ROLE_ORGANIZATION_KIND = {
     Role.USE_UNIT: "use_unit",
     Role.MAINTENANCE: "maintenance",
     Role.INSPECTION: "inspection",
+    Role.RESCUE_CENTRE: "regulator",  # the 96333 centre is run by the city's market supervision bureau
 }
 
 
@@ -52,7 +53,7 @@ class User(AbstractUser):
             )
         if self.role == Role.DISTRICT_REGULATOR and self.organization.district_id is None:
             raise ValidationError({"organization": _("区县监管人员必须属于一个区县的监管部门。")})
-        if self.role == Role.CITY_REGULATOR and self.organization.district_id is not None:
+        if self.role in (Role.CITY_REGULATOR, Role.RESCUE_CENTRE) and self.organization.district_id is not None:
             raise ValidationError({"organization": _("市级监管人员必须属于市级监管部门。")})
 
     @property

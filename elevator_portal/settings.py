@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "maintenance",
     "maintenance.faults",
     "maintenance.credit",
+    "rescue",
     "departments",
     "complaints",
     "monitoring",
@@ -223,6 +224,9 @@ CELERY_TASK_ROUTES = {
     "maintenance.faults.tasks.entrapment_accidents_task": {"queue": "fast"},
     # Daily and one query when nothing is missing.
     "complaints.tasks.check_calendar_task": {"queue": "fast"},
+    # People are trapped: the outbox and the escalation ladder never wait behind an import.
+    "notifications.tasks.deliver_outbox_task": {"queue": "fast"},
+    "rescue.tasks.rescue_ladder_task": {"queue": "fast"},
 }
 if REDIS_URL:
     # Redis hands an unacknowledged task (acks_late) to another worker after the visibility timeout; it must
@@ -260,6 +264,16 @@ CELERY_BEAT_SCHEDULE = {
     "entrapment-accidents": {
         "task": "maintenance.faults.tasks.entrapment_accidents_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # docs/rules.md "Entrapment rescue loop": deliver what a kick missed (broker down at the write), and take the
+    # escalation steps that are due; both cheap when there is nothing to do.
+    "outbox-sweep": {
+        "task": "notifications.tasks.deliver_outbox_task",
+        "schedule": timedelta(seconds=15),
+    },
+    "rescue-ladder": {
+        "task": "rescue.tasks.rescue_ladder_task",
+        "schedule": timedelta(seconds=20),
     },
     # docs/rules.md "Working days": warn the city regulators when next year's holidays are not on record.
     "calendar-check": {
@@ -356,6 +370,27 @@ RESCUE_ARRIVAL_MINUTES = {"510402": 30, "510403": 30, "510411": 30, "510421": 60
 RESCUE_ARRIVAL_DEFAULT_MINUTES = 60
 # 条例 §64: trapped this long or longer counts as an accident.
 ENTRAPMENT_ACCIDENT_MINUTES = 120
+# The entrapment rescue loop (docs/rules.md "Entrapment rescue loop"; plan §2(10)):
+# - the firm acknowledges (接警) within RESCUE_ACK_MINUTES of the first report, else its duty manager and the use
+#   unit are alerted; RESCUE_ESCALATE_MINUTES after the report, still unacknowledged, the district regulator and the
+#   96333 centre;
+# - RESCUE_ARRIVAL_WARNING_MINUTES before the district's arrival limit, and at it, the same people are warned;
+# - an entrapment not released RESCUE_INCIDENT_OPEN_HOURS after its report is no longer "open" for new reports to
+#   join (left-over data; it stays an accident); a new report then opens a new incident.
+RESCUE_ACK_MINUTES = envint("RESCUE_ACK_MINUTES", 5)
+RESCUE_ESCALATE_MINUTES = envint("RESCUE_ESCALATE_MINUTES", 10)
+RESCUE_ARRIVAL_WARNING_MINUTES = envint("RESCUE_ARRIVAL_WARNING_MINUTES", 5)
+RESCUE_INCIDENT_OPEN_HOURS = envint("RESCUE_INCIDENT_OPEN_HOURS", 24)
+# Reports of a trapped passenger have their own per-address limit, far above the complaint limit (shared carrier
+# NAT puts many residents behind one address): RESCUE_REPORTS_PER_HOUR per address.
+RESCUE_REPORTS_PER_HOUR = envint("RESCUE_REPORTS_PER_HOUR", 120)
+# The durable outbox (notifications/outbox.py): retry after BASE seconds, doubling, at most MAX seconds apart, never
+# giving up; the relay (`deliver_outbox --loop`) looks for due messages every OUTBOX_POLL_SECONDS. OUTBOX_KICK asks
+# a Celery worker to deliver right after each write.
+OUTBOX_RETRY_BASE_SECONDS = envint("OUTBOX_RETRY_BASE_SECONDS", 10)
+OUTBOX_RETRY_MAX_SECONDS = envint("OUTBOX_RETRY_MAX_SECONDS", 600)
+OUTBOX_POLL_SECONDS = float(os.getenv("OUTBOX_POLL_SECONDS", "1"))
+OUTBOX_KICK = envbool("OUTBOX_KICK", "true")
 # Plan §2(4) key monitoring (docs/rules.md "Key monitoring"), checked by the daily risk scan on elevators in use:
 # - in use MORE than RISK_AGE_YEARS years (commissioned before today minus that many years; exactly 15 is not
 #   yet "超过15年");

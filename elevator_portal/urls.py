@@ -25,6 +25,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("maintenance/", include("maintenance.urls")),
     path("faults/", include("maintenance.faults.urls")),
+    path("rescue/", include("rescue.urls")),
     path("firms/", include("maintenance.credit.urls")),
     path("complaints/", include("complaints.urls")),
     path("departments/", include("departments.urls")),

@@ -43,6 +43,7 @@ class FaultSource(models.TextChoices):
     IOT = "iot", _("物联网监测")
     HOTLINE = "hotline", _("96333应急平台")
     FIRM = "firm", _("维保单位")
+    USE_UNIT = "use_unit", _("使用单位")
     COMPLAINT = "complaint", _("群众投诉")
 
 

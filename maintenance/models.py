@@ -276,6 +276,10 @@ class Fault(models.Model):
     dispatched_at = models.DateTimeField(_("派出时间"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("到达时间"), null=True, blank=True)
     released_at = models.DateTimeField(_("解救/恢复时间"), null=True, blank=True)
+    # The rescue loop (docs/rules.md "Entrapment rescue loop"): when the firm (or the 96333 centre on its behalf)
+    # took the alarm (接警), and how many reports joined this entrapment while it was open.
+    acknowledged_at = models.DateTimeField(_("接警时间"), null=True, blank=True)
+    reports = models.PositiveIntegerField(_("报告次数"), default=1)
     # 条例 §64: when the portal found this entrapment to be an accident (still open, or released, 2 hours or more
     # after the report) and alerted the regulators; set once by maintenance.faults.jobs, never by a form.
     accident_at = models.DateTimeField(_("计为事故时间"), null=True, blank=True, editable=False)

@@ -23,3 +23,16 @@ class ReminderKind(models.TextChoices):
     CALENDAR_MISSING = "calendar_missing", _("下一年节假日安排缺失")
     # 特种设备安全监察条例 §31: maintenance at least every 15 days.
     MAINTENANCE_OVERDUE = "maintenance_overdue", _("维保超期提醒")
+
+
+class Channel(models.TextChoices):
+    """How an outbox message reaches its person (docs/rules.md "Entrapment rescue loop")."""
+
+    INBOX = "inbox", _("站内消息")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    DELIVERED = "delivered", _("已送达")

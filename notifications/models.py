@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ReminderKind
+from .choices import Channel, DeliveryState, ReminderKind
 
 
 class Notification(models.Model):
@@ -52,3 +52,51 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.subject_key} {self.cycle}"
+
+
+class OutboxMessage(models.Model):
+    """A message that must reach a person (alarms, escalations), written in the transaction of what it tells.
+
+    A worker delivers it (notifications.outbox), retrying with backoff until the channel takes it: a broker, mail
+    or SMS outage delays it, nothing loses it. `key` makes each message once: a job run twice, or by two workers
+    at once, writes no second row (docs/rules.md "Entrapment rescue loop")."""
+
+    key = models.CharField(_("消息键"), max_length=160, unique=True)
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收件人"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The phone number or e-mail address (a duty-roster phone may belong to no login); empty for the inbox.
+    address = models.CharField(_("地址"), max_length=254, blank=True)
+    name = models.CharField(_("收件人姓名"), max_length=50, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    link = models.CharField(_("链接"), max_length=255, blank=True)
+    # What the message is about, for the regulators' view ("fault:<id>") and its scope.
+    subject_key = models.CharField(_("事由"), max_length=40, db_index=True)
+    district = models.ForeignKey(
+        "registry.District", verbose_name=_("区县"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(_("状态"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"))
+    last_error = models.CharField(_("最近错误"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待发消息")
+        verbose_name_plural = _("待发消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The worker's question, many times a minute: what is due now (a handful of rows).
+            models.Index(fields=["next_attempt_at"], condition=models.Q(state="pending"), name="outbox_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.name or self.address} {self.title}"

@@ -58,7 +58,7 @@ def world(request, districts, checklists):
     who alone confirms maintenance records.
 
     `users`, by role, on side A: city, district (东区市场监督管理局), use_unit, maintenance, inspection (市特检所),
-    department; then use_unit_b, maintenance_b, other_inspection (省特检院). When the test also loads the `plan`,
+    department; then use_unit_b, maintenance_b, other_inspection (省特检院), and rescue_centre (a 96333 operator). When the test also loads the `plan`,
     the departments' users too: zjj (住建局), gaj (公安局) and dq_gov (东区人民政府); the plan is left out otherwise,
     because loading it costs a tenth of a second.
     """
@@ -84,6 +84,7 @@ def world(request, districts, checklists):
         "use_unit_b": user_with_role(Role.USE_UNIT, organization=use_b),
         "maintenance_b": user_with_role(Role.MAINTENANCE, organization=firm_b),
         "other_inspection": user_with_role(Role.INSPECTION, organization=other_agency),
+        "rescue_centre": user_with_role(Role.RESCUE_CENTRE, email="96333@example.cn", phone="13900000333"),
     }
     if "plan" in request.fixturenames:
         plan = request.getfixturevalue("plan")

@@ -102,6 +102,7 @@ ROLE_ORG_KIND = {
     Role.CITY_REGULATOR: OrganizationKind.REGULATOR,
     Role.DISTRICT_REGULATOR: OrganizationKind.REGULATOR,
     Role.DEPARTMENT: OrganizationKind.DEPARTMENT,
+    Role.RESCUE_CENTRE: OrganizationKind.REGULATOR,
     Role.USE_UNIT: OrganizationKind.USE_UNIT,
     Role.MAINTENANCE: OrganizationKind.MAINTENANCE,
     Role.INSPECTION: OrganizationKind.INSPECTION,
@@ -111,7 +112,9 @@ ROLE_ORG_KIND = {
 def user_with_role(role: str, organization: Organization | None = None, **extra) -> User:
     """A user of the given role in a fitting organisation (city regulators' organisation has no district)."""
     if organization is None:
-        org_district = None if role in (Role.CITY_REGULATOR, Role.DEPARTMENT) else district("510402")
+        org_district = (
+            None if role in (Role.CITY_REGULATOR, Role.DEPARTMENT, Role.RESCUE_CENTRE) else district("510402")
+        )
         organization = OrganizationFactory(kind=ROLE_ORG_KIND[Role(role)], district=org_district)
     user = UserFactory(role=role, organization=organization, **extra)
     user.full_clean(exclude=["password"])

@@ -23,6 +23,7 @@ LAYERS = [
     "inspections",
     "maintenance",
     "maintenance.faults",
+    "rescue",  # the entrapment rescue loop: incidents are entrapment faults; complaints report into it
     "complaints",
     "maintenance.credit",
     "monitoring",

@@ -16,12 +16,8 @@ from accounts import access
 from maintenance.models import Fault
 from notifications.choices import ReminderKind
 from notifications.models import Reminder
-from notifications.services import (
-    DigestLine,
-    digests_for_district_regulators,
-    merge_digests,
-    notifications_send_digests,
-)
+from notifications.outbox import digest_messages, outbox_write
+from notifications.services import DigestLine, digests_for_district_regulators, merge_digests
 
 from .rules import accident_q
 
@@ -59,6 +55,8 @@ def entrapment_accidents_run(*, now: datetime) -> AccidentRun:
     if not found:
         return AccidentRun(marked=0, alerted=0, recipients=0)
     run_id = uuid.uuid4()
+    # The mark, the ledger and the messages in one transaction: a run killed half-way alerts nothing and leaves the
+    # faults unmarked for the next run; a run that commits has its messages in the durable outbox.
     with transaction.atomic():
         marked = Fault.objects.filter(pk__in=[pk for pk, _e, _r in found], accident_at__isnull=True).update(
             accident_at=now
@@ -76,22 +74,28 @@ def entrapment_accidents_run(*, now: datetime) -> AccidentRun:
             ],
             ignore_conflicts=True,
         )
-    new = Reminder.objects.filter(run_id=run_id).values_list("subject_key", flat=True)
-    ids = [int(key.removeprefix("fault:")) for key in new]
-    faults = list(Fault.objects.filter(pk__in=ids).select_related("elevator").order_by("reported_at", "pk"))
-    if not faults:
-        return AccidentRun(marked=marked, alerted=0, recipients=0)
-    by_district: dict[int, list[DigestLine]] = {}
-    for fault in faults:
-        by_district.setdefault(fault.elevator.district_id, []).append(_line(fault))
-    every_line = [line for lines in by_district.values() for line in lines]
-    city = {user: list(every_line) for user in access.city_regulators()}
-    digests = merge_digests(city, digests_for_district_regulators(by_district))
-    notifications_send_digests(
-        digests=digests,
-        title=_("%(time)s 电梯困人事故告警") % {"time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")},
-        link=reverse("faults:list") + "?kind=entrapment",
-    )
+        new = Reminder.objects.filter(run_id=run_id).values_list("subject_key", flat=True)
+        ids = [int(key.removeprefix("fault:")) for key in new]
+        faults = list(Fault.objects.filter(pk__in=ids).select_related("elevator").order_by("reported_at", "pk"))
+        if not faults:
+            return AccidentRun(marked=marked, alerted=0, recipients=0)
+        by_district: dict[int, list[DigestLine]] = {}
+        for fault in faults:
+            by_district.setdefault(fault.elevator.district_id, []).append(_line(fault))
+        every_line = [line for lines in by_district.values() for line in lines]
+        # The city regulators and the 96333 centre hear of every accident, each district regulator of theirs.
+        city = {user: list(every_line) for user in access.city_regulators() | access.rescue_centre_users()}
+        digests = merge_digests(city, digests_for_district_regulators(by_district))
+        outbox_write(
+            digest_messages(
+                digests=digests,
+                title=_("%(time)s 电梯困人事故告警") % {"time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")},
+                link=reverse("faults:list") + "?kind=entrapment",
+                key=f"accident:{run_id}",
+                subject_key=f"fault:{faults[0].pk}",
+            ),
+            now=now,
+        )
     return AccidentRun(marked=marked, alerted=len(faults), recipients=len(digests))
 
 

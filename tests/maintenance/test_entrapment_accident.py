@@ -21,6 +21,7 @@ from maintenance.models import CreditEvaluation, Fault
 from monitoring.history import elevator_history
 from notifications.choices import ReminderKind
 from notifications.models import Notification, Reminder
+from notifications.outbox import outbox_deliver_all
 
 from ..factories import ElevatorFactory, FaultFactory
 from ..processes import manage
@@ -39,8 +40,14 @@ def accident_by_q(fault: Fault, now=NOW) -> bool:
     return Fault.objects.filter(rules.accident_q(now=now), pk=fault.pk).exists()
 
 
+def delivered():
+    """The inbox once the outbox worker has delivered what the job wrote (notifications.outbox)."""
+    outbox_deliver_all()
+    return Notification.objects
+
+
 def recipients() -> set[str]:
-    return set(Notification.objects.values_list("recipient__username", flat=True))
+    return set(delivered().values_list("recipient__username", flat=True))
 
 
 # ---------------------------------------------------------------- the rule
@@ -101,12 +108,12 @@ def test_the_job_alerts_the_city_and_the_district_regulator_once_per_fault(world
         assert entrapment_accidents_run(now=NOW).marked == 0
     later = NOW + SECOND  # 2:00:00 after the report
     run = entrapment_accidents_run(now=later)
-    assert (run.marked, run.alerted, run.recipients) == (1, 1, 2)
+    assert (run.marked, run.alerted, run.recipients) == (1, 1, 3)
     fault.refresh_from_db()
     assert fault.accident_at == later
-    # 东区's regulator and the city regulator; not the use unit, the firm or 米易县.
-    assert recipients() == {world["users"]["city"].username, world["users"]["district"].username}
-    body = Notification.objects.filter(recipient=world["users"]["city"]).get().body
+    # 东区's regulator, the city regulator and the 96333 centre; not the use unit, the firm or 米易县.
+    assert recipients() == {world["users"][role].username for role in ("city", "district", "rescue_centre")}
+    body = delivered().filter(recipient=world["users"]["city"]).get().body
     assert world["a"].registration_code in body and "仍未解救" in body and "第六十四条" in body
     reminder = Reminder.objects.get()
     assert (reminder.kind, reminder.subject_key, reminder.cycle, reminder.elevator_id) == (
@@ -119,7 +126,7 @@ def test_the_job_alerts_the_city_and_the_district_regulator_once_per_fault(world
     for moment in (later, later + timedelta(hours=1)):
         again = entrapment_accidents_run(now=moment)
         assert (again.marked, again.alerted) == (0, 0)
-    assert Notification.objects.count() == 2 and Reminder.objects.count() == 1
+    assert delivered().count() == 3 and Reminder.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -133,9 +140,10 @@ def test_the_job_alerts_late_recorded_accidents_and_leaves_other_faults_and_know
     FaultFactory(elevator=world["a"], kind=FaultKind.STOPPED, reported_at=NOW - timedelta(hours=9))
     known = open_entrapment(world["a"], open_for=timedelta(days=40), accident_at=NOW - timedelta(days=39))
     run = entrapment_accidents_run(now=NOW)
-    assert (run.marked, run.alerted, run.recipients) == (1, 1, 1)  # 米易县 has no regulator here: the city only
-    assert recipients() == {world["users"]["city"].username}
-    body = Notification.objects.get().body
+    # 米易县 has no regulator here: the city and the 96333 centre only
+    assert (run.marked, run.alerted, run.recipients) == (1, 1, 2)
+    assert recipients() == {world["users"]["city"].username, world["users"]["rescue_centre"].username}
+    body = delivered().get(recipient=world["users"]["city"]).body
     assert world["b"].registration_code in body and "150分钟后解救" in body
     known.refresh_from_db()
     assert known.accident_at == NOW - timedelta(days=39)
@@ -173,7 +181,7 @@ def test_the_job_query_count_does_not_depend_on_the_number_of_accidents(world):
 @pytest.mark.django_db
 def test_the_task_and_the_command_run_the_job(world):
     open_entrapment(world["a"], open_for=timedelta(hours=3))
-    assert entrapment_accidents_task.delay().get() == {"marked": 1, "alerted": 1, "recipients": 2}
+    assert entrapment_accidents_task.delay().get() == {"marked": 1, "alerted": 1, "recipients": 3}
     from io import StringIO
 
     from django.core.management import call_command
@@ -196,7 +204,7 @@ def test_two_runs_at_once_alert_each_accident_once(world):
     assert Reminder.objects.filter(kind=ReminderKind.ENTRAPMENT_ACCIDENT).count() == len(faults)
     assert not Fault.objects.filter(accident_at__isnull=True).exists()
     for user in (world["users"]["city"], world["users"]["district"]):
-        bodies = list(Notification.objects.filter(recipient=user).values_list("body", flat=True))
+        bodies = list(delivered().filter(recipient=user).values_list("body", flat=True))
         for e in elevators:
             assert sum(body.count(e.registration_code) for body in bodies) == 1, e.registration_code
 
