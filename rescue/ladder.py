@@ -32,6 +32,7 @@ from .choices import DutyLevel, Step
 from .models import Accident, RescueStep
 from .recipients import firm_contacts, regulator_contacts, use_unit_contacts
 from .selectors import open_incident_q
+from .services import take_step
 
 
 @dataclass
@@ -80,8 +81,6 @@ def _contacts(fault: Fault, step: str, *, now: datetime):
 
 def ladder_run(*, now: datetime | None = None) -> LadderRun:
     """Take every step due by `now` on every open incident, once; then the accident step (条例 §64)."""
-    from .services import take_step  # services import this module's neighbours; the ladder calls them
-
     now = now or timezone.now()
     run = LadderRun()
     incidents = list(
