@@ -18,6 +18,7 @@ from maintenance.demo import seed_maintenance
 from registry.choices import PersonKind
 from registry.demo import build_elevators, chinese_name, ensure_districts, ensure_organizations
 from registry.models import Elevator, Person
+from rescue.demo import seed_rescue
 
 DEMO_ELEVATORS = 2400
 SEED = 2019  # the year of the plan, 《攀枝花市加强电梯质量安全工作实施方案》 (攀办发〔2019〕92号)
@@ -39,6 +40,8 @@ def demo_users(orgs) -> list[tuple[str, str, str, object, bool]]:
         ("weibao", chinese_name(FIRST_WORKER), Role.MAINTENANCE, orgs["maintenance"][0], False),
         ("jianyan", chinese_name(FIRST_INSPECTOR), Role.INSPECTION, orgs["inspection"][0], False),
         ("jianshe", chinese_name(FIRST_STAFF + 2), Role.DEPARTMENT, jianshe, False),
+        # Plan §2(10): an operator of the 96333 centre, run by the city's market supervision bureau.
+        ("jiuyuan", chinese_name(FIRST_STAFF + 3), Role.RESCUE_CENTRE, city, False),
     ]
 
 
@@ -63,6 +66,7 @@ class Command(BaseCommand):
         inspections = seed_inspections(orgs=orgs, users=users, today=today, rng=rng)
         maintenance = seed_maintenance(users=users, today=today, rng=rng)
         seed_complaints(today=today, rng=rng)  # every state of the workflow; `jianshe` gets 住建局's categories
+        seed_rescue(today=today)  # the firms' duty rosters
         credit_evaluate(today=today)  # this month's grades (idempotent)
         self.stdout.write(
             self.style.SUCCESS(
