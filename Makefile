@@ -52,7 +52,7 @@ format: install
 # Debian packages the browser tests, `make messages` and `make bench` (wrk) need (run as root).
 system-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei gettext wrk
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei gettext wrk mosquitto
 
 bench: install
 	$(BIN)/python bench/run.py --scale $(or $(SCALE),S)

@@ -450,6 +450,26 @@ def can_view_outbox(user) -> bool:
     return is_rescue_centre(user) or is_regulator(user)
 
 
+def devices_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Elevator monitoring devices (GB/T 24476-2017): the centre all, others by the elevators they may see."""
+    qs = _rows("iot.Device", queryset)
+    if is_rescue_centre(user):
+        return qs
+    return _by_elevator_scope(user, qs, "elevator", None)
+
+
+def can_manage_devices(user, elevator=None) -> bool:
+    """Registering a device and its secret: the city regulators, and the firm that maintains the elevator (it
+    installs and answers for the device)."""
+    if is_city_wide(user):
+        return True
+    return (
+        _has_role(user, Role.MAINTENANCE)
+        and user.organization_id is not None
+        and (elevator is None or elevator.maintenance_firm_id == user.organization_id)
+    )
+
+
 # ---------------------------------------------------------------- key monitoring (plan §2(4))
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "maintenance.faults",
     "maintenance.credit",
     "rescue",
+    "iot",
     "departments",
     "complaints",
     "monitoring",
@@ -227,6 +228,8 @@ CELERY_TASK_ROUTES = {
     # People are trapped: the outbox and the escalation ladder never wait behind an import.
     "notifications.tasks.deliver_outbox_task": {"queue": "fast"},
     "rescue.tasks.rescue_ladder_task": {"queue": "fast"},
+    # Every 5 minutes, one query when every device is heard from (iot/jobs.py).
+    "iot.tasks.check_devices_task": {"queue": "fast"},
 }
 if REDIS_URL:
     # Redis hands an unacknowledged task (acks_late) to another worker after the visibility timeout; it must
@@ -274,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
     "rescue-ladder": {
         "task": "rescue.tasks.rescue_ladder_task",
         "schedule": timedelta(seconds=20),
+    },
+    # GB/T 24476-2017: a monitoring device gone silent is reported to the firm once per silence (iot/jobs.py).
+    "iot-offline": {
+        "task": "iot.tasks.check_devices_task",
+        "schedule": crontab(minute="*/5"),
     },
     # docs/rules.md "Working days": warn the city regulators when next year's holidays are not on record.
     "calendar-check": {
@@ -391,6 +399,28 @@ OUTBOX_RETRY_BASE_SECONDS = envint("OUTBOX_RETRY_BASE_SECONDS", 10)
 OUTBOX_RETRY_MAX_SECONDS = envint("OUTBOX_RETRY_MAX_SECONDS", 600)
 OUTBOX_POLL_SECONDS = float(os.getenv("OUTBOX_POLL_SECONDS", "1"))
 OUTBOX_KICK = envbool("OUTBOX_KICK", "true")
+# IoT ingestion (GB/T 24476-2017; plan §2(14); iot/services.py, README "IoT ingestion"):
+# - an event may be stamped up to IOT_CLOCK_SKEW_SECONDS ahead of the server's clock (the rescue loop's own skew is
+#   2 minutes: keep this no larger) and no more than IOT_MAX_EVENT_AGE_HOURS in the past (a device's buffer after an
+#   outage); a payload at most IOT_PAYLOAD_MAX_BYTES of JSON;
+# - POST /api/v1/iot/events/ takes at most IOT_HTTP_MAX_BYTES of body and IOT_BATCH_MAX_EVENTS events;
+# - `manage.py ingest_mqtt` subscribes to $share/IOT_MQTT_GROUP/IOT_MQTT_TOPIC/+/events on IOT_MQTT_HOST:PORT (MQTT
+#   v5; every consumer of the group gets a share) and stores IOT_MQTT_BATCH messages or IOT_MQTT_BATCH_MS at a time;
+# - a device silent for IOT_OFFLINE_MINUTES is reported to its elevator's firm once (iot/jobs.py).
+IOT_CLOCK_SKEW_SECONDS = envint("IOT_CLOCK_SKEW_SECONDS", 120)
+IOT_MAX_EVENT_AGE_HOURS = envint("IOT_MAX_EVENT_AGE_HOURS", 72)
+IOT_PAYLOAD_MAX_BYTES = envint("IOT_PAYLOAD_MAX_BYTES", 2048)
+IOT_HTTP_MAX_BYTES = envint("IOT_HTTP_MAX_BYTES", 1024 * 1024)
+IOT_BATCH_MAX_EVENTS = envint("IOT_BATCH_MAX_EVENTS", 500)
+IOT_MQTT_HOST = os.getenv("IOT_MQTT_HOST", "127.0.0.1")
+IOT_MQTT_PORT = envint("IOT_MQTT_PORT", 1883)
+IOT_MQTT_USERNAME = os.getenv("IOT_MQTT_USERNAME", "")
+IOT_MQTT_PASSWORD = os.getenv("IOT_MQTT_PASSWORD", "")
+IOT_MQTT_TOPIC = os.getenv("IOT_MQTT_TOPIC", "elevators")
+IOT_MQTT_GROUP = os.getenv("IOT_MQTT_GROUP", "portal-ingest")
+IOT_MQTT_BATCH = envint("IOT_MQTT_BATCH", 500)
+IOT_MQTT_BATCH_MS = envint("IOT_MQTT_BATCH_MS", 200)
+IOT_OFFLINE_MINUTES = envint("IOT_OFFLINE_MINUTES", 30)
 # Plan §2(4) key monitoring (docs/rules.md "Key monitoring"), checked by the daily risk scan on elevators in use:
 # - in use MORE than RISK_AGE_YEARS years (commissioned before today minus that many years; exactly 15 is not
 #   yet "超过15年");

@@ -45,6 +45,7 @@ urlpatterns = [
     path("api/v1/", include("complaints.api.urls")),
     path("api/v1/", include("departments.api.urls")),
     path("api/v1/", include("monitoring.api.urls")),
+    path("api/v1/iot/", include("iot.urls")),  # devices' signed events (GB/T 24476-2017), no user session
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

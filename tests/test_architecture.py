@@ -24,6 +24,7 @@ LAYERS = [
     "maintenance",
     "maintenance.faults",
     "rescue",  # the entrapment rescue loop: incidents are entrapment faults; complaints report into it
+    "iot",  # monitoring devices' events (GB/T 24476-2017): entrapments report into the rescue loop
     "complaints",
     "maintenance.credit",
     "monitoring",

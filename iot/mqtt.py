@@ -1,0 +1,196 @@
+"""The MQTT consumer (`manage.py ingest_mqtt`): devices publish their events to `<IOT_MQTT_TOPIC>/<device_id>/events`
+(a message is one event object or a JSON array of them); every consumer subscribes to the shared subscription
+`$share/<IOT_MQTT_GROUP>/<IOT_MQTT_TOPIC>/+/events` (MQTT v5), so the broker hands each message to one consumer of
+the group and several consumers, on several hosts, split the load.
+
+Messages are taken with QoS 1 and acknowledged by hand only once their batch is committed (at least once; a resent
+event is a replay, refused as such, so at least once stores exactly once). Batches of up to IOT_MQTT_BATCH messages
+or IOT_MQTT_BATCH_MS milliseconds go to iot.services.ingest_events. Nothing a device sends stops the consumer: a
+message that is not JSON, or an event published under another device's topic, is counted as malformed. A lost
+broker is reconnected to (paho's loop, 1 to 30 s apart); a database error waits and retries the same batch (nothing
+was committed). SIGTERM and SIGINT finish the batch in hand, then disconnect."""
+
+import json
+import logging
+import os
+import queue
+import signal
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import paho.mqtt.client as mqtt
+from django.db import DatabaseError, InterfaceError, connection
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from .choices import Channel
+from .services import ingest_events
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ConsumerStats:
+    messages: int = 0
+    events: int = 0
+    stored: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    batches: int = 0
+    db_retries: int = 0
+    connects: int = 0
+
+
+def shared_topic(group: str, prefix: str) -> str:
+    return f"$share/{group}/{prefix}/+/events"
+
+
+def events_of(message_topic: str, payload: bytes) -> list:
+    """The events one message carries; None in place of what is not an event (counted as malformed)."""
+    parts = message_topic.split("/")
+    topic_device = parts[-2] if len(parts) >= 3 else None
+    try:
+        body = json.loads(payload)
+    except (ValueError, RecursionError):
+        return [None]
+    items = body if isinstance(body, list) else [body]
+    events = []
+    for item in items or [None]:
+        if isinstance(item, dict):
+            item.setdefault("device_id", topic_device)
+            if item["device_id"] != topic_device:  # a device publishes under its own topic only
+                item = None
+        events.append(item)
+    return events
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        topic: str,
+        group: str,
+        batch: int = 500,
+        batch_ms: int = 200,
+        client_id: str = "",
+        username: str = "",
+        password: str = "",
+        session_expiry: int = 300,
+    ):
+        self.host, self.port, self.batch, self.batch_ms = host, port, batch, batch_ms
+        self.subscription = shared_topic(group, topic)
+        self.inbox: queue.Queue = queue.Queue()
+        self.stats = ConsumerStats()
+        self.stopping = False
+        self.subscribed = threading.Event()  # set once the broker has granted the subscription (tests, bench)
+        client_id = client_id or f"ingest-{socket.gethostname()}-{os.getpid()}"
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
+        )
+        if username:
+            self.client.username_pw_set(username, password or None)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.max_inflight_messages_set(max(batch * 2, 20))
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_subscribe = self._on_subscribe
+        self.connect_properties = Properties(PacketTypes.CONNECT)
+        # The broker may have this many unacknowledged messages out to us: a whole batch or two (we ack per batch).
+        self.connect_properties.ReceiveMaximum = min(max(batch * 2, 20), 65535)
+        # Keep our subscription and unacknowledged messages across a restart of this consumer.
+        self.connect_properties.SessionExpiryInterval = session_expiry
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            logger.warning("ingest_mqtt: broker refused the connection: %s", reason_code)
+            return
+        self.stats.connects += 1
+        client.subscribe(self.subscription, options=SubscribeOptions(qos=1))
+        logger.info("ingest_mqtt: connected, subscribed to %s", self.subscription)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        if all(not code.is_failure for code in reason_codes):
+            self.subscribed.set()
+        else:
+            logger.warning("ingest_mqtt: subscription refused: %s", reason_codes)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        if not self.stopping:
+            logger.warning("ingest_mqtt: disconnected (%s); reconnecting", reason_code)
+
+    def _on_message(self, client, userdata, message):
+        self.inbox.put(message)
+
+    def stop(self, *args) -> None:
+        self.stopping = True
+
+    def run(self, *, max_messages: int | None = None, seconds: float | None = None, handle_signals: bool = True):
+        if handle_signals:
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+        ends = time.monotonic() + seconds if seconds else None
+        self.client.connect_async(
+            self.host, self.port, keepalive=30, clean_start=False, properties=self.connect_properties
+        )
+        self.client.loop_start()
+        try:
+            while not self.stopping:
+                if ends and time.monotonic() >= ends:
+                    break
+                if max_messages is not None and self.stats.messages >= max_messages:
+                    break
+                want = self.batch if max_messages is None else min(self.batch, max_messages - self.stats.messages)
+                batch = self._collect(want, ends)
+                if batch:
+                    self._ingest(batch)
+        finally:
+            self.stopping = True
+            self.client.disconnect()
+            self.client.loop_stop()
+        return self.stats
+
+    def _collect(self, want: int, ends: float | None) -> list:
+        try:
+            first = self.inbox.get(timeout=0.25)
+        except queue.Empty:
+            return []
+        batch = [first]
+        closes = time.monotonic() + self.batch_ms / 1000
+        while len(batch) < want:
+            left = closes - time.monotonic()
+            if left <= 0 or self.stopping or (ends and time.monotonic() >= ends):
+                break
+            try:
+                batch.append(self.inbox.get(timeout=left))
+            except queue.Empty:
+                break
+        return batch
+
+    def _ingest(self, batch: list) -> None:
+        events = []
+        for message in batch:
+            events += events_of(message.topic, message.payload)
+        while True:
+            try:
+                result = ingest_events(events, channel=Channel.MQTT)
+                break
+            except (DatabaseError, InterfaceError):
+                # Nothing of the batch was committed (one transaction): wait, reconnect and store it again.
+                self.stats.db_retries += 1
+                logger.warning("ingest_mqtt: database error; retrying the batch", exc_info=True)
+                connection.close()
+                time.sleep(min(2 ** min(self.stats.db_retries, 5), 30))
+        for message in batch:
+            if message.qos:
+                self.client.ack(message.mid, message.qos)
+        self.stats.batches += 1
+        self.stats.messages += len(batch)
+        self.stats.events += result.sent
+        self.stats.stored += result.stored
+        self.stats.rejected.update(result.rejected)

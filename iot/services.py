@@ -1,0 +1,327 @@
+"""IoT ingestion (GB/T 24476-2017; plan §2(14) 电梯物联网监测; plan §2(10) one rescue loop for every channel).
+
+`ingest_events(events, channel=..., now=...)` is the one door for devices' events, whether they come over HTTP
+(iot/views.py) or MQTT (iot/mqtt.py). An event is a JSON object:
+
+    {"device_id": "PZH-0001", "event_id": "7f3c…", "kind": "entrapment",
+     "occurred_at": "2026-12-01T09:30:00+08:00", "payload": {"floor": 3}, "signature": "<64 hex>"}
+
+signed with the device's secret as iot/signing.py says. Each event is either stored or refused with a reason
+(iot.choices.Reason): malformed, unknown_device, bad_signature, replay (already stored, or twice in the batch),
+future (occurred more than IOT_CLOCK_SKEW_SECONDS ahead of the server's clock), too_old (more than
+IOT_MAX_EVENT_AGE_HOURS ago), refused (the rescue service would not take it). sent = stored + rejected, always; bad
+input never raises. What a stored event does:
+
+- 困人 entrapment: `rescue.services.incident_report` opens an incident (dispatching the firm) or joins the open one,
+  once per event (external_ref "<device_id>:<event_id>");
+- the other alarms (运行中开门, 超速, 门区外停梯, 冲顶, 蹲底, 停电): one `maintenance.Fault` each, source iot,
+  external_ref "<device_id>:<event_id>" (the constraint fault_external_ref_once makes a resent alarm one fault);
+- every stored event, heartbeats included, marks its device seen and online (iot/jobs.py reports silent ones).
+
+The number of queries does not grow with the batch (entrapments aside: one incident each, with its row lock).
+Refusals are counted per day, channel and reason in IngestRejection, one upsert per batch."""
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maintenance.choices import FaultCause, FaultKind, FaultSource
+from maintenance.models import Fault
+from registry.models import Elevator
+from rescue.choices import ReportSource
+from rescue.services import incident_report
+
+from .choices import Channel, EventKind, Outcome, Reason
+from .models import DEVICE_ID_MAX, EVENT_ID_MAX, Device, DeviceEvent, IngestRejection
+from .signing import signature_ok
+
+STORED, REJECTED = "stored", "rejected"
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
+
+# GB/T 24476-2017's alarms other than 困人, as the fault they are: its kind and, when known, its cause.
+ALARM_FAULTS = {
+    EventKind.DOOR_OPEN_MOVING: (FaultKind.DOOR, FaultCause.DOOR_SYSTEM),
+    EventKind.OVERSPEED: (FaultKind.OTHER, FaultCause.UNKNOWN),
+    EventKind.STOPPED_OUTSIDE_DOOR_ZONE: (FaultKind.STOPPED, FaultCause.UNKNOWN),
+    EventKind.OVERRUN_TOP: (FaultKind.OTHER, FaultCause.UNKNOWN),
+    EventKind.OVERRUN_BOTTOM: (FaultKind.OTHER, FaultCause.UNKNOWN),
+    EventKind.POWER_CUT: (FaultKind.STOPPED, FaultCause.EXTERNAL),  # not the elevator's doing (risk scan)
+}
+
+
+@dataclass(frozen=True)
+class EventResult:
+    index: int
+    event_id: str
+    status: str  # "stored" or "rejected"
+    reason: str = ""
+
+
+@dataclass
+class IngestResult:
+    sent: int = 0
+    stored: int = 0
+    rejected: dict = field(default_factory=dict)  # reason -> count
+    incidents_opened: int = 0
+    faults: int = 0
+    results: list = field(default_factory=list)  # EventResult per event, in the order sent
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+@dataclass
+class _Event:
+    index: int
+    device_id: str
+    event_id: str
+    kind: str
+    occurred_at: datetime
+    payload: dict
+    device: dict | None = None  # the Device row's values
+    fault_id: int | None = None
+
+
+def _parse(raw) -> tuple[_Event | None, dict | None, str]:
+    """The event's fields, typed, or None when it is malformed; also the canonical fields and the signature."""
+    if not isinstance(raw, dict):
+        return None, None, ""
+    device_id, event_id, kind = raw.get("device_id"), raw.get("event_id"), raw.get("kind")
+    occurred, signature, payload = raw.get("occurred_at"), raw.get("signature"), raw.get("payload")
+    if payload is None:
+        payload = {}
+    if not (
+        isinstance(device_id, str)
+        and 0 < len(device_id) <= DEVICE_ID_MAX
+        and isinstance(event_id, str)
+        and 0 < len(event_id) <= EVENT_ID_MAX
+        and kind in EventKind.values
+        and isinstance(occurred, str)
+        and len(occurred) <= 40
+        and isinstance(signature, str)
+        and _SIGNATURE.fullmatch(signature)
+        and isinstance(payload, dict)
+    ):
+        return None, None, ""
+    if len(json.dumps(payload, ensure_ascii=False)) > settings.IOT_PAYLOAD_MAX_BYTES:
+        return None, None, ""
+    occurred_at = datetime.fromisoformat(occurred)
+    if timezone.is_naive(occurred_at):
+        return None, None, ""
+    fields = {"device_id": device_id, "event_id": event_id, "kind": kind, "occurred_at": occurred, "payload": payload}
+    return _Event(0, device_id, event_id, kind, occurred_at, payload), fields, signature
+
+
+def ingest_events(events: list, *, channel: str, now: datetime | None = None) -> IngestResult:
+    """Validate, store and act on a batch of device events; see the module's docstring. `events` may hold anything
+    (a JSON value per event; the MQTT consumer passes None for a message that is not JSON): what is not a valid
+    event is refused as malformed."""
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    now = now or timezone.now()
+    if not isinstance(events, list):
+        events = [events]
+    result = IngestResult(sent=len(events))
+    statuses: dict[int, tuple[str, str]] = {}
+    items: dict[int, _Event] = {}
+
+    def reject(index: int, reason: str) -> None:
+        statuses[index] = (REJECTED, reason)
+        items.pop(index, None)
+
+    checks = {}
+    for index, raw in enumerate(events):
+        try:
+            event, fields, signature = _parse(raw)
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            event = None
+        if event is None:
+            reject(index, Reason.MALFORMED)
+            continue
+        event.index = index
+        items[index] = event
+        checks[index] = (fields, signature)
+
+    devices = {}
+    if items:
+        wanted = {e.device_id for e in items.values()}
+        devices = {
+            row["device_id"]: row
+            for row in Device.objects.filter(device_id__in=wanted).values(
+                "pk", "device_id", "secret", "elevator_id", "elevator__maintenance_firm_id"
+            )
+        }
+    skew = timedelta(seconds=settings.IOT_CLOCK_SKEW_SECONDS)
+    oldest = now - timedelta(hours=settings.IOT_MAX_EVENT_AGE_HOURS)
+    in_batch = set()
+    for index, event in list(items.items()):
+        device = devices.get(event.device_id)
+        fields, signature = checks[index]
+        if device is None:
+            reject(index, Reason.UNKNOWN_DEVICE)
+        elif not signature_ok(device["secret"], fields, signature):
+            reject(index, Reason.BAD_SIGNATURE)
+        elif event.occurred_at > now + skew:
+            reject(index, Reason.FUTURE)
+        elif event.occurred_at < oldest:
+            reject(index, Reason.TOO_OLD)
+        elif (device["pk"], event.event_id) in in_batch:
+            reject(index, Reason.REPLAY)
+        else:
+            in_batch.add((device["pk"], event.event_id))
+            event.device = device
+
+    if items:
+        stored_before = set(
+            DeviceEvent.objects.filter(
+                device_id__in={e.device["pk"] for e in items.values()},
+                event_id__in={e.event_id for e in items.values()},
+            ).values_list("device_id", "event_id")
+        )
+        for index, event in list(items.items()):
+            if (event.device["pk"], event.event_id) in stored_before:
+                reject(index, Reason.REPLAY)
+
+    if items:
+        with transaction.atomic():
+            _act(items, reject, result, now=now)
+    for index in items:
+        statuses[index] = (STORED, "")
+
+    raw_ids = [raw.get("event_id") if isinstance(raw, dict) else None for raw in events]
+    reasons = Counter()
+    for index in range(len(events)):
+        status, reason = statuses[index]
+        event_id = raw_ids[index] if isinstance(raw_ids[index], str) else ""
+        result.results.append(EventResult(index, event_id[:EVENT_ID_MAX], status, reason))
+        if status == STORED:
+            result.stored += 1
+        else:
+            reasons[reason] += 1
+    result.rejected = dict(reasons)
+    _count_rejections(timezone.localdate(now), channel, result.rejected)
+    return result
+
+
+def _act(items: dict, reject, result: IngestResult, *, now: datetime) -> None:
+    """Turn the accepted events into faults and incidents, store them, and mark their devices seen (one
+    transaction)."""
+    alarms = [e for e in items.values() if e.kind in ALARM_FAULTS]
+    if alarms:
+        Fault.objects.bulk_create(
+            [
+                Fault(
+                    elevator_id=e.device["elevator_id"],
+                    firm_id=e.device["elevator__maintenance_firm_id"],
+                    source=FaultSource.IOT,
+                    kind=ALARM_FAULTS[e.kind][0],
+                    cause=ALARM_FAULTS[e.kind][1],
+                    reported_at=e.occurred_at,
+                    description=_("物联网设备%(device)s报警：%(kind)s（事件%(event)s）")
+                    % {"device": e.device_id, "kind": EventKind(e.kind).label, "event": e.event_id},
+                    external_ref=f"{e.device_id}:{e.event_id}",
+                )
+                for e in alarms
+            ],
+            ignore_conflicts=True,
+        )
+        made = dict(
+            Fault.objects.filter(
+                elevator_id__in={e.device["elevator_id"] for e in alarms},
+                source=FaultSource.IOT,
+                external_ref__in=[f"{e.device_id}:{e.event_id}" for e in alarms],
+            ).values_list("external_ref", "pk")
+        )
+        for event in alarms:
+            event.fault_id = made.get(f"{event.device_id}:{event.event_id}")
+        result.faults += len(alarms)
+
+    # Entrapments one by one, in the order of their elevators (the incident takes the elevator's row lock).
+    trapped = sorted((e for e in items.values() if e.kind == EventKind.ENTRAPMENT), key=lambda e: e.device["pk"])
+    elevators = Elevator.objects.in_bulk({e.device["elevator_id"] for e in trapped}) if trapped else {}
+    for event in trapped:
+        try:
+            joined = incident_report(
+                elevator=elevators[event.device["elevator_id"]],
+                source=ReportSource.IOT,
+                reported_at=event.occurred_at,
+                reporter=_("物联网设备%(device)s") % {"device": event.device_id},
+                note=_("物联网困人报警（事件%(event)s）") % {"event": event.event_id},
+                external_ref=f"{event.device_id}:{event.event_id}",
+            )
+        except (ValidationError, PermissionDenied):
+            reject(event.index, Reason.REFUSED)
+            continue
+        event.fault_id = joined.fault.pk
+        result.incidents_opened += joined.created
+
+    DeviceEvent.objects.bulk_create(
+        [
+            DeviceEvent(
+                device_id=e.device["pk"],
+                event_id=e.event_id,
+                kind=e.kind,
+                occurred_at=e.occurred_at,
+                received_at=now,
+                payload=e.payload,
+                outcome=(
+                    Outcome.HEARTBEAT
+                    if e.kind == EventKind.HEARTBEAT
+                    else Outcome.INCIDENT
+                    if e.kind == EventKind.ENTRAPMENT
+                    else Outcome.FAULT
+                ),
+                fault_id=e.fault_id,
+            )
+            for e in items.values()
+        ],
+        ignore_conflicts=True,
+    )
+    # Another consumer may have stored the same event a moment ago (a resend racing its original): its row, not
+    # ours, is there; the event is a replay here (its fault and incident were made once, by external_ref).
+    mine = {
+        (device_id, event_id)
+        for device_id, event_id, received_at in DeviceEvent.objects.filter(
+            device_id__in={e.device["pk"] for e in items.values()},
+            event_id__in={e.event_id for e in items.values()},
+        ).values_list("device_id", "event_id", "received_at")
+        if received_at == now
+    }
+    for index, event in list(items.items()):
+        if (event.device["pk"], event.event_id) not in mine:
+            reject(index, Reason.REPLAY)
+
+    seen = sorted({e.device["pk"] for e in items.values()})
+    if seen:
+        # Lock in one order (by id) so that two consumers updating overlapping devices never deadlock.
+        list(Device.objects.select_for_update().filter(pk__in=seen).order_by("pk").values_list("pk", flat=True))
+        Device.objects.filter(pk__in=seen).update(last_seen_at=now, online=True, offline_reported_at=None)
+
+
+def _count_rejections(day, channel: str, counts: dict) -> None:
+    """Add the batch's refusals to the day's counters: one INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite),
+    rows in one order so that concurrent batches never deadlock."""
+    if not counts:
+        return
+    quote = connection.ops.quote_name
+    table = quote(IngestRejection._meta.db_table)
+    rows = sorted(counts.items())
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params = []
+    for reason, count in rows:
+        params += [day.isoformat(), channel, reason, count]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, channel, reason, count) VALUES {values} "  # noqa: S608 - names are ours
+            f"ON CONFLICT (day, channel, reason) DO UPDATE SET count = {table}.count + excluded.count",
+            params,
+        )
