@@ -43,6 +43,16 @@ class Complaint(models.Model):
     duplicate_of = models.ForeignKey(
         "self", verbose_name=_("合并至"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
+    # The entrapment incident a "有人被困" report opened or joined (plan §2(10): every channel reports into one
+    # incident, docs/rules.md "Entrapment rescue loop"); the tracking page shows its progress.
+    incident = models.ForeignKey(
+        "maintenance.Fault",
+        verbose_name=_("困人事件"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
     answer = models.TextField(_("答复"), blank=True)
     reject_reason = models.TextField(_("不予受理原因"), blank=True)
     rating = models.PositiveSmallIntegerField(_("满意度评价"), null=True, blank=True)

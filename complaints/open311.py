@@ -14,6 +14,12 @@ Extensions and choices beyond the spec, for partners:
 - `jurisdiction_id` is ignored: the portal serves one jurisdiction, Panzhihua.
 - Personal data (first_name, last_name, phone, email) is stored for the reply and never published; phone numbers and
   e-mail addresses written into a description are masked before it is published.
+- `trapped` (POST, true/false): someone is trapped in the elevator now (plan §2(10)). The report then opens or joins
+  the elevator's entrapment incident at once (rescue.services.incident_report: the firm on call and the use unit
+  are alerted), whatever the service_code; it needs an `address_id`. A POST with service_code `entrapment` and an
+  `address_id` is taken as someone trapped now unless it says `trapped=false` (better one alarm too many than one
+  too few). Trapped reports count against their own, much higher limit per key (RESCUE_REPORTS_PER_HOUR an hour),
+  never the complaint limit; their `service_notice` says whom the platform told.
 """
 
 import json
@@ -54,6 +60,8 @@ RATE_GROUP = "open311"
 # The web form's rate-limit group (complaints/views.py): one phone number's allowance is shared by both ways in, so a
 # partner cannot be used to flood a resident's phone with confirmation SMS.
 WEB_FORM_RATE_GROUP = "complaints"
+RESCUE_RATE_GROUP = "open311-rescue"
+TRUE_VALUES, FALSE_VALUES = {"true", "1", "yes"}, {"false", "0", "no"}
 
 # Open311 "status" is only open or closed.
 OPEN311_STATUS = {status: "open" if status in OPEN_STATUSES else "closed" for status in Status.values}
@@ -169,7 +177,7 @@ def _coordinate(value) -> float | None:
     return float(value) if value is not None else None
 
 
-def _mask_contacts(text: str) -> str:
+def mask_contacts(text: str) -> str:
     """Phone numbers and e-mail addresses a resident wrote into the description are not published."""
     text = EMAIL_RE.sub("***", text)
     text = MOBILE_RE.sub("***", text)
@@ -190,6 +198,21 @@ def _service_notice(*, status: str, category: str, department: str, merged_into:
         # Plan §2(10): whoever may be trapped is told to call the emergency numbers first.
         notice += _("如有人被困，请立即拨打%(tel)s或119。") % {"tel": settings.EMERGENCY_HOTLINE}
     return notice
+
+
+def _rescue_notice(complaint: Complaint) -> str:
+    """What a partner tells the resident who reported someone trapped: whom the platform told, and the hotline."""
+    from .incidents import incident_progress
+
+    incident = incident_progress(fault_id=complaint.incident_id)
+    hotline = {"tel": settings.EMERGENCY_HOTLINE}
+    if incident is None or not incident.told:
+        return _("已转96333应急处置中心跟进，请立即拨打%(tel)s。") % hotline
+    return _("平台已于%(time)s通知%(told)s赶往现场救援。如仍需帮助，请拨打%(tel)s。") % {
+        "time": timezone.localtime(incident.dispatched_at or incident.reported_at).strftime("%H:%M"),
+        "told": incident.told_text,
+        **hotline,
+    }
 
 
 def service_rows() -> list[dict]:
@@ -224,7 +247,7 @@ def request_row(row: dict) -> dict:
         "status_notes": notes or None,
         "service_name": str(Category(row["category"]).label) if row["category"] in Category.values else "",
         "service_code": row["category"],
-        "description": _mask_contacts(row["description"]),
+        "description": mask_contacts(row["description"]),
         "agency_responsible": row["department__name"],
         "service_notice": _service_notice(
             status=status,
@@ -315,6 +338,15 @@ class RequestForm(forms.Form):
     last_name = forms.CharField(required=False, max_length=50)
     phone = forms.CharField(required=False, max_length=20)
     email = forms.EmailField(required=False)
+    trapped = forms.CharField(required=False, max_length=5)
+
+    def clean_trapped(self) -> bool | None:
+        value = self.cleaned_data["trapped"].strip().lower()
+        if not value:
+            return None
+        if value not in TRUE_VALUES | FALSE_VALUES:
+            raise forms.ValidationError(_("trapped只能是true或false。"))
+        return value in TRUE_VALUES
 
     def clean_service_code(self):
         code = self.cleaned_data["service_code"]
@@ -363,7 +395,19 @@ SPEC_FIELDS = {
     "contact_phone": "phone",
     "contact_email": "email",
     "contact_name": "first_name",
+    "trapped_now": "trapped",
 }
+
+
+def is_trapped_report(data) -> bool:
+    """Whether a POST reports someone trapped now (see the module's notes): read from the raw fields, before the
+    rate limit is chosen; the form then validates the same fields."""
+    flag = str(data.get("trapped", "")).strip().lower()
+    if flag in TRUE_VALUES:
+        return True
+    if flag in FALSE_VALUES:
+        return False
+    return data.get("service_code", "") == Category.ENTRAPMENT and bool("".join(data.get("address_id", "").split()))
 
 
 def _describe(error: ValidationError) -> str:
@@ -376,7 +420,7 @@ def _describe(error: ValidationError) -> str:
     )
 
 
-def request_create(*, data, partner: str) -> Complaint:
+def request_create(*, data, partner: str, tell_resident: bool = True) -> Complaint:
     """POST requests: translate the spec's fields and file the complaint through `complaint_submit`."""
     form = RequestForm(data)
     if not form.is_valid():
@@ -392,8 +436,10 @@ def request_create(*, data, partner: str) -> Complaint:
             contact_name=form.contact_name(),
             contact_phone=cleaned["phone"],
             contact_email=cleaned["email"],
+            trapped_now=is_trapped_report(data),
             source=Source.OPEN311,
             partner=partner,
+            tell_resident=tell_resident,
         )
     except ValidationError as error:
         raise Open311Error(400, _describe(error)) from error
@@ -404,6 +450,28 @@ def _partner(api_key: str) -> PartnerKey:
     if partner is None:
         raise Open311Error(403, _("api_key无效，不能提交服务请求。"))
     return partner
+
+
+def _trapped_rate_limited(request) -> bool:
+    """A partner's trapped reports count against the key's rescue allowance only (never its complaint limit)."""
+    return is_ratelimited(
+        request,
+        group=RESCUE_RATE_GROUP,
+        key="post:api_key",
+        rate=f"{settings.RESCUE_REPORTS_PER_HOUR}/h",
+        increment=True,
+    )
+
+
+def _phone_may_be_texted(request, phone: str) -> bool:
+    """A trapped report is filed whatever the phone number's complaint allowance; over it, it sends no text."""
+    return not phone or not is_ratelimited(
+        request,
+        group=WEB_FORM_RATE_GROUP,
+        key=lambda g, r: "phone:" + phone,
+        rate=settings.COMPLAINT_RATE_PER_PHONE,
+        increment=True,
+    )
 
 
 def _rate_limited(request, phone: str) -> bool:
@@ -453,16 +521,25 @@ def requests(request, fmt):
     if request.method == "GET":
         return render(request_rows(request.GET, now=timezone.now()), fmt, root="service_requests", item="request")
     partner = _partner(request.POST.get("api_key", ""))
-    if _rate_limited(request, "".join(request.POST.get("phone", "").split())):
+    phone = "".join(request.POST.get("phone", "").split())
+    trapped = is_trapped_report(request.POST)
+    if _trapped_rate_limited(request) if trapped else _rate_limited(request, phone):
         raise Open311Error(429, _("提交过于频繁，请稍后再试。"))
-    complaint = request_create(data=request.POST, partner=partner.name)
-    notice = _service_notice(
-        status=complaint.status,
-        category=complaint.category,
-        department=complaint.department.name,
-        merged_into=complaint.duplicate_of.tracking_no if complaint.duplicate_of_id else "",
-        deadline=complaint.resolve_deadline,
+    complaint = request_create(
+        data=request.POST,
+        partner=partner.name,
+        tell_resident=_phone_may_be_texted(request, phone) if trapped else True,
     )
+    if complaint.incident_id:
+        notice = _rescue_notice(complaint)
+    else:
+        notice = _service_notice(
+            status=complaint.status,
+            category=complaint.category,
+            department=complaint.department.name,
+            merged_into=complaint.duplicate_of.tracking_no if complaint.duplicate_of_id else "",
+            deadline=complaint.resolve_deadline,
+        )
     return render(
         [{"service_request_id": complaint.tracking_no, "service_notice": notice, "account_id": None}],
         fmt,

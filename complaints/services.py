@@ -30,6 +30,8 @@ from departments.models import Department, RoutingRule, SectorRule
 from elevator_portal.files import IMAGES, sniff
 from notifications.sms import send_sms
 from registry.models import District, Elevator
+from rescue.choices import ReportSource
+from rescue.services import incident_report
 from workdays.selectors import local_day, working_calendar
 
 from .choices import OPEN_STATUSES, EventKind, Source, Status
@@ -128,8 +130,14 @@ def complaint_submit(
     source: str = Source.WEB,
     partner: str = "",
     ip: str = "",
+    tell_resident: bool = True,
 ) -> Complaint:
-    """File a complaint (no account needed). Validation happens here so the form and Open311 agree."""
+    """File a complaint (no account needed). Validation happens here so the form and Open311 agree.
+
+    Someone trapped now (plan §2(10)): the report opens the elevator's entrapment incident, or joins the one already
+    open, in this transaction (rescue.services.incident_report): the complaint, the incident and its dispatch
+    messages in the outbox commit together or not at all. `tell_resident=False` files without the confirmation SMS
+    and e-mail (a trapped report from a phone number over its complaint limit is filed, but sends no text)."""
     errors: dict[str, list[str]] = {}
     if category not in Category.values:
         errors["category"] = [_("请选择投诉类别。")]
@@ -170,6 +178,10 @@ def complaint_submit(
         category=category, district=district, building_kind=elevator.building_kind if elevator else None
     )
     deadlines = complaint_deadlines(filed_at=now)
+    if trapped_now:
+        # The elevator's row lock first, as incident_report takes it: two trapped reports of one lift at the same
+        # moment are filed one after the other, so the second is merged and joins the first's incident.
+        Elevator.objects.select_for_update().filter(pk=elevator.pk).values_list("pk", flat=True).first()
     duplicate_of = None  # (pk, tracking number) of the open complaint this one joins
     if elevator is not None:
         # Locked, so that it cannot be answered or closed while this duplicate joins it.
@@ -223,36 +235,35 @@ def complaint_submit(
     else:
         _event(complaint, kind=EventKind.STATUS, status=Status.SUBMITTED, public=True, text=_("投诉已提交。"))
     if trapped_now:
-        transaction.on_commit(lambda: complaint_open_entrapment_fault(complaint_id=complaint.pk))
-    if contact_phone or contact_email:
+        complaint_report_entrapment(complaint=complaint)
+    if tell_resident and (contact_phone or contact_email):
         transaction.on_commit(
             lambda: _tell_resident(complaint, _("您的电梯投诉已收到，查询编号%(no)s。") % {"no": complaint.tracking_no})
         )
     return complaint
 
 
-def complaint_open_entrapment_fault(*, complaint_id: int):
-    """Plan §2(10): someone is trapped now, so the maintenance firm gets an urgent entrapment fault, once."""
-    from maintenance.choices import FaultKind, FaultSource
-    from maintenance.models import Fault
+# The rescue loop's name for each way a complaint comes in.
+REPORT_SOURCES = {Source.WEB: ReportSource.WEB, Source.OPEN311: ReportSource.OPEN311, Source.API: ReportSource.API}
 
-    complaint = Complaint.objects.select_related("elevator").get(pk=complaint_id)
-    if not complaint.elevator_id:
-        return None
-    # get_or_create under the unique constraint fault_external_ref_once: two workers still make one fault.
-    fault, _created = Fault.objects.get_or_create(
-        source=FaultSource.COMPLAINT,
-        external_ref=complaint.tracking_no,
+
+def complaint_report_entrapment(*, complaint: Complaint):
+    """Plan §2(10): someone is trapped now. The report opens the elevator's incident (the urgent entrapment fault
+    and its dispatch to the firm on call and the use unit) or joins the open one (counted in `fault.reports`, never
+    a second incident), in the caller's transaction; the complaint records the incident. The complaint's tracking
+    number is the report's identity, so a second call for the same complaint makes nothing new."""
+    joined = incident_report(
         elevator=complaint.elevator,
-        defaults={
-            "firm_id": complaint.elevator.maintenance_firm_id,
-            "kind": FaultKind.ENTRAPMENT,
-            "reported_at": complaint.created_at,
-            "trapped_people": 1,
-            "description": _("群众投诉：有人被困（%(no)s）") % {"no": complaint.tracking_no},
-        },
+        source=REPORT_SOURCES.get(complaint.source, ReportSource.WEB),
+        reported_at=complaint.created_at,
+        reporter=complaint.contact_name,
+        phone=complaint.contact_phone,
+        note=complaint.description,
+        external_ref=complaint.tracking_no,
     )
-    return fault
+    Complaint.objects.filter(pk=complaint.pk).update(incident=joined.fault)
+    complaint.incident = joined.fault
+    return joined.fault
 
 
 def _tell_resident(complaint: Complaint, text: str) -> None:

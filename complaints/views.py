@@ -3,6 +3,11 @@
 docs/rules.md "Journey 1: a resident files a complaint" (plan §2(10), §2(11)). Abuse protection on the form: rate
 limits per client IP and per phone number, a honeypot field and a minimum fill time; everything else is validated
 by `complaint_submit`.
+
+A report of someone trapped now (plan §2(10)) is never held back by the complaint limits: it has its own per-address
+limit, RESCUE_REPORTS_PER_HOUR, far higher (one building's residents may share a carrier's address); a phone number
+over its complaint limit still files it, only without the confirmation text. The tracking page of a trapped report
+shows whom the platform told and how far the rescue has come, and refreshes itself while the incident is open.
 """
 
 from django.conf import settings
@@ -19,11 +24,16 @@ from departments.choices import Category
 from elevator_portal.forms import add_service_errors
 
 from .forms import MIN_FILL_SECONDS, CloseForm, ComplaintForm, started_token
+from .incidents import incident_progress, resident_report
 from .models import Complaint
 from .selectors import complaint_public_status, elevator_for_complaint
 from .services import complaint_close, complaint_submit
 
 RATE_GROUP = "complaints"
+# Reports of a trapped passenger count against their own, much higher limit (settings.RESCUE_REPORTS_PER_HOUR).
+RESCUE_RATE_GROUP = "rescue-reports"
+# The tracking page of an open incident reloads itself this often (seconds), so the resident sees 接警 and 到场.
+TRACK_REFRESH_SECONDS = 15
 # The browser that filed a complaint may close and rate it without further proof. It remembers its last tracking
 # numbers in a cookie signed by the server (so it cannot be forged), not in a session: a session would cost every
 # complaint a session row (a lookup, an insert and a second commit) just to hold this list.
@@ -55,6 +65,27 @@ def _rate_limited(request) -> bool:
         request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True
     )
     return by_ip or by_phone
+
+
+def _trapped_rate_limited(request) -> bool:
+    """A trapped report counts against the client IP's rescue allowance only (never the complaint limit)."""
+    return is_ratelimited(
+        request,
+        group=RESCUE_RATE_GROUP,
+        key=lambda group, r: "ip:" + client_ip(r),
+        rate=f"{settings.RESCUE_REPORTS_PER_HOUR}/h",
+        increment=True,
+    )
+
+
+def _phone_may_be_texted(request) -> bool:
+    """Whether a trapped report may text its confirmation to the phone number given: the number's complaint
+    allowance is shared by every way in, so that no one floods a resident's phone by reporting in their name."""
+    if not request.POST.get("contact_phone", "").strip():
+        return True
+    return not is_ratelimited(
+        request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True
+    )
 
 
 def filed_here(request) -> list[str]:
@@ -105,7 +136,8 @@ def complaint_new(request):
         return _render_form(request, form, elevator=elevator)
 
     form = ComplaintForm(request.POST, request.FILES)
-    if _rate_limited(request):
+    trapped = form.is_trapped
+    if _trapped_rate_limited(request) if trapped else _rate_limited(request):
         return _refuse(
             request,
             form,
@@ -124,7 +156,6 @@ def complaint_new(request):
         return _render_form(request, form)
 
     data = form.cleaned_data
-    trapped = form.is_trapped
     try:
         complaint = complaint_submit(
             elevator=form.elevator,
@@ -139,6 +170,7 @@ def complaint_new(request):
             contact_email=data["contact_email"],
             photos=_photos(data["photos"]),
             ip=client_ip(request),
+            tell_resident=_phone_may_be_texted(request) if trapped else True,
         )
     except ValidationError as error:
         add_service_errors(form, error, fields=SERVICE_FIELDS)
@@ -147,9 +179,9 @@ def complaint_new(request):
         request,
         format_html(
             '{} <strong class="fs-4 code" id="new-tracking-no">{}</strong><br>{}',
-            _("投诉已提交，查询编号："),
+            _("困人报告已收到，查询编号：") if trapped else _("投诉已提交，查询编号："),
             complaint.tracking_no,
-            _("请保存此编号，凭它查询办理进度。"),
+            _("请保存此编号，凭它查看救援进度。") if trapped else _("请保存此编号，凭它查询办理进度。"),
         ),
     )
     response = redirect("complaints:track", tracking_no=complaint.tracking_no)
@@ -158,15 +190,22 @@ def complaint_new(request):
 
 
 def track(request, tracking_no):
-    """The public status of a complaint: status, public events and answer; no name, phone, e-mail or notes."""
+    """The public status of a complaint: status, public events, answer and the resident's own description (phone
+    numbers and e-mail addresses in it masked); no name, phone, e-mail or internal notes. A trapped report also
+    shows the incident's progress."""
     complaint = complaint_public_status(tracking_no=tracking_no)
     if complaint is None:
         raise Http404
+    report = resident_report(tracking_no=tracking_no)
+    incident = incident_progress(fault_id=report.incident_id)
     return render(
         request,
         "complaints/track.html",
         {
             "complaint": complaint,
+            "description": report.description,
+            "incident": incident,
+            "refresh_seconds": TRACK_REFRESH_SECONDS if incident and incident.is_open else None,
             "close_form": CloseForm() if complaint.can_close else None,
             "filed_here": tracking_no in filed_here(request),
         },

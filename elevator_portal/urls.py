@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/v1/", include("inspections.api.urls")),
     path("api/v1/", include("maintenance.api.urls")),
     path("api/v1/", include("maintenance.faults.api.urls")),
+    path("api/v1/", include("rescue.api.urls")),
     path("api/v1/", include("maintenance.credit.api.urls")),
     path("api/v1/", include("complaints.api.urls")),
     path("api/v1/", include("departments.api.urls")),
