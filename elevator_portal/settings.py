@@ -399,6 +399,8 @@ OUTBOX_RETRY_BASE_SECONDS = envint("OUTBOX_RETRY_BASE_SECONDS", 10)
 OUTBOX_RETRY_MAX_SECONDS = envint("OUTBOX_RETRY_MAX_SECONDS", 600)
 OUTBOX_POLL_SECONDS = float(os.getenv("OUTBOX_POLL_SECONDS", "1"))
 OUTBOX_KICK = envbool("OUTBOX_KICK", "true")
+# A worker's claim on a message: if it dies mid-send, the message is due again this many seconds later.
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 60)
 # IoT ingestion (GB/T 24476-2017; plan §2(14); iot/services.py, README "IoT ingestion"):
 # - an event may be stamped up to IOT_CLOCK_SKEW_SECONDS ahead of the server's clock (the rescue loop's own skew is
 #   2 minutes: keep this no larger) and no more than IOT_MAX_EVENT_AGE_HOURS in the past (a device's buffer after an

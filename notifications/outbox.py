@@ -26,9 +26,6 @@ from .sms import send_sms
 
 logger = logging.getLogger(__name__)
 
-# A claimed row is due again after this long if its worker never reports back (killed mid-send).
-LEASE = timedelta(seconds=60)
-
 
 @dataclass(frozen=True)
 class Message:
@@ -165,6 +162,11 @@ def kick_delivery() -> None:
         logger.warning("outbox: could not reach the broker; the sweep will deliver", exc_info=True)
 
 
+def lease() -> timedelta:
+    """How long a worker's claim on a row lasts: if it never reports back (killed mid-send), the row is due again."""
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff after the `attempts`-th failure: base, 2×base, 4×base … capped."""
     seconds = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
@@ -190,7 +192,7 @@ def outbox_deliver(*, limit: int = 200, now: datetime | None = None) -> Delivery
     for pk, due_at in due:
         # The claim: only the worker whose UPDATE finds the row still due at the same moment sends it.
         claimed = OutboxMessage.objects.filter(pk=pk, state=DeliveryState.PENDING, next_attempt_at=due_at).update(
-            next_attempt_at=now + LEASE
+            next_attempt_at=now + lease()
         )
         if not claimed:
             continue

@@ -1,6 +1,9 @@
 """The durable outbox (notifications/outbox.py): a channel outage delays a message, never loses it; two workers never
 send the same row; a worker killed mid-send leaves the row due again."""
 
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,10 +13,10 @@ from django.utils import timezone
 
 from notifications.choices import Channel, DeliveryState
 from notifications.models import Notification, OutboxMessage
-from notifications.outbox import LEASE, kick_delivery, messages_for_person, outbox_deliver, outbox_write, retry_delay
+from notifications.outbox import kick_delivery, lease, messages_for_person, outbox_deliver, outbox_write, retry_delay
 from notifications.sms import MemoryBackend
 
-from ..processes import manage
+from ..processes import ROOT, manage, process_env
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +26,13 @@ class DownBackend:
 
     def send(self, phone, text):
         raise ConnectionError("gateway unreachable")
+
+
+class HangingBackend:
+    """An SMS gateway that never answers (the relay is killed while waiting on it)."""
+
+    def send(self, phone, text):
+        time.sleep(600)
 
 
 @pytest.fixture
@@ -95,9 +105,9 @@ def test_a_row_claimed_by_a_worker_that_died_is_due_again_after_the_lease(world,
     write(world["users"]["maintenance"])
     now = timezone.now()
     # A worker claimed every row (the lease) and was killed before sending.
-    OutboxMessage.objects.update(next_attempt_at=now + LEASE)
+    OutboxMessage.objects.update(next_attempt_at=now + lease())
     assert outbox_deliver(now=now).delivered == 0
-    assert outbox_deliver(now=now + LEASE).delivered == 3
+    assert outbox_deliver(now=now + lease()).delivered == 3
 
 
 def test_a_broker_outage_at_write_time_is_no_error(world, settings, monkeypatch, django_capture_on_commit_callbacks):
@@ -121,7 +131,8 @@ def test_the_sweep_is_scheduled_and_routed_to_the_fast_queue():
 
 @pytest.mark.slow  # two real processes on a test database committed for them
 @pytest.mark.django_db(transaction=True)
-def test_two_relays_at_once_deliver_each_message_once(world):
+def test_two_relays_at_once_deliver_each_message_once(world, settings):
+    settings.OUTBOX_KICK = False  # no delivery on commit: the two relays find everything due
     users = [world["users"][r] for r in ("city", "district", "use_unit", "maintenance", "inspection")]
     for i in range(40):
         outbox_write(messages_for_person(key=f"alarm:{i}", title="困人", body=f"第{i}条", user=users[i % len(users)]))
@@ -131,3 +142,40 @@ def test_two_relays_at_once_deliver_each_message_once(world):
     assert not OutboxMessage.objects.exclude(state=DeliveryState.DELIVERED).exists()
     assert Notification.objects.count() == OutboxMessage.objects.filter(channel=Channel.INBOX).count() == 40
     assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.slow  # real processes, one of them killed
+@pytest.mark.django_db(transaction=True)
+def test_a_relay_killed_mid_send_leaves_the_message_to_the_next_one(world, settings):
+    settings.OUTBOX_KICK = False  # no delivery on commit: the relay is the one to send
+    outbox_write(messages_for_person(key="alarm:kill", title="困人", body="有人被困", phone="13800000001"))
+    sms = OutboxMessage.objects.get()
+    env = process_env(SMS_BACKEND="tests.notifications.test_outbox.HangingBackend", OUTBOX_LEASE_SECONDS="2")
+    relay = subprocess.Popen(
+        [sys.executable, "manage.py", "deliver_outbox", "--loop"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until the relay has claimed the message and hangs on the gateway
+            sms.refresh_from_db()
+            if sms.next_attempt_at > sms.created_at:
+                break
+            time.sleep(0.2)
+        assert sms.next_attempt_at > sms.created_at, "the relay never claimed the message"
+    finally:
+        relay.kill()  # SIGKILL: no clean-up runs
+        relay.wait()
+    sms.refresh_from_db()
+    assert sms.state == DeliveryState.PENDING and sms.attempts == 0
+    time.sleep(2)  # the lease runs out
+    done = subprocess.run(
+        [sys.executable, "manage.py", "deliver_outbox"],
+        cwd=ROOT,
+        env=process_env(OUTBOX_LEASE_SECONDS="2"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    sms.refresh_from_db()
+    assert sms.state == DeliveryState.DELIVERED and sms.attempts == 1
