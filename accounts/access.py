@@ -470,6 +470,36 @@ def can_manage_devices(user, elevator=None) -> bool:
     )
 
 
+def can_view_duty_roster(user) -> bool:
+    """The roster pages: the firm keeps its own; the centre and regulators read the rosters of their scope."""
+    return can_manage_duty_roster(user) or is_rescue_centre(user) or is_regulator(user)
+
+
+def can_see_incident_reporters(user, fault) -> bool:
+    """A reporter's name and phone are for the centre, regulators and the firm on the incident; never public
+    (个人信息保护法 §6: no more than the purpose needs)."""
+    if is_rescue_centre(user) or is_regulator(user):
+        return True
+    return (
+        _has_role(user, Role.MAINTENANCE)
+        and user.organization_id is not None
+        and user.organization_id in (fault.firm_id, fault.elevator.maintenance_firm_id)
+    )
+
+
+def faults_user_may_update(user, faults) -> set[int]:
+    """can_update_fault for the rows of a list at once (the rescue console's buttons): at most one query."""
+    faults = list(faults)
+    if not faults or not user.is_authenticated:
+        return set()
+    if is_rescue_centre(user):
+        return {f.pk for f in faults}
+    if is_regulator(user):
+        scope = set(elevators_for(user).filter(pk__in={f.elevator_id for f in faults}).values_list("pk", flat=True))
+        return {f.pk for f in faults if f.elevator_id in scope}
+    return {f.pk for f in faults if can_update_fault(user, f)}
+
+
 # ---------------------------------------------------------------- key monitoring (plan §2(4))
 
 

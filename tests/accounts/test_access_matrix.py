@@ -459,3 +459,43 @@ def test_district_regulator_registers_a_contract_on_the_page_within_the_district
     response = client.post(f"{url}?use_unit={world['use_b'].pk}", {**form, "number": "HT-XQ-1"})
     assert response.status_code == 404
     assert not MaintenanceContract.objects.filter(number="HT-XQ-1").exists()
+
+
+# The rescue pages (rescue/views.py): the console for the 96333 centre, regulators, firms and use units; the phone
+# form and the outbox for the centre and regulators; the roster for firms (and read-only for the centre and
+# regulators). RESCUE_ROLES adds the centre's operator to ROLES.
+RESCUE_ROLES = [*ROLES, "rescue_centre"]
+RESCUE_PAGES = {
+    "rescue:console": {"city", "district", "use_unit", "maintenance", "rescue_centre"},
+    "rescue:feed": {"city", "district", "use_unit", "maintenance", "rescue_centre"},
+    "rescue:new": {"city", "district", "rescue_centre"},
+    "rescue:roster": {"city", "district", "maintenance", "rescue_centre"},
+    "rescue:shift_new": {"maintenance"},
+    "rescue:outbox": {"city", "district", "rescue_centre"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", RESCUE_ROLES)
+@pytest.mark.parametrize("name", RESCUE_PAGES)
+def test_rescue_pages(client, world, role, name):
+    response = client_for(client, world, role).get(reverse(name))
+    if role == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    else:
+        assert response.status_code == (200 if role in RESCUE_PAGES[name] else 403)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", RESCUE_ROLES)
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_rescue_incident_page(client, world, role, key):
+    from rescue.services import incident_report
+
+    fault = incident_report(elevator=world[key], source="web").fault
+    response = client_for(client, world, role).get(reverse("rescue:incident", args=[fault.pk]))
+    if role == "anonymous":
+        expected = 302
+    else:
+        expected = 200 if role == "rescue_centre" or key in VISIBLE[role] else 404
+    assert response.status_code == expected
