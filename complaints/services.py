@@ -255,7 +255,9 @@ def complaint_report_entrapment(*, complaint: Complaint):
     joined = incident_report(
         elevator=complaint.elevator,
         source=REPORT_SOURCES.get(complaint.source, ReportSource.WEB),
-        reported_at=complaint.created_at,
+        # To the second, as the rescue stamps are (maintenance.faults.services.fault_stamp): a firm that stamps
+        # within the report's second must not be refused as "dispatched before reported".
+        reported_at=complaint.created_at.replace(microsecond=0),
         reporter=complaint.contact_name,
         phone=complaint.contact_phone,
         note=complaint.description,

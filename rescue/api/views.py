@@ -84,7 +84,8 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         joined = services.incident_report(
             elevator=elevator,
             source=ReportSource.API,
-            reported_at=data.get("reported_at"),
+            # To the second, as the rescue stamps are: a stamp in the report's own second stays in order.
+            reported_at=data.get("reported_at") or timezone.now().replace(microsecond=0),
             user=request.user,
             note=data["note"],
             trapped_people=data["trapped_people"],

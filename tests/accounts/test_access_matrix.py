@@ -499,3 +499,28 @@ def test_rescue_incident_page(client, world, role, key):
     else:
         expected = 200 if role == "rescue_centre" or key in VISIBLE[role] else 404
     assert response.status_code == expected
+
+
+# The incidents API (rescue/api/): those of the rescue console (access.can_view_rescue_console), each in its scope.
+INCIDENT_API = {"city", "district", "use_unit", "maintenance", "rescue_centre"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", RESCUE_ROLES)
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_api_incidents(client, world, role, key):
+    from rescue.services import incident_report
+
+    fault = incident_report(elevator=world[key], source="web").fault
+    client = client_for(client, world, role)
+    listing, detail = client.get("/api/v1/incidents/"), client.get(f"/api/v1/incidents/{fault.pk}/")
+    acknowledge = client.post(f"/api/v1/incidents/{fault.pk}/acknowledge/")
+    if role == "anonymous":
+        assert (listing.status_code, detail.status_code, acknowledge.status_code) == (401, 401, 401)
+    elif role not in INCIDENT_API:
+        assert (listing.status_code, detail.status_code, acknowledge.status_code) == (403, 403, 403)
+    else:
+        visible = role == "rescue_centre" or key in VISIBLE[role]
+        assert [row["id"] for row in listing.json()["results"]] == ([fault.pk] if visible else [])
+        assert detail.status_code == (200 if visible else 404)
+        assert acknowledge.status_code == (200 if visible else 404)
