@@ -39,6 +39,9 @@ FAST = {
     "complaints.tasks.escalate_complaints_task",
     "complaints.tasks.check_calendar_task",
     "maintenance.faults.tasks.entrapment_accidents_task",
+    "notifications.tasks.deliver_outbox_task",
+    "rescue.tasks.rescue_ladder_task",
+    "iot.tasks.check_devices_task",
 }
 
 
