@@ -22,14 +22,14 @@ from rescue.selectors import open_incident_q
 
 @dataclass(frozen=True)
 class Told:
-    """One group of people the dispatch reached: an organisation's role, and how many people."""
+    """One group of people the dispatch reached: an organisation, their duty there, and how many people."""
 
     organization: str
-    role: str
+    duty: str  # 值班人员, 安全管理员
     people: int
 
     def __str__(self) -> str:
-        return _("%(org)s的%(role)s（%(n)d人）") % {"org": self.organization, "role": self.role, "n": self.people}
+        return _("%(org)s的%(duty)s（%(n)d人）") % {"org": self.organization, "duty": self.duty, "n": self.people}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class IncidentProgress:
 
 
 def _told(fault: Fault) -> list[Told]:
-    """Who the dispatch reached, by organisation and role, each person once whatever their channels. One query."""
+    """Who the dispatch reached, by organisation and duty, each person once whatever their channels. One query."""
     prefix = f"fault:{fault.pk}:{Step.DISPATCH}:"
     people: dict[str, set[str]] = {"firm": set(), "use_unit": set()}
     rows = OutboxMessage.objects.filter(subject_key=f"fault:{fault.pk}", key__startswith=prefix).values_list(
