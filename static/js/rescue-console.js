@@ -240,7 +240,7 @@
     var body = new FormData(form);
     if (button && button.name) body.append(button.name, button.value);
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {  // form.action would be the buttons named "action"
       method: "POST",
       body: body,
       credentials: "same-origin",
