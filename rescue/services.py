@@ -183,10 +183,13 @@ def incident_stamp(*, user, fault: Fault, step: str) -> Fault:
     acknowledgement acknowledges too: someone plainly took the alarm."""
     fault = fault_stamp(user=user, fault=fault, step=step)
     if fault.acknowledged_at is None:
-        Fault.objects.filter(pk=fault.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=F("dispatched_at") if fault.dispatched_at else timezone.now().replace(microsecond=0)
-        )
-        fault.refresh_from_db(fields=["acknowledged_at"])
+        with transaction.atomic():
+            locked = Fault.objects.select_for_update().get(pk=fault.pk)
+            if locked.acknowledged_at is None:
+                locked.acknowledged_at = locked.dispatched_at or locked.arrived_at or locked.released_at
+                locked._history_user = user  # the timeline says who
+                locked.save(update_fields=["acknowledged_at"])
+        fault.acknowledged_at = locked.acknowledged_at
     return fault
 
 

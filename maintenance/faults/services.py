@@ -193,6 +193,7 @@ def fault_stamp(*, user, fault: Fault, step: str) -> Fault:
     field = STAMP_STEPS.get(step)
     if field is None:
         raise ValidationError(_("未知的救援步骤。"))
-    return _write_timings(
-        user=user, fault=fault, times={field: timezone.now().replace(microsecond=0)}, cause=None, stamp=True
-    )
+    # Whole seconds, but never before a step already recorded within the same second (an IoT alarm tapped at once).
+    recorded = [getattr(fault, f) for f in TIMING_FIELDS if getattr(fault, f) is not None]
+    at = max([timezone.now().replace(microsecond=0), *recorded])
+    return _write_timings(user=user, fault=fault, times={field: at}, cause=None, stamp=True)

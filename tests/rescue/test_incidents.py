@@ -175,3 +175,11 @@ def test_arriving_without_acknowledging_acknowledges(world):
     assert fault.released_at >= fault.arrived_at
     with pytest.raises(ValidationError):
         incident_acknowledge(user=world["users"]["maintenance"], fault=fault)
+
+
+def test_a_step_tapped_in_the_second_of_the_report_is_accepted_and_says_who_acknowledged(world):
+    fault = incident_report(elevator=world["a"], source=ReportSource.IOT).fault  # reported now, with microseconds
+    incident_stamp(user=world["users"]["maintenance"], fault=fault, step="dispatched")
+    fault.refresh_from_db()
+    assert fault.dispatched_at >= fault.reported_at and fault.acknowledged_at == fault.dispatched_at
+    assert fault.history.first().history_user == world["users"]["maintenance"]
