@@ -14,9 +14,11 @@ from accounts.models import User
 from departments.choices import Category
 from departments.models import Department
 from departments.plan import ensure_plan
+from maintenance.models import Fault
 from registry.choices import BuildingKind, ElevatorStatus
 from registry.demo import GIVEN_NAMES, SURNAMES, demo_elevators
 from registry.models import Elevator
+from rescue.models import IncidentReport, RescueStep
 
 from .models import Complaint, ComplaintEvent
 from .services import (
@@ -127,6 +129,23 @@ def _backdate(complaint: Complaint, days: int, rng: random.Random) -> None:
     ComplaintEvent.objects.filter(complaint=complaint).update(created_at=F("created_at") - delta)
 
 
+def _rescued(complaint: Complaint) -> None:
+    """The demo's trapped reports are past rescues: the incident is moved back with the complaint (at least an hour)
+    and closed with plausible times inside 东区's 30-minute limit, so that no demo incident is left open for the
+    escalation ladder to alarm about (docs/rules.md "Entrapment rescue loop")."""
+    complaint.refresh_from_db(fields=["created_at"])
+    reported = min(complaint.created_at, timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    Fault.objects.filter(pk=complaint.incident_id, released_at__isnull=True).update(
+        reported_at=reported,
+        acknowledged_at=reported + timedelta(minutes=2),
+        dispatched_at=reported + timedelta(minutes=3),
+        arrived_at=reported + timedelta(minutes=18),
+        released_at=reported + timedelta(minutes=25),
+    )
+    IncidentReport.objects.filter(fault_id=complaint.incident_id).update(reported_at=reported)
+    RescueStep.objects.filter(fault_id=complaint.incident_id).update(taken_at=reported)
+
+
 def seed_complaints(*, today: date, rng: random.Random) -> int:
     """Idempotent: does nothing once any complaint exists. Returns the number of complaints made."""
     departments = ensure_plan()
@@ -196,6 +215,8 @@ def seed_complaints(*, today: date, rng: random.Random) -> int:
             # As the resident does it from the browser that filed the complaint.
             complaint_close(tracking_no=complaint.tracking_no, rating=rng.choice([3, 4, 5, 5]), filed_in_session=True)
         _backdate(complaint, days, rng)
+        if complaint.incident_id:
+            _rescued(complaint)
         if rng.random() < 0.8:
             # Demo numbers are made up: they are written only after the workflow ran, so that no text message
             # is ever sent to them, whatever SMS gateway is configured.

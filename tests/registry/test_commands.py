@@ -33,6 +33,13 @@ def test_seed_demo_is_idempotent_and_complete(settings):
 
     assert MaintenanceContract.objects.count() > 30 and MaintenanceRecord.objects.filter(status="submitted").exists()
     assert Fault.objects.filter(kind="entrapment").exists()
+    # The demo's trapped reports are past rescues: nothing is left open for the escalation ladder to alarm about.
+    from django.utils import timezone
+
+    from rescue.selectors import open_incident_q
+
+    assert not Fault.objects.filter(open_incident_q(now=timezone.now())).exists()
+    assert Fault.objects.filter(incident_reports__isnull=False, released_at__isnull=False).exists()
     # TSG T5002-2017: the demo use-unit login is its unit's certified 安全管理员, so it confirms its records.
     from accounts import access
 

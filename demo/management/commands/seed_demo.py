@@ -13,6 +13,7 @@ from accounts.models import User
 from complaints.demo import seed_complaints
 from departments.plan import ensure_plan
 from inspections.demo import seed_inspections
+from iot.demo import seed_iot_demo
 from maintenance.credit.services import credit_evaluate
 from maintenance.demo import seed_maintenance
 from registry.choices import PersonKind
@@ -67,6 +68,10 @@ class Command(BaseCommand):
         maintenance = seed_maintenance(users=users, today=today, rng=rng)
         seed_complaints(today=today, rng=rng)  # every state of the workflow; `jianshe` gets 住建局's categories
         seed_rescue(today=today)  # the firms' duty rosters
+        # A few IoT devices on the demo firm's elevators (manage.py replay_iot_events sends them sample events).
+        seed_iot_demo(
+            elevators=Elevator.objects.filter(maintenance_firm=orgs["maintenance"][0], status="in_use").order_by("pk")
+        )
         credit_evaluate(today=today)  # this month's grades (idempotent)
         self.stdout.write(
             self.style.SUCCESS(
