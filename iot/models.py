@@ -37,19 +37,19 @@ class Device(models.Model):
         verbose_name = _("物联网设备")
         verbose_name_plural = _("物联网设备")
         ordering = ["device_id"]
-        indexes = [
-            # The offline job's question: silent devices not yet reported, without reading the table.
-            models.Index(
-                fields=["last_seen_at"], condition=Q(offline_reported_at__isnull=True), name="iot_device_silent_idx"
-            ),
-        ]
+        # No index on last_seen_at: every batch rewrites it, and an index would make each of those updates touch
+        # the index too (no HOT update). The offline job reads the table every 5 minutes instead (100,000 devices:
+        # milliseconds).
 
     def __str__(self):
         return self.device_id
 
 
 class DeviceEvent(models.Model):
-    device = models.ForeignKey(Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="events")
+    # Indexed by the unique constraint (device, event_id), which starts with it.
+    device = models.ForeignKey(
+        Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     event_id = models.CharField(_("事件编号"), max_length=EVENT_ID_MAX)
     kind = models.CharField(_("事件类型"), max_length=32, choices=EventKind.choices)
     occurred_at = models.DateTimeField(_("发生时间"))
@@ -63,6 +63,7 @@ class DeviceEvent(models.Model):
         null=True,
         blank=True,
         related_name="iot_events",
+        db_index=False,  # the partial index below: most events (heartbeats) have no fault
     )
 
     class Meta:
@@ -70,6 +71,7 @@ class DeviceEvent(models.Model):
         verbose_name_plural = _("物联网事件")
         ordering = ["-occurred_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["device", "event_id"], name="iot_event_once")]
+        indexes = [models.Index(fields=["fault"], condition=Q(fault__isnull=False), name="iot_event_fault_idx")]
 
     def __str__(self):
         return f"{self.device_id}:{self.event_id}"

@@ -21,6 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--max-messages", type=int, default=None, help="stop after this many messages")
         parser.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
 
+    def _ready(self, subscription: str) -> None:
+        self.stdout.write(f"ingest_mqtt: subscribed to {subscription}")
+        self.stdout.flush()
+
     def handle(self, *args, **options):
         consumer = Consumer(
             host=options["host"],
@@ -32,10 +36,12 @@ class Command(BaseCommand):
             client_id=options["client_id"],
             username=settings.IOT_MQTT_USERNAME,
             password=settings.IOT_MQTT_PASSWORD,
+            on_ready=self._ready,
         )
         stats = consumer.run(max_messages=options["max_messages"], seconds=options["seconds"])
         rejected = sum(stats.rejected.values())
         self.stdout.write(
             f"ingest_mqtt: {stats.messages} messages, {stats.events} events: {stats.stored} stored, {rejected} "
-            f"rejected {dict(stats.rejected)}, {stats.batches} batches, {stats.db_retries} database retries."
+            f"rejected {dict(stats.rejected)}, {stats.batches} batches ({stats.ingest_seconds:.1f} s storing), "
+            f"{stats.db_retries} database retries."
         )
