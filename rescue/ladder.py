@@ -19,18 +19,17 @@ transaction: a second run, or two workers at the same moment, takes no step twic
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maintenance.faults.jobs import entrapment_accidents_run
-from maintenance.faults.rules import fault_limit_minutes
 from maintenance.models import Fault
 
 from .choices import DutyLevel, Step
 from .models import Accident, RescueStep
 from .recipients import firm_contacts, regulator_contacts, use_unit_contacts
+from .rules import ack_deadline, arrival_deadline, arrival_warning_at, escalate_at, late_for
 from .selectors import open_incident_q
 from .services import take_step
 
@@ -47,17 +46,14 @@ def due_steps(fault: Fault, *, now: datetime) -> list[str]:
     if fault.released_at is not None:
         return []
     due = []
-    ack_limit = fault.reported_at + timedelta(minutes=settings.RESCUE_ACK_MINUTES)
-    if now > ack_limit and (fault.acknowledged_at is None or fault.acknowledged_at > ack_limit):
+    if late_for(ack_deadline(fault), fault.acknowledged_at, now):
         due.append(Step.ACK_MISSED)
-    escalate = fault.reported_at + timedelta(minutes=settings.RESCUE_ESCALATE_MINUTES)
-    if now > escalate and (fault.acknowledged_at is None or fault.acknowledged_at > escalate):
+    if late_for(escalate_at(fault), fault.acknowledged_at, now):
         due.append(Step.ACK_MISSED_2)
     if fault.arrived_at is None:
-        limit = fault.reported_at + timedelta(minutes=fault_limit_minutes(fault))
-        if now >= limit - timedelta(minutes=settings.RESCUE_ARRIVAL_WARNING_MINUTES):
+        if now >= arrival_warning_at(fault):
             due.append(Step.ARRIVAL_WARNING)
-        if now > limit:
+        if now > arrival_deadline(fault):
             due.append(Step.ARRIVAL_MISSED)
     return due
 

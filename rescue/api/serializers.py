@@ -6,19 +6,7 @@ from rest_framework import serializers
 from maintenance.faults import rules
 from maintenance.faults.services import STAMP_STEPS
 from maintenance.models import Fault
-
-# The incident's progress, furthest first: the state an incident is in is the furthest time recorded.
-STATES = (
-    ("released", "released_at"),
-    ("arrived", "arrived_at"),
-    ("dispatched", "dispatched_at"),
-    ("acknowledged", "acknowledged_at"),
-)
-
-
-def incident_state(fault: Fault) -> str:
-    """reported → acknowledged (接警) → dispatched → arrived → released."""
-    return next((state for state, field in STATES if getattr(fault, field) is not None), "reported")
+from rescue.rules import incident_stage
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -59,7 +47,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_state(self, obj) -> str:
-        return incident_state(obj)
+        return incident_stage(obj)[0]
 
     def get_arrival_limit_minutes(self, obj) -> int:
         return rules.fault_limit_minutes(obj)
