@@ -29,6 +29,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -53,6 +54,7 @@ HOST = "127.0.0.1"
 PYTHON = sys.executable
 PATH = "/api/v1/iot/events/"
 BATCH = 500
+CONSUMER_COUNTS = re.compile(r"(?P<messages>\d+) messages, (?P<events>\d+) events: (?P<stored>\d+) stored")
 ALARMS = ["overspeed", "door_open_moving", "stopped_outside_door_zone", "overrun_top", "overrun_bottom", "power_cut"]
 
 DEVICES_SNIPPET = """
@@ -126,13 +128,15 @@ def build(env, url: str, devices: int) -> dict:
     return made
 
 
-def make_events(n: int, devices: int, tag: str, rng: random.Random) -> list[dict]:
+def make_events(n: int, devices: int, tag: str, rng: random.Random, per_device: int = 1) -> list[dict]:
+    """n signed events, each of a random device (per_device > 1: runs of per_device events of one device)."""
     now = datetime.now(UTC)
     occurred = (now - timedelta(seconds=30)).isoformat()
     trapped = set(rng.sample(range(n), 20))
     events = []
     for i in range(n):
-        device_id = f"IOT-B-{rng.randint(1, devices):06d}"
+        if i % per_device == 0:
+            device_id = f"IOT-B-{rng.randint(1, devices):06d}"
         roll = rng.random()
         kind = "entrapment" if i in trapped else (rng.choice(ALARMS) if roll < 0.01 else "heartbeat")
         event = signed_event(
@@ -149,8 +153,8 @@ def make_events(n: int, devices: int, tag: str, rng: random.Random) -> list[dict
     return events
 
 
-def db_counts(url: str, tag: str) -> tuple[int, int]:
-    """(stored events whose id starts with tag, refusals counted for the channel tag names)."""
+def db_counts(url: str, tag: str, channel: str) -> tuple[int, int]:
+    """(stored events whose id starts with tag, refusals counted for the channel)."""
     parts = urllib.parse.urlparse(url)
     conn = psycopg2.connect(
         host=parts.hostname,
@@ -163,7 +167,7 @@ def db_counts(url: str, tag: str) -> tuple[int, int]:
         with conn.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM iot_deviceevent WHERE event_id LIKE %s", [f"{tag}-%"])
             stored = cursor.fetchone()[0]
-            cursor.execute("SELECT coalesce(sum(count), 0) FROM iot_ingestrejection WHERE channel = %s", [tag])
+            cursor.execute("SELECT coalesce(sum(count), 0) FROM iot_ingestrejection WHERE channel = %s", [channel])
             rejected = cursor.fetchone()[0]
     finally:
         conn.close()
@@ -238,7 +242,7 @@ def bench_http(env, url: str, events: list[dict], clients: int) -> dict:
     finally:
         server.terminate()
         server.wait(30)
-    stored, rejected = db_counts(url, "http")
+    stored, rejected = db_counts(url, "http", "http")
     totals.update(
         seconds=round(seconds, 2),
         events_per_s=round(len(events) / seconds),
@@ -249,7 +253,7 @@ def bench_http(env, url: str, events: list[dict], clients: int) -> dict:
     return totals
 
 
-def bench_mqtt(env, url: str, events: list[dict], consumers: int) -> dict:
+def start_broker() -> tuple[subprocess.Popen, int]:
     broker_bin = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(broker_bin).exists():
         fail("no mosquitto binary (make system-deps)")
@@ -260,92 +264,161 @@ def bench_mqtt(env, url: str, events: list[dict], consumers: int) -> dict:
         "max_queued_messages 0\nmax_inflight_messages 0\nlog_type error\n"
     )
     broker = subprocess.Popen([broker_bin, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return broker, port
+        except OSError:
+            if time.monotonic() > deadline or broker.poll() is not None:
+                fail("mosquitto did not start")
+            time.sleep(0.1)
+
+
+def start_consumers(env, port: int, topic: str, consumers: int) -> list[subprocess.Popen]:
+    """`manage.py ingest_mqtt` processes with stable client ids (persistent sessions: a stopped consumer's share of the
+    messages waits in the broker for it)."""
+    return [
+        subprocess.Popen(
+            [
+                PYTHON,
+                "manage.py",
+                "ingest_mqtt",
+                *("--port", str(port), "--topic", topic, "--group", "bench", "--client-id", f"{topic}-c{n}"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(consumers)
+    ]
+
+
+def wait_subscribed(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        line = proc.stdout.readline()
+        if "subscribed" not in line:
+            fail(f"consumer did not subscribe: {line!r}")
+
+
+def stop_consumers(procs: list[subprocess.Popen]) -> list[str]:
+    """SIGTERM (the batch in hand is finished), then each consumer's last line (its counts)."""
+    outputs = []
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        outputs.append(out.strip().splitlines()[-1] if out and out.strip() else "")
+    return outputs
+
+
+def mqtt_messages(topic: str, events: list[dict], per_message: int) -> list[tuple[str, str]]:
+    """One message per event (a device's own), or per_message events of one device as a JSON array (a device's
+    buffer, or a gateway publishing for it: iot.mqtt.events_of takes an array of events of the topic's device); plus
+    one message in 1,000 that is not JSON."""
+    if per_message == 1:
+        messages = [(f"{topic}/{e['device_id']}/events", json.dumps(e)) for e in events]
+    else:
+        messages = [
+            (f"{topic}/{events[i]['device_id']}/events", json.dumps(events[i : i + per_message]))
+            for i in range(0, len(events), per_message)
+        ]
+    for k in range(max(len(messages) // 1000, 1)):
+        messages.insert(k * 997 % len(messages), (f"{topic}/IOT-B-000001/events", "{not json"))
+    return messages
+
+
+def publish(port: int, messages: list[tuple[str, str]]) -> float:
+    """Publish with QoS 1 until the broker has acknowledged every message; the seconds it took. paho without its
+    network thread: the client's loop runs every 200 messages (twice as fast as loop_start(), whose thread fights this
+    one for the GIL); no in-flight limit but the 16-bit message ids."""
+    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    publisher.max_inflight_messages_set(0)
+    publisher.connect(HOST, port)
+    started = time.monotonic()
+    infos = []
+    for t, body in messages:
+        infos.append(publisher.publish(t, body, qos=1))
+        if len(infos) % 200 == 0:
+            publisher.loop(0)
+        while len(infos) > 30000 and not infos[-30000].is_published():  # message ids are 16-bit
+            publisher.loop(0.01)
+    while not all(info.is_published() for info in infos[-1000:]):
+        publisher.loop(0.01)
+    seconds = time.monotonic() - started
+    publisher.disconnect()
+    return seconds
+
+
+def wait_stored(url: str, tag: str, sent: int, rejected_before: int, started: float) -> float:
+    """Seconds from `started` until the database holds every event sent (stored rows + refusal counters)."""
+    while True:
+        stored, rejected = db_counts(url, tag, "mqtt")
+        if stored + rejected - rejected_before >= sent:
+            return time.monotonic() - started
+        if time.monotonic() - started > 600:
+            fail(f"MQTT: after 600 s only {stored} stored + {rejected - rejected_before} rejected of {sent}")
+        time.sleep(0.05)
+
+
+def bench_mqtt(env, url: str, events: list[dict], consumers: int, *, backlog: bool, per_message: int = 1) -> dict:
+    """concurrent (backlog False): the consumers run while one publisher publishes; the time runs from the first
+    publish until the database holds every event; the publisher, the broker, the consumers and PostgreSQL share the
+    2 cores. backlog: the consumers subscribe (persistent sessions) and stop; everything is published into the broker
+    for them; then they start, and the time runs from their start until the database holds every event (the
+    consumers' capacity: the devices that publish are elsewhere)."""
+    broker, port = start_broker()
+    tag = events[0]["event_id"].rsplit("-", 1)[0]
     topic = f"iotbench{uuid.uuid4().hex[:6]}"
+    messages = mqtt_messages(topic, events, per_message)
+    sent = len(events) + sum(1 for _, body in messages if body == "{not json")
+    _, rejected_before = db_counts(url, tag, "mqtt")
     procs = []
     try:
-        time.sleep(0.5)
-        for n in range(consumers):
-            procs.append(
-                subprocess.Popen(
-                    [
-                        PYTHON,
-                        "manage.py",
-                        "ingest_mqtt",
-                        "--port",
-                        str(port),
-                        "--topic",
-                        topic,
-                        "--group",
-                        "bench",
-                        "--client-id",
-                        f"{topic}-c{n}",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
-            )
-        for proc in procs:
-            line = proc.stdout.readline()
-            if "subscribed" not in line:
-                fail(f"consumer did not subscribe: {line!r}")
-        malformed = max(len(events) // 1000, 1)
-        messages = [(f"{topic}/{e['device_id']}/events", json.dumps(e)) for e in events]
-        for k in range(malformed):
-            messages.insert(k * 997 % len(messages), (f"{topic}/IOT-B-000001/events", "{not json"))
-        sent = len(events) + malformed
-
-        # paho without its network thread: publish, and let the client's loop run every 200 messages (twice as
-        # fast as loop_start(), whose thread fights this one for the GIL); no in-flight limit but the 16-bit ids.
-        publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-        publisher.max_inflight_messages_set(0)
-        publisher.connect(HOST, port)
-        started = time.monotonic()
-        infos = []
-        for t, body in messages:
-            infos.append(publisher.publish(t, body, qos=1))
-            if len(infos) % 200 == 0:
-                publisher.loop(0)
-            while len(infos) > 30000 and not infos[-30000].is_published():  # message ids are 16-bit
-                publisher.loop(0.01)
-        while not all(info.is_published() for info in infos[-1000:]):
-            publisher.loop(0.01)
-        published = time.monotonic() - started
-        while True:
-            stored, rejected = db_counts(url, "mqtt")
-            if stored + rejected >= sent:
-                break
-            if time.monotonic() - started > 600:
-                fail(f"MQTT: after 600 s only {stored} stored + {rejected} rejected of {sent}")
-            time.sleep(0.05)
-        seconds = time.monotonic() - started
-        publisher.disconnect()
+        procs = start_consumers(env, port, topic, consumers)
+        wait_subscribed(procs)
+        if backlog:
+            stop_consumers(procs)
+            procs = []
+            published = publish(port, messages)
+            started = time.monotonic()
+            procs = start_consumers(env, port, topic, consumers)
+            wait_subscribed(procs)
+            connected = time.monotonic() - started
+            seconds = wait_stored(url, tag, sent, rejected_before, started)
+        else:
+            started = time.monotonic()
+            published = publish(port, messages)
+            connected = 0.0
+            seconds = wait_stored(url, tag, sent, rejected_before, started)
     finally:
-        outputs = []
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                out, _ = proc.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, _ = proc.communicate()
-            outputs.append(out.strip().splitlines()[-1] if out and out.strip() else "")
+        outputs = stop_consumers(procs)
         broker.terminate()
         broker.wait(10)
     time.sleep(0.5)
-    stored, rejected = db_counts(url, "mqtt")
-    return {
+    stored, rejected = db_counts(url, tag, "mqtt")
+    result = {
+        "mode": "backlog" if backlog else "concurrent",
+        "events_per_message": per_message,
         "sent": sent,
         "messages": len(messages),
         "seconds": round(seconds, 2),
         "events_per_s": round(sent / seconds),
         "publish_seconds": round(published, 2),
         "db_stored": stored,
-        "db_rejected": rejected,
+        "db_rejected": rejected - rejected_before,
         "consumers": outputs,
     }
+    if backlog:
+        # The consumers' start-up (Django, connecting) is in `seconds`; without it:
+        result["seconds_after_connected"] = round(seconds - connected, 2)
+        result["events_per_s_after_connected"] = round(sent / (seconds - connected))
+    return result
 
 
 def main() -> None:
@@ -357,6 +430,9 @@ def main() -> None:
     parser.add_argument("--consumers", type=int, default=2, help="ingest_mqtt processes")
     parser.add_argument("--skip-data", action="store_true", help="reuse the database (its events are deleted)")
     parser.add_argument("--only", choices=["http", "mqtt"], default=None)
+    parser.add_argument(
+        "--gateway", type=int, default=10, help="events per message in the MQTT gateway row (0: no such row)"
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
     env.update(
@@ -385,29 +461,40 @@ def main() -> None:
         data = build(env, args.database_url, args.devices)
     log(f"data: {data}")
     rng = random.Random(24476)
-    results = {"data": data, "devices": args.devices, "events": args.events}
-    for channel in ("http", "mqtt"):
-        if args.only and channel != args.only:
+    results = {"data": data, "devices": args.devices, "events": args.events, "cpus": os.cpu_count()}
+    runs = [("http", "http", {})]
+    runs += [("mqtt", "mqtt", {"backlog": False}), ("mqtt_backlog", "mqttb", {"backlog": True})]
+    if args.gateway > 1:
+        runs.append(("mqtt_gateway_backlog", "mqttg", {"backlog": True, "per_message": args.gateway}))
+    for name, tag, options in runs:
+        if args.only and not name.startswith(args.only):
             continue
-        events = make_events(args.events, args.devices, channel, rng)
-        log(f"{channel}: {len(events):,} signed events ready")
-        if channel == "http":
+        per_device = options.get("per_message", 1)
+        events = make_events(args.events, args.devices, tag, rng, per_device=per_device)
+        log(f"{name}: {len(events):,} signed events ready; load average {os.getloadavg()[0]:.2f}")
+        load = os.getloadavg()[0]
+        if name == "http":
             r = bench_http(env, args.database_url, events, args.clients)
             ok = r["sent"] == r["stored"] + sum(r["rejected"].values()) == len(events)
             ok = ok and r["db_stored"] == r["stored"] and r["db_rejected"] == sum(r["rejected"].values())
         else:
-            r = bench_mqtt(env, args.database_url, events, args.consumers)
-            ok = r["db_stored"] + r["db_rejected"] == r["sent"]
+            r = bench_mqtt(env, args.database_url, events, args.consumers, **options)
+            counted = [CONSUMER_COUNTS.search(line) for line in r["consumers"]]
+            ok = r["db_stored"] + r["db_rejected"] == r["sent"] and all(counted)
+            # the consumers' own counts: every event they took, stored or refused, and the same stored as the rows
+            ok = ok and sum(int(m["events"]) for m in counted) == r["sent"]
+            ok = ok and sum(int(m["stored"]) for m in counted) == r["db_stored"]
         r["sent_equals_stored_plus_rejected"] = ok
-        results[channel] = r
+        r["load_average_1min"] = {"before": round(load, 2), "after": round(os.getloadavg()[0], 2)}
+        results[name] = r
         met = "met" if r["events_per_s"] >= 5000 else "missed"
         log(
-            f"{channel}: {r['events_per_s']:,} events/s ({r['seconds']} s) target ≥ 5,000: {met}; "
+            f"{name}: {r['events_per_s']:,} events/s ({r['seconds']} s) target ≥ 5,000: {met}; "
             f"sent = stored + rejected: {ok}"
         )
-        log(f"{channel}: {json.dumps(r, ensure_ascii=False)}")
+        log(f"{name}: {json.dumps(r, ensure_ascii=False)}")
         if not ok:
-            fail(f"{channel}: events lost or counted twice")
+            fail(f"{name}: events lost or counted twice")
     out = ROOT / "bench" / "results" / f"{datetime.now(UTC):%Y-%m-%d}-iot.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     log(f"written: {out.relative_to(ROOT)}")

@@ -325,3 +325,53 @@ def test_mqtt_consumer_stores_what_devices_publish(world, dev):
     assert stats.rejected == {"malformed": 2, "replay": 1}
     assert DeviceEvent.objects.filter(device=dev).count() == 22
     assert Fault.objects.filter(external_ref="DEV-1:arr-2", source=FaultSource.IOT).exists()
+
+
+def publish_packet(topic: str, payload: bytes, *, mid: int = 0, properties: bytes = b"") -> dict:
+    """A PUBLISH packet as paho holds it after reading the fixed header (MQTT 5 §3.3)."""
+    length = len(properties)
+    varint = bytearray()
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        varint.append(byte | (0x80 if length else 0))
+        if not length:
+            break
+    body = len(topic).to_bytes(2, "big") + topic.encode() + (mid.to_bytes(2, "big") if mid else b"")
+    return {"command": 0x30 | (0x02 if mid else 0), "packet": body + bytes(varint) + properties + payload}
+
+
+def test_the_lean_publish_skips_properties_and_acks_a_batch_in_one_write():
+    from iot.mqtt import LeanClient, Received
+
+    client = LeanClient(mqtt.CallbackAPIVersion.VERSION2, client_id="lean", protocol=mqtt.MQTTv5, manual_ack=True)
+    # A content type (3) and a user property (38) long enough that the properties' length takes two bytes.
+    properties = b"\x03" + (16).to_bytes(2, "big") + b"application/json" + b"\x26" + (3).to_bytes(2, "big") + b"gwy"
+    properties += (120).to_bytes(2, "big") + b"v" * 120
+    for packet, expected in (
+        (publish_packet("pzh/D-1/events", b'{"a": 1}', mid=513, properties=properties), (513, 1)),
+        (publish_packet("pzh/D-1/events", b"[]"), (0, 0)),
+    ):
+        client._in_packet = packet
+        assert client._handle_publish() == mqtt.MQTT_ERR_SUCCESS
+        assert (client.received[-1].mid, client.received[-1].qos) == expected
+    assert client.received[0] == Received("pzh/D-1/events", b'{"a": 1}', 513, 1)
+    assert client.received[1].payload == b"[]"
+    client._in_packet = {"command": 0x32, "packet": b"\x00\x09pzh/D-1/"}  # truncated: a protocol error, no crash
+    assert client._handle_publish() == mqtt.MQTT_ERR_PROTOCOL
+
+    client.ack_all([1, 258])
+    queued = client._out_packet[-1]
+    assert queued["packet"] == b"\x40\x02\x00\x01\x40\x02\x01\x02"  # two PUBACKs, one write
+
+
+def test_a_message_of_many_events_is_stored_batch_events_a_transaction(world, dev):
+    from iot.mqtt import Received
+
+    consumer = Consumer(host="127.0.0.1", port=1, topic="pzh", group="tests", batch=2, client_id="chunks")
+    message = json.dumps([event(dev, f"g-{n}") for n in range(5)] + [event(dev, "g-0")]).encode()
+    consumer._ingest([Received(f"pzh/{dev.device_id}/events", message, 7, 1), Received("pzh/X/events", b"{", 8, 1)])
+    stats = consumer.stats
+    assert (stats.messages, stats.events, stats.stored, stats.batches) == (2, 7, 5, 4)
+    assert stats.rejected == {"replay": 1, "malformed": 1}
+    assert DeviceEvent.objects.filter(device=dev).count() == 5
+    assert consumer.client._out_packet[-1]["packet"] == b"\x40\x02\x00\x07\x40\x02\x00\x08"

@@ -40,8 +40,9 @@ class Command(BaseCommand):
         )
         stats = consumer.run(max_messages=options["max_messages"], seconds=options["seconds"])
         rejected = sum(stats.rejected.values())
+        reasons = {str(reason): n for reason, n in stats.rejected.items()}
         self.stdout.write(
             f"ingest_mqtt: {stats.messages} messages, {stats.events} events: {stats.stored} stored, {rejected} "
-            f"rejected {dict(stats.rejected)}, {stats.batches} batches ({stats.ingest_seconds:.1f} s storing), "
+            f"rejected {reasons}, {stats.batches} batches ({stats.ingest_seconds:.1f} s storing), "
             f"{stats.db_retries} database retries."
         )
