@@ -244,14 +244,16 @@ def history_build(*, today: date, seed: int, progress=lambda step: None) -> Hist
             "faults",
             """
             INSERT INTO maintenance_fault (source, kind, cause, description, trapped_people, reported_at,
-                dispatched_at, arrived_at, released_at, external_ref, created_at, created_by_id, elevator_id, firm_id)
+                acknowledged_at, dispatched_at, arrived_at, released_at, reports, external_ref, created_at,
+                created_by_id, elevator_id, firm_id)
             SELECT (ARRAY['iot', 'hotline', 'firm', 'complaint'])[1 + x.r %% 4],
                    CASE WHEN x.r %% 5 = 0 THEN 'entrapment'
                         ELSE (ARRAY['stopped', 'door', 'noise', 'other'])[1 + (x.r / 5) %% 4] END,
                    (ARRAY['external', 'human', 'door_system', 'unknown'])[1 + (x.r / 7) %% 4],
                    '', CASE WHEN x.r %% 5 = 0 THEN 1 + (x.r / 11) %% 3 ELSE 0 END,
-                   x.at, x.at + interval '3 minutes', x.at + (8 + (x.r / 13) %% 30) * interval '1 minute',
-                   x.at + (30 + (x.r / 17) %% 60) * interval '1 minute', '', x.at, NULL, e.id, e.firm_id
+                   x.at, x.at + interval '2 minutes', x.at + interval '3 minutes',
+                   x.at + (8 + (x.r / 13) %% 30) * interval '1 minute',
+                   x.at + (30 + (x.r / 17) %% 60) * interval '1 minute', 1, '', x.at, NULL, e.id, e.firm_id
             FROM scale_e e CROSS JOIN generate_series(0, 1) g
             CROSS JOIN LATERAL (SELECT abs(hashint8extended(e.h # (g + 101), %(seed)s)) AS r) hr
             CROSS JOIN LATERAL (SELECT hr.r AS r,
