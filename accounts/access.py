@@ -100,10 +100,8 @@ def scope_key(user) -> str | None:
 
 
 def elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The elevators a user may see (the 96333 centre: all, it finds any elevator by its rescue code)."""
+    """The elevators a user may see."""
     qs = _rows("registry.Elevator", queryset)
-    if is_rescue_centre(user):
-        return qs
     return _scoped(user, qs, district="district_id", use_unit="use_unit_id", firm="maintenance_firm_id")
 
 
@@ -126,6 +124,14 @@ def city_regulators(queryset: QuerySet | None = None) -> QuerySet:
 def rescue_centre_users(queryset: QuerySet | None = None) -> QuerySet:
     """The active operators of the 96333 centre (the escalation ladder's second rung, plan §2(10))."""
     return _rows("accounts.User", queryset).filter(is_active=True, role=Role.RESCUE_CENTRE)
+
+
+def elevators_to_report_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The elevators a user may report a fault or an entrapment of: those they see, and for the 96333 centre every
+    elevator of the city (it takes the call for any of them by the rescue code on its sign, plan §2(10)), though
+    it sees no registry pages."""
+    qs = _rows("registry.Elevator", queryset)
+    return qs if is_rescue_centre(user) else elevators_for(user, qs)
 
 
 def can_change_elevator(user, elevator=None) -> bool:

@@ -31,12 +31,12 @@ def fault_list(*, user) -> QuerySet:
 
 
 def elevator_for_code(*, user, code: str) -> Elevator | None:
-    """The elevator in the user's scope with this registration code (20 digits) or rescue code (5-6 digits)."""
+    """The elevator the user may report about with this registration code (20 digits) or rescue code (5-6 digits)."""
     code = (code or "").strip()
     if not code.isdigit():
         return None
     field = "registration_code" if len(code) == 20 else "rescue_code"
-    return access.elevators_for(user).select_related("district").filter(**{field: code}).first()
+    return access.elevators_to_report_for(user).select_related("district").filter(**{field: code}).first()
 
 
 @dataclass

@@ -84,7 +84,7 @@ class FaultReportSerializer(serializers.Serializer):
         request = self.context.get("request")  # absent when the OpenAPI schema is generated
         self.user = getattr(request, "user", None)
         if self.user is not None:
-            self.fields["elevator"].queryset = access.elevators_for(self.user)
+            self.fields["elevator"].queryset = access.elevators_to_report_for(self.user)
 
     def validate(self, data):
         code = data.pop("elevator_code", "")
