@@ -37,6 +37,19 @@
   // ---------------------------------------------------------------- clock and colours
 
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
+  // A time of day on the portal's clock (its TIME_ZONE, as the server renders times), not the browser's zone.
+  var clockFormat = null;
+  try {
+    clockFormat = new Intl.DateTimeFormat("en-GB", {
+      timeZone: root.getAttribute("data-time-zone") || undefined,
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+    });
+  } catch (e) { clockFormat = null; }
+  function clockText(ms) {
+    if (clockFormat) return clockFormat.format(new Date(ms));
+    var d = new Date(ms);
+    return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
   function elapsedText(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
     return Math.floor(s / 3600) + ":" + pad(Math.floor(s % 3600 / 60)) + ":" + pad(s % 60);
@@ -207,8 +220,7 @@
         renderOpen(data.open);
         renderRecent(data.recent);
         tick();
-        var d = new Date(serverNow());
-        setStatus(t("updated", "更新于") + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()), false);
+        setStatus(t("updated", "更新于") + " " + clockText(serverNow()), false);
       })
       .catch(function (error) {
         setStatus(error.message === "login" ? t("login", "无法获取最新情况，请刷新页面或重新登录。") : t("offline", "网络中断，正在重试……"), true);
