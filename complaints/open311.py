@@ -38,7 +38,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import is_ratelimited
 
 from departments.choices import Category
 from departments.models import RoutingRule
@@ -47,6 +46,7 @@ from registry.models import District
 
 from .choices import OPEN_STATUSES, Source, Status
 from .models import Complaint, PartnerKey
+from .ratelimits import is_limited
 from .selectors import elevator_for_complaint
 from .services import complaint_submit
 
@@ -454,40 +454,24 @@ def _partner(api_key: str) -> PartnerKey:
 
 def _trapped_rate_limited(request) -> bool:
     """A partner's trapped reports count against the key's rescue allowance only (never its complaint limit)."""
-    return is_ratelimited(
-        request,
-        group=RESCUE_RATE_GROUP,
-        key="post:api_key",
-        rate=f"{settings.RESCUE_REPORTS_PER_HOUR}/h",
-        increment=True,
+    return is_limited(
+        request, group=RESCUE_RATE_GROUP, key="post:api_key", rate=f"{settings.RESCUE_REPORTS_PER_HOUR}/h"
     )
 
 
 def _phone_may_be_texted(request, phone: str) -> bool:
     """A trapped report is filed whatever the phone number's complaint allowance; over it, it sends no text."""
-    return not phone or not is_ratelimited(
-        request,
-        group=WEB_FORM_RATE_GROUP,
-        key=lambda g, r: "phone:" + phone,
-        rate=settings.COMPLAINT_RATE_PER_PHONE,
-        increment=True,
+    return not phone or not is_limited(
+        request, group=WEB_FORM_RATE_GROUP, key=lambda g, r: "phone:" + phone, rate=settings.COMPLAINT_RATE_PER_PHONE
     )
 
 
 def _rate_limited(request, phone: str) -> bool:
-    by_key = is_ratelimited(
-        request,
-        group=RATE_GROUP,
-        key="post:api_key",
-        rate=getattr(settings, "OPEN311_RATE_PER_KEY", "120/m"),
-        increment=True,
+    by_key = is_limited(
+        request, group=RATE_GROUP, key="post:api_key", rate=getattr(settings, "OPEN311_RATE_PER_KEY", "120/m")
     )
-    by_phone = bool(phone) and is_ratelimited(
-        request,
-        group=WEB_FORM_RATE_GROUP,
-        key=lambda g, r: "phone:" + phone,
-        rate=settings.COMPLAINT_RATE_PER_PHONE,
-        increment=True,
+    by_phone = bool(phone) and is_limited(
+        request, group=WEB_FORM_RATE_GROUP, key=lambda g, r: "phone:" + phone, rate=settings.COMPLAINT_RATE_PER_PHONE
     )
     return by_key or by_phone
 

@@ -18,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from departments.choices import Category
 from elevator_portal.forms import add_service_errors
@@ -26,6 +25,7 @@ from elevator_portal.forms import add_service_errors
 from .forms import MIN_FILL_SECONDS, CloseForm, ComplaintForm, started_token
 from .incidents import incident_progress, resident_report
 from .models import Complaint
+from .ratelimits import is_limited
 from .selectors import complaint_public_status, elevator_for_complaint
 from .services import complaint_close, complaint_submit
 
@@ -54,27 +54,22 @@ def _phone_key(group, request) -> str:
 
 def _rate_limited(request) -> bool:
     """Count this submission against the client IP and, when one is given, the phone number."""
-    by_ip = is_ratelimited(
-        request,
-        group=RATE_GROUP,
-        key=lambda group, r: "ip:" + client_ip(r),
-        rate=settings.COMPLAINT_RATE_PER_IP,
-        increment=True,
+    by_ip = is_limited(
+        request, group=RATE_GROUP, key=lambda group, r: "ip:" + client_ip(r), rate=settings.COMPLAINT_RATE_PER_IP
     )
-    by_phone = bool(request.POST.get("contact_phone", "").strip()) and is_ratelimited(
-        request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True
+    by_phone = bool(request.POST.get("contact_phone", "").strip()) and is_limited(
+        request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE
     )
     return by_ip or by_phone
 
 
 def _trapped_rate_limited(request) -> bool:
     """A trapped report counts against the client IP's rescue allowance only (never the complaint limit)."""
-    return is_ratelimited(
+    return is_limited(
         request,
         group=RESCUE_RATE_GROUP,
         key=lambda group, r: "ip:" + client_ip(r),
         rate=f"{settings.RESCUE_REPORTS_PER_HOUR}/h",
-        increment=True,
     )
 
 
@@ -83,9 +78,7 @@ def _phone_may_be_texted(request) -> bool:
     allowance is shared by every way in, so that no one floods a resident's phone by reporting in their name."""
     if not request.POST.get("contact_phone", "").strip():
         return True
-    return not is_ratelimited(
-        request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE, increment=True
-    )
+    return not is_limited(request, group=RATE_GROUP, key=_phone_key, rate=settings.COMPLAINT_RATE_PER_PHONE)
 
 
 def filed_here(request) -> list[str]:
@@ -215,12 +208,11 @@ def track(request, tracking_no):
 @require_POST
 def close(request, tracking_no):
     """The resident closes an answered complaint, with an optional 1–5 star rating."""
-    if is_ratelimited(
+    if is_limited(
         request,
         group=f"{RATE_GROUP}-close",
         key=lambda group, r: "ip:" + client_ip(r),
         rate=settings.COMPLAINT_RATE_PER_IP,
-        increment=True,
     ):
         messages.error(request, _("操作过于频繁，请稍后再试。"))
         return redirect("complaints:track", tracking_no=tracking_no)

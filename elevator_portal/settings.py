@@ -201,6 +201,9 @@ if not REDIS_URL:
         "processed_folder": str(_queue_dir / "processed"),
         "control_folder": str(_queue_dir / "control"),
     }
+    # The transport needs its folders before the first task is sent (a command may send one before `make run`).
+    for _folder in ("out", "processed", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 CELERY_TASK_ACKS_LATE = True

@@ -290,3 +290,19 @@ def test_phone_numbers_in_the_residents_own_words_are_masked(client, world, plan
     report(client, world, description="请打我电话 13812345678 或 a@b.cn")
     body = client.get(reverse("complaints:track", args=[Complaint.objects.get().tracking_no])).content.decode()
     assert "请打我电话 *** 或 ***" in body and "13812345678" not in body
+
+
+@pytest.mark.slow  # the cache client's connection retries take seconds
+def test_a_trapped_report_gets_through_while_the_cache_is_down(client, world, plan, partner, settings):
+    """Redis down (the rate limiter's cache unreachable): the trapped report is still filed and dispatched, from the
+    form and from Open311; the limits fail open, since a person may be trapped (docs/rules.md "Entrapment rescue
+    loop")."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    assert report(client, world).status_code == 302
+    fault = Fault.objects.get()
+    assert fault.elevator == world["a"] and fault.rescue_steps.filter(step="dispatch").exists()
+    response = open311_post(client, service_code=Category.ENTRAPMENT, address_id=world["b"].rescue_code)
+    assert response.status_code == 200
+    assert Fault.objects.filter(elevator=world["b"]).exists()
