@@ -30,7 +30,7 @@ from maintenance.models import Fault
 from notifications.choices import DeliveryState
 from registry.models import Organization
 
-from . import selectors, services
+from . import rules, selectors, services
 from .choices import ReportSource
 from .forms import CallForm, DutyShiftForm, PhoneReportForm
 from .models import DutyShift
@@ -45,19 +45,6 @@ def _require(allowed: bool) -> None:
 
 def _action_labels() -> dict[str, str]:
     return {"acknowledge": _("接警"), "dispatched": _("已派出"), "arrived": _("已到达"), "released": _("已解救")}
-
-
-def _stage(fault: Fault) -> tuple[str, str]:
-    """The incident's stage on the console (待接警 → 已接警 → 已派出 → 已到达 → 已解救)."""
-    if fault.released_at:
-        return "released", _("已解救")
-    if fault.arrived_at:
-        return "arrived", _("已到达")
-    if fault.dispatched_at:
-        return "dispatched", _("已派出")
-    if fault.acknowledged_at:
-        return "acknowledged", _("已接警")
-    return "reported", _("待接警")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -79,22 +66,13 @@ STATUS_LABELS = {
 }
 
 
-def _deadline_status(fault: Fault, deadline: datetime, warn_at: datetime, now: datetime) -> str:
-    """Colour by the arrival deadline (TSG T5002-2017 §5; RESCUE_ARRIVAL_WARNING_MINUTES before it: amber)."""
-    if fault.arrived_at:
-        return "arrived_ok" if fault.arrived_at <= deadline else "arrived_late"
-    if now > deadline:
-        return "late"
-    return "warn" if now >= warn_at else "ok"
-
-
 def _open_row(fault: Fault, *, now: datetime, can_act: bool) -> dict:
     """What the console shows of one open incident (no query: the elevator and its district are loaded)."""
     limit = fault_limit_minutes(fault)
-    deadline = fault.reported_at + timedelta(minutes=limit)
-    warn_at = deadline - timedelta(minutes=settings.RESCUE_ARRIVAL_WARNING_MINUTES)
-    stage, stage_label = _stage(fault)
-    status = _deadline_status(fault, deadline, warn_at, now)
+    deadline = rules.arrival_deadline(fault)
+    warn_at = rules.arrival_warning_at(fault)
+    stage, stage_label = rules.incident_stage(fault)
+    status = rules.deadline_status(fault, now=now)
     labels = _action_labels()
     actions = []
     if can_act:
