@@ -14,6 +14,7 @@ ComplaintFilterSet, the credit ranking), so the number on a card is the number o
 """
 
 import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,6 +42,8 @@ from registry.models import District
 from registry.states import inspection_status_q, maintenance_overdue_q
 
 from .models import DataVersion
+
+logger = logging.getLogger(__name__)
 
 # Age bands by years since commissioning (plan §2(4): lifts over 15 years in use go under key monitoring).
 AGE_BANDS = (("lt5", 0, 5), ("5to10", 5, 10), ("10to15", 10, 15), ("ge15", 15, None))
@@ -123,10 +126,17 @@ def _cached(version: int | None, key: tuple, compute):
     )
     digest = hashlib.sha256(repr((version, key, rules)).encode()).hexdigest()[:32]
     cache_key = f"dashboard:{digest}"
-    rows = cache.get(cache_key)
+    try:
+        rows = cache.get(cache_key)
+    except Exception:  # noqa: BLE001 - the cache (Redis) is down: the figures are computed, the page still answers
+        logger.warning("dashboard cache unreachable; computing the figures", exc_info=True)
+        return compute()
     if rows is None:
         rows = compute()
-        cache.set(cache_key, rows, settings.DASHBOARD_CACHE_SECONDS)
+        try:
+            cache.set(cache_key, rows, settings.DASHBOARD_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - as above
+            logger.warning("dashboard cache unreachable; figures not stored", exc_info=True)
     return rows
 
 

@@ -315,3 +315,17 @@ def test_a_district_regulator_never_gets_the_city_figures_from_the_cache(city, p
     own = client.get(board_url("510402")).context["n"]["elevators"]["total"]
     assert own < city_total
     assert own == city.get(board_url("510402")).context["n"]["elevators"]["total"]
+
+
+@pytest.mark.slow  # the cache client's connection retries take seconds
+def test_the_dashboard_answers_while_the_cache_is_down(client, world, settings, monkeypatch):
+    """Redis down: the figures are computed instead of read from the cache; the page answers, no server error."""
+    from dashboards import selectors
+
+    monkeypatch.setattr(selectors, "_data_version", lambda scope: 7)  # as on PostgreSQL, where figures are cached
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    client.force_login(world["users"]["city"])
+    response = client.get(reverse("dashboards:board"))
+    assert response.status_code == 200 and world["a"].district.name in response.content.decode()
