@@ -13,11 +13,20 @@ over MQTT on the 2-core machine, every event sent stored or refused: sent = stor
 3. HTTP: gunicorn (2 gthread workers × 2 threads, DEBUG off) on a free loopback port; 4 client threads post
    batches of 500 to POST /api/v1/iot/events/. events/s = events / wall time from the first post to the last answer.
 4. MQTT: a private Mosquitto on a free port (anonymous, loopback, no queue limit); two `manage.py ingest_mqtt`
-   consumers in one shared-subscription group; one publisher (paho, QoS 1, one event per message, plus one message
-   in 1,000 that is not JSON) publishes to <topic>/<device>/events. events/s = events / wall time from the first
-   publish until the database holds every one (stored rows + refusal counters).
+   consumers (--consumers) in one shared-subscription group with persistent sessions; one publisher (paho, QoS 1)
+   publishes to <topic>/<device>/events, plus one message in 1,000 that is not JSON. Three rows:
+   - mqtt (concurrent): the consumers run while the publisher publishes one event per message; events/s = events /
+     wall time from the first publish until the database holds every one (stored rows + refusal counters). The
+     publisher competes with the consumers, the broker and PostgreSQL for the same 2 cores.
+   - mqtt_backlog (the consumers' capacity): the consumers subscribe and stop; every message is published into the
+     broker, which keeps it for their sessions; then the consumers start, and events/s = events / wall time from
+     their start (Django's start-up included) until the database holds every one; also without the start-up
+     (events_per_s_after_connected). In production the publishers are 100,000 devices elsewhere.
+   - mqtt_gateway_backlog: the same with --gateway events of one device per message (a JSON array: a device's
+     buffer, or a gateway publishing for it); fewer, larger messages, so not the per-device figure.
 5. Check: the answers (HTTP) and the consumers' counts (MQTT) give sent = stored + rejected, and the database holds
-   exactly the stored events and counts exactly the refused ones.
+   exactly the stored events and counts exactly the refused ones. The 1-minute load average before and after each
+   row is recorded (the machine may be shared).
 
 Needs PostgreSQL (default postgres://postgres@127.0.0.1:5432/iot_bench) and the `mosquitto` binary
 (`make system-deps`). Standard library and the project's requirements only (paho-mqtt, psycopg2).
