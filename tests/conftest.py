@@ -58,9 +58,9 @@ def world(request, districts, checklists):
     who alone confirms maintenance records.
 
     `users`, by role, on side A: city, district (东区市场监督管理局), use_unit, maintenance, inspection (市特检所),
-    department; then use_unit_b, maintenance_b, other_inspection (省特检院), and rescue_centre (a 96333 operator). When the test also loads the `plan`,
-    the departments' users too: zjj (住建局), gaj (公安局) and dq_gov (东区人民政府); the plan is left out otherwise,
-    because loading it costs a tenth of a second.
+    department; then use_unit_b, maintenance_b, other_inspection (省特检院), and rescue_centre (a 96333
+    operator). When the test also loads the `plan`, the departments' users too: zjj (住建局), gaj (公安局) and
+    dq_gov (东区人民政府); the plan is left out otherwise, because loading it costs a tenth of a second.
     """
     dongqu, miyi = districts["510402"], districts["510421"]
     use_a = OrganizationFactory(name="金江物业", kind=OrganizationKind.USE_UNIT, district=dongqu)
