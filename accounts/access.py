@@ -572,6 +572,12 @@ def can_view_complaints(user) -> bool:
     )
 
 
+def can_see_internal_complaint_notes(user) -> bool:
+    """Internal notes (responses marked 仅内部可见) are for the regulators and the departments; the use unit and
+    the firm, who are complained about, see public events and their own (issue 14)."""
+    return is_regulator(user) or works_for_department(user)
+
+
 def can_view_departments_without_supervisor(user) -> bool:
     """Regulators see which departments have no supervisor: their overdue complaints escalate to the district's
     and the city's regulators instead, so it is regulators who have one appointed (city and district alike: the

@@ -12,8 +12,8 @@ Extensions and choices beyond the spec, for partners:
 - `address_id` is the elevator's 20-digit registration code (POST also takes the 5–6 digit rescue code on the sign).
 - `lat`/`long` of a POST are checked but not stored; published coordinates are the registered elevator's.
 - `jurisdiction_id` is ignored: the portal serves one jurisdiction, Panzhihua.
-- Personal data (first_name, last_name, phone, email) is stored for the reply and never published; phone numbers and
-  e-mail addresses written into a description are masked before it is published.
+- Personal data (first_name, last_name, phone, email) is stored for the reply and never published; phone numbers, ID
+  numbers and e-mail addresses written into a description are masked before it is published (complaints.privacy).
 - `trapped` (POST, true/false): someone is trapped in the elevator now (plan §2(10)). The report then opens or joins
   the elevator's entrapment incident at once (rescue.services.incident_report: the firm on call and the use unit
   are alerted), whatever the service_code; it needs an `address_id`. A POST with service_code `entrapment` and an
@@ -23,7 +23,6 @@ Extensions and choices beyond the spec, for partners:
 """
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta
 from functools import wraps
@@ -46,6 +45,7 @@ from registry.models import District
 
 from .choices import OPEN_STATUSES, Source, Status
 from .models import Complaint, PartnerKey
+from .privacy import mask_personal_data
 from .ratelimits import is_limited
 from .selectors import elevator_for_complaint
 from .services import complaint_submit
@@ -114,9 +114,6 @@ PUBLIC_COLUMNS = (
     "updated_at",
     "resolve_deadline",
 )
-MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d){8}(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)  # ASCII: \w would eat the Chinese before it
 
 
 class Open311Error(Exception):
@@ -177,11 +174,9 @@ def _coordinate(value) -> float | None:
     return float(value) if value is not None else None
 
 
-def mask_contacts(text: str) -> str:
-    """Phone numbers and e-mail addresses a resident wrote into the description are not published."""
-    text = EMAIL_RE.sub("***", text)
-    text = MOBILE_RE.sub("***", text)
-    return LANDLINE_RE.sub("***", text)
+# Phone numbers, ID numbers and e-mail addresses a resident wrote into the description are not published: the one
+# masking function (complaints.privacy), also under its old name for the tracking page (complaints.incidents).
+mask_contacts = mask_personal_data
 
 
 def _service_notice(*, status: str, category: str, department: str, merged_into: str, deadline) -> str | None:
@@ -247,7 +242,7 @@ def request_row(row: dict) -> dict:
         "status_notes": notes or None,
         "service_name": str(Category(row["category"]).label) if row["category"] in Category.values else "",
         "service_code": row["category"],
-        "description": mask_contacts(row["description"]),
+        "description": mask_personal_data(row["description"]),
         "agency_responsible": row["department__name"],
         "service_notice": _service_notice(
             status=status,

@@ -11,6 +11,7 @@ from elevator_portal.dates import day_bounds
 from registry.selectors import elevator_by_public_code
 
 from .choices import OPEN_STATUSES, Status
+from .privacy import mask_personal_data
 
 # Rejected complaints (not an elevator matter) and merged duplicates are not "valid" complaints.
 INVALID = (Status.REJECTED, Status.MERGED)
@@ -78,6 +79,31 @@ def complaints_with_deadline(queryset: QuerySet, *, now: datetime) -> QuerySet:
 def complaint_queue(*, user) -> QuerySet:
     """Complaints a user may see, with what queues show (no N+1)."""
     return access.complaints_for(user).select_related("district", "department", "elevator").order_by("-created_at")
+
+
+def complaint_events_for(*, user, complaint=None) -> QuerySet:
+    """The events of a complaint (or of all complaints, for a prefetch) that a user may read: everything for
+    regulators and departments; for the use unit and the firm only public events and their own organisation's, never
+    an internal note (仅内部可见) or an escalation (issue 14)."""
+    from .models import ComplaintEvent
+
+    events = ComplaintEvent.objects.select_related("actor", "organization").order_by("created_at", "id")
+    if complaint is not None:
+        events = events.filter(complaint=complaint)
+    if access.can_see_internal_complaint_notes(user):
+        return events
+    organization_id = getattr(user, "organization_id", None)
+    own = Q(organization_id=organization_id) if organization_id else Q(pk__in=[])
+    return events.filter(Q(public=True) | own)
+
+
+def complaint_description_for(*, user, complaint) -> str:
+    """The resident's own words as a user may read them: in full for those who handle the complaint, with phone
+    numbers, ID numbers and e-mail addresses masked for everyone else (the firm, the use unit, co-responsible
+    departments; 个人信息保护法, issue 14)."""
+    if access.can_handle_complaint(user, complaint):
+        return complaint.description
+    return mask_personal_data(complaint.description)
 
 
 @dataclass(frozen=True)

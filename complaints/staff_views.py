@@ -28,7 +28,7 @@ from . import services
 from .choices import Status
 from .filtersets import OPEN, STATUS_CHOICES, ComplaintFilterSet
 from .models import ComplaintPhoto
-from .selectors import complaint_queue, complaints_with_deadline
+from .selectors import complaint_description_for, complaint_events_for, complaint_queue, complaints_with_deadline
 
 
 def _local(moment) -> str:
@@ -130,7 +130,9 @@ def detail(request, pk):
             "show_contact": handler,
             "actions": actions,
             "can_respond": access.can_respond_to_complaint(request.user, complaint),
-            "events": complaint.events.select_related("actor", "organization"),
+            # The firm and the use unit read the resident's words masked and no internal notes (issue 14).
+            "description": complaint_description_for(user=request.user, complaint=complaint),
+            "events": complaint_events_for(user=request.user, complaint=complaint),
             "duplicates": access.complaints_for(request.user, complaint.duplicates.order_by("created_at")),
             # Responses belong to a complaint still being worked on or just answered, not to a closed file.
             "accepts_responses": complaint.status

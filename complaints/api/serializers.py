@@ -3,6 +3,8 @@ from rest_framework import serializers
 
 from accounts import access
 from complaints.models import Complaint, ComplaintEvent
+from complaints.privacy import mask_personal_data
+from complaints.selectors import complaint_description_for
 
 
 def masked_email(email: str) -> str:
@@ -26,6 +28,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     contact_phone = serializers.SerializerMethodField()
     contact_email = serializers.SerializerMethodField()
     contact_masked = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
 
     class Meta:
         model = Complaint
@@ -81,6 +84,13 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     def get_contact_masked(self, obj) -> bool:
         return not self.shows_contact(obj)
+
+    def get_description(self, obj) -> str:
+        # Phone and ID numbers in the resident's words are masked for all but the handlers (issue 14).
+        request = self.context.get("request")
+        if request is None:
+            return mask_personal_data(obj.description)
+        return complaint_description_for(user=request.user, complaint=obj)
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer):

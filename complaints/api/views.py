@@ -8,8 +8,7 @@ from rest_framework.response import Response
 from accounts import access
 from complaints import services
 from complaints.filtersets import ComplaintFilterSet
-from complaints.models import ComplaintEvent
-from complaints.selectors import complaint_queue, complaints_with_deadline
+from complaints.selectors import complaint_events_for, complaint_queue, complaints_with_deadline
 
 from .serializers import (
     AnswerSerializer,
@@ -45,7 +44,8 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
                 "photos",
                 Prefetch(
                     "events",
-                    queryset=ComplaintEvent.objects.select_related("organization").order_by("created_at", "id"),
+                    # no internal notes for the firm and the use unit (issue 14)
+                    queryset=complaint_events_for(user=self.request.user),
                 ),
             )
         return qs
