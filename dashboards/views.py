@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import access
 from complaints.filtersets import OPEN
+from elevator_portal.filters import CheckedDateField
 
 from .selectors import dashboard_districts, dashboard_numbers, years_ago
 
@@ -30,8 +31,9 @@ MAX_RANGE_DAYS = 3660
 class DateRangeForm(forms.Form):
     """The period of the fault figures; the default is the last 12 months up to today."""
 
-    since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=DATE)
-    until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=DATE)
+    # Days from 1900 to 2999 only (elevator_portal.filters): 9999-12-31 overflowed the day's bounds (a 500).
+    since = CheckedDateField(label=gettext_lazy("起始日期"), required=False, widget=DATE)
+    until = CheckedDateField(label=gettext_lazy("截止日期"), required=False, widget=DATE)
 
     def clean(self):
         data = super().clean()
@@ -179,7 +181,8 @@ def board(request, district_code: str | None = None):
     if form.is_bound and form.is_valid():
         since = form.cleaned_data["since"] or since
         until = form.cleaned_data["until"] or until
-        if since > until:
+        # One date alone may still be far from the default other end: keep the period to what the charts can show.
+        if since > until or (until - since).days > MAX_RANGE_DAYS:
             since, until = default_range(until)
     numbers = _with_links(
         dashboard_numbers(user=user, district=district, since=since, until=until, today=today, districts=districts)

@@ -170,6 +170,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# The deepest nesting of a JSON body (or of a multipart field holding JSON) the API parses; deeper is a 400.
+API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 32)
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
@@ -306,6 +308,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Services' ValidationError → 400 with the field messages (elevator_portal/api.py).
     "EXCEPTION_HANDLER": "elevator_portal.api.exception_handler",
+    # JSON with a depth limit and no NUL in texts (API_JSON_MAX_DEPTH; issue 14: a 400, never a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "elevator_portal.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "攀枝花市电梯安全监管平台 API",

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from elevator_portal.filters import DateFilter
+
 from .choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, InspectionKind, InspectionResult
 from .models import Inspection, InspectionApplication
 
@@ -26,8 +28,8 @@ class InspectionApplicationFilterSet(django_filters.FilterSet):
     agency_id = django_filters.NumberFilter(label=_("检验机构ID"))
     elevator_id = django_filters.NumberFilter(label=_("电梯ID"))
     district = django_filters.CharFilter(field_name="elevator__district__code", label=_("区县（代码）"))
-    scheduled_after = django_filters.DateFilter(field_name="scheduled_on", lookup_expr="gte", label=_("排期不早于"))
-    scheduled_before = django_filters.DateFilter(field_name="scheduled_on", lookup_expr="lte", label=_("排期不晚于"))
+    scheduled_after = DateFilter(field_name="scheduled_on", lookup_expr="gte", label=_("排期不早于"))
+    scheduled_before = DateFilter(field_name="scheduled_on", lookup_expr="lte", label=_("排期不晚于"))
 
     class Meta:
         model = InspectionApplication
@@ -51,8 +53,8 @@ class InspectionFilterSet(django_filters.FilterSet):
     agency_id = django_filters.NumberFilter(label=_("检验机构ID"))
     elevator_id = django_filters.NumberFilter(label=_("电梯ID"))
     district = django_filters.CharFilter(field_name="elevator__district__code", label=_("区县（代码）"))
-    inspected_after = django_filters.DateFilter(field_name="inspected_on", lookup_expr="gte", label=_("检验不早于"))
-    inspected_before = django_filters.DateFilter(field_name="inspected_on", lookup_expr="lte", label=_("检验不晚于"))
+    inspected_after = DateFilter(field_name="inspected_on", lookup_expr="gte", label=_("检验不早于"))
+    inspected_before = DateFilter(field_name="inspected_on", lookup_expr="lte", label=_("检验不晚于"))
 
     class Meta:
         model = Inspection

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from elevator_portal.dates import day_bounds
+from elevator_portal.filters import DateFilter, IsoDateTimeFilter
 
 from .choices import FaultKind, FaultSource, RecordStatus, Tier
 from .models import Fault, MaintenanceRecord
@@ -17,8 +18,8 @@ class MaintenanceRecordFilterSet(django_filters.FilterSet):
     elevator_id = django_filters.NumberFilter(label=_("电梯ID"))
     firm_id = django_filters.NumberFilter(label=_("维保单位ID"))
     district = django_filters.CharFilter(field_name="elevator__district__code", label=_("区县（代码）"))
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte", label=_("开始不早于"))
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte", label=_("开始不晚于"))
+    started_after = IsoDateTimeFilter(field_name="started_at", lookup_expr="gte", label=_("开始不早于"))
+    started_before = IsoDateTimeFilter(field_name="started_at", lookup_expr="lte", label=_("开始不晚于"))
 
     class Meta:
         model = MaintenanceRecord
@@ -40,8 +41,8 @@ class FaultFilterSet(django_filters.FilterSet):
     district = django_filters.CharFilter(field_name="elevator__district__code", label=_("区县（代码）"))
     elevator_id = django_filters.NumberFilter(label=_("电梯ID"))
     firm_id = django_filters.NumberFilter(label=_("维保单位ID"))
-    reported_after = django_filters.DateFilter(method="filter_reported_after", label=_("报告日期不早于"))
-    reported_before = django_filters.DateFilter(method="filter_reported_before", label=_("报告日期不晚于"))
+    reported_after = DateFilter(method="filter_reported_after", label=_("报告日期不早于"))
+    reported_before = DateFilter(method="filter_reported_before", label=_("报告日期不晚于"))
 
     class Meta:
         model = Fault

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from elevator_portal.filters import DivisionCodeFilter
+from elevator_portal.filters import DateFilter, DivisionCodeFilter
 
 from .choices import BuildingKind, ElevatorStatus, ElevatorType, InspectionStatus, OrganizationKind
 from .models import District, Elevator, Organization
@@ -37,12 +37,8 @@ class ElevatorFilterSet(django_filters.FilterSet):
     )
     use_unit_id = django_filters.NumberFilter(field_name="use_unit_id", label=_("使用单位ID"))
     maintenance_firm_id = django_filters.NumberFilter(field_name="maintenance_firm_id", label=_("维保单位ID"))
-    commissioned_after = django_filters.DateFilter(
-        field_name="commission_date", lookup_expr="gte", label=_("投入使用不早于")
-    )
-    commissioned_before = django_filters.DateFilter(
-        field_name="commission_date", lookup_expr="lte", label=_("投入使用不晚于")
-    )
+    commissioned_after = DateFilter(field_name="commission_date", lookup_expr="gte", label=_("投入使用不早于"))
+    commissioned_before = DateFilter(field_name="commission_date", lookup_expr="lte", label=_("投入使用不晚于"))
     inspection_status = django_filters.ChoiceFilter(
         choices=InspectionStatus.choices, method="filter_inspection", label=_("检验状态")
     )
@@ -86,7 +82,7 @@ class OrganizationFilterSet(django_filters.FilterSet):
         field_name="district__code", to_field_name="code", queryset=District.objects.all(), label=_("区县（代码）")
     )
     district_id = django_filters.ModelMultipleChoiceFilter(queryset=District.objects.all(), label=_("区县"))
-    licence_expires_before = django_filters.DateFilter(
+    licence_expires_before = DateFilter(
         field_name="licence_valid_until", lookup_expr="lte", label=_("许可证有效期不晚于")
     )
 

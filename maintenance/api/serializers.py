@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from elevator_portal.api import DateTimeField
+from elevator_portal.filters import datetime_problem
 from maintenance import services
 from maintenance.choices import ItemResult, Tier
 from maintenance.models import Attachment, MaintenanceContract, MaintenanceRecord, RecordItem
@@ -79,8 +81,8 @@ class RecordInputSerializer(serializers.Serializer):
 
     elevator = serializers.CharField(help_text="registration code, rescue code or id")
     tier = serializers.ChoiceField(choices=Tier.choices)
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField()
+    started_at = DateTimeField()
+    ended_at = DateTimeField()
     workers = serializers.PrimaryKeyRelatedField(many=True, queryset=Person.objects.all())
     signed_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
     items = ItemInputSerializer(many=True, required=False, default=list)
@@ -115,7 +117,7 @@ def decode_attachments(files) -> list[services.UploadedFile]:
 
 def _datetime(value):
     parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
+    if parsed is None or datetime_problem(parsed):  # an offset beyond ±15:59 or a year the database cannot take
         raise ValueError
     # As DRF's DateTimeField: a time without an offset is in the portal's time zone.
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
@@ -130,14 +132,14 @@ def _integer_id(value) -> int:
 
 
 def _text(value) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:  # PostgreSQL cannot store NUL
         raise ValueError
     return value
 
 
 def _reference(value) -> str:
     value = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not value:
+    if not value or "\x00" in value:
         raise ValueError
     return value
 
@@ -155,7 +157,7 @@ def _checklist(value) -> dict[int, tuple[str, str]]:
     for entry in value:
         note = entry.get("note") or ""
         result = entry["result"]
-        if type(result) is not str or type(note) is not str or len(note) > 255:
+        if type(result) is not str or type(note) is not str or len(note) > 255 or "\x00" in note:
             raise ValueError
         results[_integer_id(entry["item"])] = (result, note)
     return results

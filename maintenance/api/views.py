@@ -1,14 +1,13 @@
-import json
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts import access
+from elevator_portal.api import JSONParser, json_field
 from maintenance import services
 from maintenance.filtersets import MaintenanceRecordFilterSet
 from maintenance.selectors import contract_list
@@ -64,7 +63,7 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
         if hasattr(data, "getlist"):  # multipart: lists are repeated keys, items a JSON string
             data = {k: data.get(k) for k in data.keys() if k not in ("workers", "items", "attachments")} | {
                 "workers": data.getlist("workers"),
-                "items": json.loads(data.get("items") or "[]"),
+                "items": json_field(data.get("items"), field="items", default=[]),
             }
         body = RecordInputSerializer(data=data)
         body.is_valid(raise_exception=True)
