@@ -28,6 +28,7 @@ from accounts import access
 from departments.choices import Category
 from departments.models import Department, RoutingRule, SectorRule
 from elevator_portal.files import IMAGES, sniff
+from maintenance.photos import UnreadablePhoto, strip_photo
 from notifications.sms import send_sms
 from registry.models import District, Elevator
 from rescue.choices import ReportSource
@@ -166,6 +167,18 @@ def complaint_submit(
             )
         elif sniff(data[:8]) not in IMAGES:
             errors.setdefault("photos", []).append(_("“%(name)s”不是JPEG或PNG照片。") % {"name": name})
+    if not errors:
+        # Re-encoded on intake without EXIF/GPS or any other metadata: a resident's location is personal data
+        # (issue 14; 个人信息保护法 §28). What is stored, checksummed and served is the re-encoded photo.
+        stripped = []
+        for name, data in photos:
+            try:
+                stripped.append((name, strip_photo(data)))
+            except UnreadablePhoto:
+                errors.setdefault("photos", []).append(
+                    _("照片“%(name)s”无法读取，请重新拍摄或导出后上传。") % {"name": name}
+                )
+        photos = stripped
     if errors:
         raise ValidationError(errors)
 

@@ -34,6 +34,7 @@ from .models import (
     MaintenanceRecord,
     RecordItem,
 )
+from .photos import UnreadablePhoto, strip_photo
 
 # ---------------------------------------------------------------- contracts
 
@@ -305,9 +306,16 @@ def _check_record(
             )
         else:
             try:
-                _attachment_kind(upload)
+                kind = _attachment_kind(upload)
             except ValidationError as exc:
                 errors.setdefault("attachments", []).extend(exc.message_dict["attachments"])
+                continue
+            if kind == AttachmentKind.PHOTO:
+                # Re-encoded on intake without the GPS position (issue 14); what is stored and checksummed is this.
+                try:
+                    upload.data = strip_photo(upload.data, keep_exif=True)
+                except UnreadablePhoto:
+                    add("attachments", _("照片“%(name)s”无法读取，请重新拍摄或导出后上传。") % {"name": upload.name})
     if corrects is not None and (corrects.elevator_id != elevator.pk or not access.can_amend_record(user, corrects)):
         add("corrects", _("更正记录必须针对本单位同一部电梯的记录。"))
     if errors:

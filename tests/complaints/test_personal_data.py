@@ -1,20 +1,28 @@
 """Personal data in a resident's own words (issue 14): phone numbers in every common format and ID numbers are masked
 by one function (complaints.privacy) wherever the text reaches anyone but the handling department (Open311, the
 tracking page, the firm's and the use unit's page and API, exports); internal notes (仅内部可见) never reach the firm
-or the use unit."""
+or the use unit; photos lose their EXIF/GPS on intake."""
 
 import csv
+import hashlib
 import io
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from complaints.choices import EventKind
 from complaints.models import ComplaintEvent
 from complaints.privacy import mask_personal_data
 from complaints.services import complaint_respond, complaint_submit
 from departments.choices import Category
+from maintenance.photos import GPS_IFD
+from maintenance.services import UploadedFile
+
+from ..factories import make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +173,77 @@ def test_exports_for_the_firm_and_the_use_unit_carry_no_personal_data(client, wo
     rows = list(csv.reader(io.StringIO(body)))
     assert filed.tracking_no in body and len(rows) == 2
     assert not any(secret in body for secret in (*SECRETS, "13800001234", "王小明"))
+
+
+# -------------------------------------------------------- photos: EXIF/GPS stripped on intake by re-encoding
+
+
+def jpeg_with_gps(**extra_tags) -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0132] = "2026:12:01 08:15:00"  # DateTime
+    exif[0x0112] = 6  # Orientation: rotate 90° to be upright
+    exif[GPS_IFD] = {1: "N", 2: (26.0, 35.0, 12.5), 3: "E", 4: (101.0, 43.0, 1.0)}
+    for tag, value in extra_tags.items():
+        exif[int(tag[1:])] = value
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    data = out.getvalue()
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(GPS_IFD)  # the GPS position is really there
+    return data
+
+
+def opened(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_a_residents_photo_is_stored_without_any_metadata_and_still_opens(world, plan):
+    complaint = complaint_submit(
+        elevator=world["a"],
+        category=Category.BREAKDOWN,
+        description="门关不上",
+        photos=[("gps.jpg", jpeg_with_gps())],
+    )
+    photo = complaint.photos.get()
+    with photo.file.open("rb") as handle:
+        stored = handle.read()
+    image = opened(stored)
+    assert image.format == "JPEG" and image.size == (48, 64)  # turned upright by its orientation
+    assert not image.getexif() and b"Exif" not in stored and b"PhoneMaker" not in stored
+    assert photo.sha256 == hashlib.sha256(stored).hexdigest() and photo.size == len(stored)
+
+
+def test_a_png_loses_its_text_chunks(world, plan):
+    info = PngInfo()
+    info.add_text("Comment", "家住3栋1单元")
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "PNG", pnginfo=info)
+    complaint = complaint_submit(
+        elevator=world["a"], category=Category.BREAKDOWN, description="门关不上", photos=[("a.png", out.getvalue())]
+    )
+    with complaint.photos.get().file.open("rb") as handle:
+        stored = handle.read()
+    assert opened(stored).format == "PNG" and "家住".encode() not in stored and b"Comment" not in stored
+
+
+def test_an_undecodable_photo_with_exif_is_refused_naming_it(world, plan):
+    broken = jpeg_with_gps()[:200]  # the EXIF block, then nothing
+    with pytest.raises(ValidationError) as exc:
+        complaint_submit(
+            elevator=world["a"], category=Category.BREAKDOWN, description="门关不上", photos=[("cut.jpg", broken)]
+        )
+    assert exc.value.message_dict["photos"] == ["照片“cut.jpg”无法读取，请重新拍摄或导出后上传。"]
+
+
+def test_a_maintenance_photo_keeps_its_time_but_loses_its_gps_position(world):
+    record = make_record(world, attachments=[UploadedFile("site.jpg", jpeg_with_gps())])
+    attachment = record.attachments.get()
+    with attachment.file.open("rb") as handle:
+        stored = handle.read()
+    exif = opened(stored).getexif()
+    assert exif[0x0132] == "2026:12:01 08:15:00" and exif[0x010F] == "PhoneMaker"
+    assert GPS_IFD not in exif and not exif.get_ifd(GPS_IFD)
+    assert attachment.sha256 == hashlib.sha256(stored).hexdigest()
