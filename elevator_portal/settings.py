@@ -242,6 +242,8 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "inspection-reminders": {
+    # Every minute and a few rows: it must never wait behind the import it rescues.
+    "registry.tasks.requeue_stale_jobs_task": {"queue": "fast"},
         "task": "inspections.tasks.send_reminders_task",
         "schedule": crontab(hour=7, minute=0),
     },
@@ -262,6 +264,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.risk_scan_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # A task whose whole worker was killed is run again after it (a killed pool process: at once, by
+    # reject_on_worker_lost); an import does not wait for it: the watchdog takes the job back (IMPORT_STALE_SECONDS).
     # docs/rules.md "Complaint handling": overdue complaints escalate to the department's supervisor.
     "complaint-escalation": {
         "task": "complaints.tasks.escalate_complaints_task",
@@ -306,6 +310,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # docs/architecture.md "Jobs": no import job stays pending or running for ever (registry.imports).
+    "import-watchdog": {
+        "task": "registry.tasks.requeue_stale_jobs_task",
+        "schedule": timedelta(seconds=60),
+    },
     # Services' ValidationError → 400 with the field messages (elevator_portal/api.py).
     "EXCEPTION_HANDLER": "elevator_portal.api.exception_handler",
     # JSON with a depth limit and no NUL in texts (API_JSON_MAX_DEPTH; issue 14: a 400, never a RecursionError).
@@ -466,6 +475,11 @@ CALENDAR_WARN_FROM = os.getenv("CALENDAR_WARN_FROM", "11-01")
 date.fromisoformat(f"2001-{CALENDAR_WARN_FROM}")  # fails loudly on anything but a valid MM-DD (not 02-29)
 # A new complaint on the same elevator and category within this many days joins the open one.
 COMPLAINT_DUPLICATE_DAYS = envint("COMPLAINT_DUPLICATE_DAYS", 3)
+# Import jobs that always finish (docs/architecture.md "Jobs"): the watchdog sends again a job pending this long and
+# takes back a running job whose heartbeat (beaten every 500 rows checked) stopped this long; a job interrupted this
+# many times fails with a reason. The bulk insert of the largest file beats no heartbeat: keep it under the window.
+IMPORT_STALE_SECONDS = envint("IMPORT_STALE_SECONDS", 300)
+IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
 COMPLAINT_MAX_PHOTOS = 3
 COMPLAINT_PHOTO_MAX_BYTES = envint("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 COMPLAINT_RATE_PER_IP = os.getenv("COMPLAINT_RATE_PER_IP", "10/h")

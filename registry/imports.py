@@ -3,6 +3,12 @@
 Import runs in two phases. First every row is checked (nothing is written; progress is saved as it goes so
 the page can show it); then, only if no row is bad, everything is inserted in one transaction with its audit
 records. A file with one bad row imports nothing and the report names each bad row, field and reason.
+
+Jobs that always finish (docs/architecture.md "Jobs"): the job row is committed first and only then sent to a
+worker, so a broker that is down loses nothing; the run that takes the job (a conditional UPDATE, so two runs never
+import twice) beats a heartbeat with its progress, and every write of that run is fenced by its attempt number, so a
+run that lost the job (taken back by the watchdog) writes nothing. The watchdog, `import_jobs_requeue`, sends again
+a pending job nobody took and takes back a running job whose heartbeat stopped, up to `IMPORT_MAX_ATTEMPTS` runs.
 """
 
 import datetime as dt
@@ -14,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -300,7 +307,10 @@ def check_rows(kind: str, rows: list[list[str]], on_progress: Callable[[int], No
 
 
 def import_job_start(*, user, kind: str, uploaded_file) -> ImportJob:
-    """Save an uploaded file as an import job; small files are imported at once, large ones by a worker."""
+    """Save an uploaded file as an import job; small files are imported at once, large ones by a worker.
+
+    The job row is committed before a worker is asked: if the broker is down the job stays pending (the page says it
+    is queued) and the watchdog sends it later."""
     if uploaded_file.size > settings.IMPORT_MAX_FILE_BYTES:
         raise ValidationError(
             {"file": _("文件过大（最大%(mb)dMB）。") % {"mb": settings.IMPORT_MAX_FILE_BYTES // 2**20}}
@@ -312,45 +322,103 @@ def import_job_start(*, user, kind: str, uploaded_file) -> ImportJob:
         raise ValidationError({"file": str(exc)}) from exc
     uploaded_file.seek(0)
     job = ImportJob.objects.create(
-        kind=kind, file=uploaded_file, original_name=uploaded_file.name[:255], created_by=user, total_rows=len(rows) - 1
+        kind=kind,
+        file=uploaded_file,
+        original_name=uploaded_file.name[:255],
+        created_by=user,
+        total_rows=len(rows) - 1,
+        queued_at=timezone.now(),
     )
     if job.total_rows <= settings.IMPORT_SYNC_MAX_ROWS:
         import_job_run(job_id=job.pk)
         job.refresh_from_db()
     else:
-        from .tasks import import_run_task
-
-        transaction.on_commit(lambda: import_run_task.delay(job.pk))
+        transaction.on_commit(lambda: import_job_send(job_id=job.pk))
     return job
 
 
+def import_job_send(*, job_id: int) -> bool:
+    """Ask a worker to run the job; False (logged) when the broker cannot be reached: the watchdog sends it again."""
+    from .tasks import import_run_task
+
+    try:
+        import_run_task.delay(job_id)
+    except Exception:  # kombu's OperationalError, OSError...: the committed job row is the durable record
+        logger.warning("import job %s not sent to a worker; the watchdog sends it again", job_id, exc_info=True)
+        return False
+    return True
+
+
+class _JobLost(Exception):
+    """This run no longer holds the job: the watchdog took it back after its heartbeat stopped."""
+
+
+@dataclass
+class _Run:
+    """One run's hold on a job: every write is fenced by (status running, this attempt number)."""
+
+    job_id: int
+    attempt: int
+
+    def mine(self):
+        return ImportJob.objects.filter(pk=self.job_id, status=ImportStatus.RUNNING, attempts=self.attempt)
+
+    def beat(self, **fields) -> None:
+        if not self.mine().update(heartbeat_at=timezone.now(), **fields):
+            raise _JobLost
+
+
 def import_job_run(*, job_id: int) -> None:
-    """Check every row, then insert all of them in one transaction, or none. Safe to run twice."""
-    # Only one run may take a pending job (a retried or duplicated task finds it taken and stops).
-    if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(status=ImportStatus.RUNNING):
+    """Check every row, then insert all of them in one transaction, or none. Safe to run twice, or at once."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or job.status != ImportStatus.PENDING:
         return
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    # Only one run may take a pending job (a retried, redelivered or duplicated task finds it taken and stops);
+    # the attempt number it takes fences all its later writes.
+    attempt = job.attempts + 1
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING, attempts=job.attempts).update(
+        status=ImportStatus.RUNNING, attempts=attempt, heartbeat_at=timezone.now(), processed_rows=0
+    )
+    if not claimed:
+        return
+    run = _Run(job_id=job_id, attempt=attempt)
+    try:
+        _import(job, run)
+    except _JobLost:
+        logger.warning("import job %s: run %s lost the job to a later run; it wrote nothing", job_id, attempt)
+
+
+def _import(job: ImportJob, run: _Run) -> None:
     try:
         with job.file.open("rb") as fh:
             rows = read_table(fh, job.original_name)
+        run.beat()
 
         def on_progress(done: int) -> None:
-            ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
+            run.beat(processed_rows=done)
 
         objects, errors = check_rows(job.kind, rows, on_progress, user=job.created_by)
+    except _JobLost:
+        raise
     except TableError as exc:
         objects, errors = [], [{"row": 1, "field": "", "message": str(exc)}]
     except Exception:
-        logger.exception("import job %s crashed", job_id)
+        logger.exception("import job %s crashed", job.pk)
         objects, errors = [], [{"row": 0, "field": "", "message": _("导入时发生系统错误，请联系管理员。")}]
 
     if errors:
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED, errors=errors, processed_rows=job.total_rows, finished_at=timezone.now()
-        )
+        run.beat(status=ImportStatus.FAILED, errors=errors, processed_rows=job.total_rows, finished_at=timezone.now())
         return
     try:
         with transaction.atomic():
+            # The job row first: its lock keeps the watchdog waiting until this transaction ends, and a run that
+            # lost the job rolls back before writing anything.
+            run.beat(
+                status=ImportStatus.SUCCEEDED,
+                created_rows=len(objects),
+                processed_rows=job.total_rows,
+                finished_at=timezone.now(),
+            )
             bulk_create_with_history(
                 objects,
                 MODEL[job.kind],
@@ -358,18 +426,49 @@ def import_job_run(*, job_id: int) -> None:
                 default_user=job.created_by,
                 default_change_reason=f"import #{job.pk}",
             )
-            ImportJob.objects.filter(pk=job_id).update(
-                status=ImportStatus.SUCCEEDED,
-                created_rows=len(objects),
-                processed_rows=job.total_rows,
-                finished_at=timezone.now(),
-            )
     except IntegrityError:
         # Someone registered one of these codes between the check and the insert: nothing was written.
         errors = [{"row": 0, "field": "", "message": _("导入期间有相同代码被登记，本次未导入任何数据，请重新上传。")}]
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now()
-        )
+        run.beat(status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class Requeued:
+    sent: list[int]  # pending jobs nobody took, sent again
+    restarted: list[int]  # running jobs whose heartbeat stopped, back to pending and sent again
+    failed: list[int]  # interrupted IMPORT_MAX_ATTEMPTS times: failed with a reason
+
+
+def import_jobs_requeue(*, now: dt.datetime | None = None) -> Requeued:
+    """The watchdog (every minute; `manage.py requeue_stale_jobs`): no import job stays pending or running for ever.
+
+    Each change is a conditional UPDATE that re-checks the staleness, so two watchdogs at once change a job once."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    pending = Q(status=ImportStatus.PENDING) & (
+        Q(queued_at__lt=cutoff) | Q(queued_at__isnull=True, created_at__lt=cutoff)
+    )
+    running = Q(status=ImportStatus.RUNNING) & (Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
+    stale = pending | running
+    sent, restarted, failed = [], [], []
+    for job in ImportJob.objects.filter(stale).only("pk", "status", "attempts").order_by("pk"):
+        same = ImportJob.objects.filter(stale, pk=job.pk, status=job.status, attempts=job.attempts)
+        if job.status == ImportStatus.RUNNING and job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+            reason = _("导入任务多次中断（%(n)d次），未导入任何数据，请重新上传。") % {"n": job.attempts}
+            if same.update(
+                status=ImportStatus.FAILED,
+                errors=[{"row": 0, "field": "", "message": reason}],
+                finished_at=now,
+            ):
+                logger.error("import job %s failed after %s interrupted runs", job.pk, job.attempts)
+                failed.append(job.pk)
+        elif same.update(status=ImportStatus.PENDING, queued_at=now, processed_rows=0):
+            (restarted if job.status == ImportStatus.RUNNING else sent).append(job.pk)
+    for job_id in sent + restarted:
+        import_job_send(job_id=job_id)
+    if restarted:
+        logger.warning("import jobs %s: heartbeat stopped, sent again", restarted)
+    return Requeued(sent=sent, restarted=restarted, failed=failed)
 
 
 def template_header(kind: str) -> list[str]:

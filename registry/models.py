@@ -297,6 +297,12 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Jobs that always finish (docs/architecture.md "Jobs"): when the job was last sent to a worker, the last sign
+    # of life of the run that holds it, and how many runs have taken it; the watchdog (registry.imports
+    # import_jobs_requeue) sends again a job nobody took and takes back one whose heartbeat stopped.
+    queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
 
     class Meta:
         verbose_name = _("导入任务")

@@ -205,6 +205,9 @@ def import_upload(request):
             for message in exc.message_dict.get("file", exc.messages):
                 form.add_error("file", message)
         else:
+            if not job.is_finished:
+                # Committed before a worker is asked (even with the broker down): the watchdog sees it through.
+                messages.info(request, _("文件已上传，导入任务已排队，将在后台处理；本页会自动显示进度和结果。"))
             return redirect("registry:import_detail", pk=job.pk)
     jobs = access.import_jobs_for(request.user).select_related("created_by")[:10]
     return render(request, "registry/import_upload.html", {"form": form, "jobs": jobs, "kinds": ImportKind})

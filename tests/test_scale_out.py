@@ -42,6 +42,7 @@ FAST = {
     "notifications.tasks.deliver_outbox_task",
     "rescue.tasks.rescue_ladder_task",
     "iot.tasks.check_devices_task",
+    "registry.tasks.requeue_stale_jobs_task",
 }
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 @shared_task(
     acks_late=True,
+    reject_on_worker_lost=True,
     time_limit=30 * 60,
     soft_time_limit=25 * 60,
     autoretry_for=(DatabaseError,),
