@@ -60,7 +60,9 @@ def _switch_language(page, code: str) -> None:
         toggler.click()
     button = page.locator(f"#language-form button[name=language][value={code}]")
     button.wait_for(state="visible")
-    button.click()
+    # The button posts the language form; wait for the page it leads to (a busy CI machine may take seconds).
+    with page.expect_navigation(timeout=30000):
+        button.click()
 
 
 def test_resident_looks_up_elevator_by_rescue_code_and_switches_language(live_server, page_factory, sunshine_garden):
