@@ -37,19 +37,19 @@ CONCURRENCY = 2  # one client per gunicorn sync worker
 
 # Format with {"username": ...} (a maintenance firm's user, e.g. "weibao"). Prints one JSON line: {"token", "firm_id",
 # "elevators": [registration codes], "workers": [person ids], "checklist": {tier: [item ids]}, "records": count}: the
-# user's DRF token (created if missing), elevators its firm maintains today, the firm's maintenance workers whose
-# certificate is valid today (so on every day of the last two weeks too), the active checklist per tier, and how many
-# maintenance records the database holds.
+# user's new API token (stored hashed, so a new one each run), elevators its firm maintains today, the firm's
+# maintenance workers whose certificate is valid today (so on every day of the last two weeks too), the active
+# checklist per tier, and how many maintenance records the database holds.
 UPLOAD_SETUP_SNIPPET = """
 import json
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from accounts.models import ApiToken
 from accounts.models import User
 from maintenance.models import ChecklistItem, MaintenanceRecord
 from registry.choices import PersonKind
 from registry.models import Elevator, Person
 user = User.objects.get(username=%(username)r)
-token, _ = Token.objects.get_or_create(user=user)
+token = ApiToken.objects.create(user=user, name="bench")  # stored hashed: a new key each run
 firm = user.organization_id
 # At most 50,000 (ample for distinct elevators in a run; the output stays small at scale L).
 codes = list(Elevator.objects.filter(maintenance_firm_id=firm).order_by("pk")

@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from accounts import access
 from registry.admin import AccessScopedAdmin
@@ -49,11 +50,20 @@ class ComplaintAdmin(AccessScopedAdmin):
 
 @admin.register(PartnerKey)
 class PartnerKeyAdmin(admin.ModelAdmin):
-    """Open311 partner keys are credentials: only superusers see or change them."""
+    """Open311 partner keys are credentials: only superusers see or change them. A key is made when its partner is
+    added and shown once in the message that follows; only its SHA-256 is stored (issue 14). To replace a key,
+    add the partner again under a new name and deactivate the old one."""
 
-    list_display = ["name", "is_active"]
+    list_display = ["name", "prefix", "is_active", "created_at", "expires_at", "last_used_at"]
     list_filter = ["is_active"]
-    search_fields = ["name"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.key:
+            text = _("“%(name)s”的api_key（只显示这一次，请立即交给合作系统）：%(key)s")
+            self.message_user(request, text % {"name": obj.name, "key": obj.key}, messages.WARNING)
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import hash_key, new_key
 from departments.choices import Category
 
 from .choices import EventKind, Source, Status
@@ -149,15 +153,55 @@ class ComplaintEvent(models.Model):
 
 
 class PartnerKey(models.Model):
-    """An API key of a partner system posting complaints through Open311 (GeoReport v2 `api_key`)."""
+    """An API key of a partner system posting complaints through Open311 (GeoReport v2 `api_key`).
+
+    Only its SHA-256 is stored, with its first 8 characters to tell keys apart, and it expires (OPEN311_KEY_DAYS;
+    issue 14). The key itself exists only on the instance that made it (`.key`): the admin shows it once."""
 
     name = models.CharField(_("合作系统"), max_length=50, unique=True)
-    key = models.CharField(_("密钥"), max_length=64, unique=True)
+    prefix = models.CharField(_("前缀"), max_length=8, editable=False)
+    key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("到期时间"), blank=True, help_text=_("留空则按默认有效期。"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("Open311合作密钥")
         verbose_name_plural = _("Open311合作密钥")
 
+    def __init__(self, *args, **kwargs):
+        self._key = None
+        super().__init__(*args, **kwargs)
+
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.key_hash:
+            self.key = new_key()
+        if self.expires_at is None:
+            self.expires_at = self.created_at + timedelta(days=settings.OPEN311_KEY_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def key(self) -> str | None:
+        """The clear key: set only on the instance that made it (or was given it), never read back."""
+        return self._key
+
+    @key.setter
+    def key(self, value: str) -> None:
+        self._key = value
+        self.prefix = value[:8]
+        self.key_hash = hash_key(value)
+
+    @classmethod
+    def find(cls, api_key: str) -> "PartnerKey | None":
+        """The active key a partner sent, or None; expired keys are found (the caller says so)."""
+        if not api_key:
+            return None
+        return cls.objects.filter(key_hash=hash_key(api_key), is_active=True).first()
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()

@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.choices import Role
+from accounts.models import ApiToken
 
 from ..factories import ElevatorFactory, OrganizationFactory, user_with_role
 
@@ -136,7 +136,7 @@ def test_q_search_and_filters_can_be_answered_from_indexes(db, text):
 
 def test_token_authentication(client, db):
     user = user_with_role(Role.CITY_REGULATOR)
-    token = Token.objects.create(user=user)
+    token = ApiToken.objects.create(user=user)  # stored hashed; .key only on this instance
     ElevatorFactory()
     response = client.get("/api/v1/elevators/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200 and response.json()["count"] == 1
