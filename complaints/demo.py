@@ -15,6 +15,8 @@ from departments.choices import Category
 from departments.models import Department
 from departments.plan import ensure_plan
 from maintenance.models import Fault
+from notifications.choices import DeliveryState
+from notifications.models import OutboxMessage
 from registry.choices import BuildingKind, ElevatorStatus
 from registry.demo import GIVEN_NAMES, SURNAMES, demo_elevators
 from registry.models import Elevator
@@ -144,6 +146,10 @@ def _rescued(complaint: Complaint) -> None:
     )
     IncidentReport.objects.filter(fault_id=complaint.incident_id).update(reported_at=reported)
     RescueStep.objects.filter(fault_id=complaint.incident_id).update(taken_at=reported)
+    # Its dispatch went out back then: nothing is left for the worker to send today.
+    OutboxMessage.objects.filter(subject_key=f"fault:{complaint.incident_id}").update(
+        state=DeliveryState.DELIVERED, attempts=1, created_at=reported, delivered_at=reported, next_attempt_at=reported
+    )
 
 
 def seed_complaints(*, today: date, rng: random.Random) -> int:

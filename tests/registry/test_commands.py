@@ -40,6 +40,9 @@ def test_seed_demo_is_idempotent_and_complete(settings):
 
     assert not Fault.objects.filter(open_incident_q(now=timezone.now())).exists()
     assert Fault.objects.filter(incident_reports__isnull=False, released_at__isnull=False).exists()
+    from notifications.models import OutboxMessage
+
+    assert not OutboxMessage.objects.filter(state="pending").exists()  # past rescues: nothing left to send
     # TSG T5002-2017: the demo use-unit login is its unit's certified 安全管理员, so it confirms its records.
     from accounts import access
 
