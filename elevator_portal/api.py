@@ -15,19 +15,29 @@ import json
 import re
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .filters import datetime_problem
+from .uploads import UploadTooBig, content_length, json_too_big, refuse
 
 
 def exception_handler(exc, context):
     """DRF's handler, after a service's ValidationError became a 400 ({field: [messages]} or {"detail": [...]});
-    Django's PermissionDenied (403, with its message) and Http404 are DRF's own conversions."""
+    Django's PermissionDenied (403, with its message) and Http404 are DRF's own conversions; a body or file over its
+    cap (elevator_portal.uploads) is a 413 naming the field."""
+    if isinstance(exc, UploadTooBig):
+        return Response({exc.field: [exc.message]} if exc.field else {"detail": exc.message}, status=413)
+    if isinstance(exc, RequestDataTooBig):  # Django's own check of DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads .body)
+        return Response({"detail": json_too_big().message}, status=413)
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"detail": _("请求包含的字段或文件过多。")}, status=400)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     return drf_exception_handler(exc, context)
@@ -107,12 +117,21 @@ def json_field(value, *, field: str, default=None):
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSONParser with a depth limit and no NUL in texts (the parser of every endpoint, REST_FRAMEWORK)."""
+    """DRF's JSONParser with a depth limit and no NUL in texts (the parser of every endpoint, REST_FRAMEWORK), reading
+    at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (DRF reads the body itself, past Django's own check of that setting)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        parser_context = parser_context or {}
+        request = getattr(parser_context.get("request"), "_request", None)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request is not None and content_length(request.META) > limit:
+            raise refuse(request, json_too_big())
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise refuse(request, json_too_big())
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
-            text = stream.read().decode(encoding)
+            text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise ParseError(_("JSON格式错误：%(e)s") % {"e": exc}) from None
         return json_loads(text)

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 413 for a body over REQUEST_MAX_BODY_BYTES before it is read, or a file over its cap while it is (uploads.py).
+    "elevator_portal.uploads.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -172,8 +174,19 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Request size caps (issue 14: nothing read whole into memory; elevator_portal/uploads.py):
+# - an uploaded file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, not kept in memory;
+# - DATA_UPLOAD_MAX_MEMORY_SIZE caps a body's fields other than files (a form, a JSON body of the API);
+# - REQUEST_MAX_BODY_BYTES caps a whole request: a larger Content-Length is a 413 before anything reads the body;
+# - UPLOAD_MAX_FILE_BYTES (below, the largest per-form limit) stops one file's upload while it is read, a 413.
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
+REQUEST_MAX_BODY_BYTES = envint("REQUEST_MAX_BODY_BYTES", 64 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "elevator_portal.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # The deepest nesting of a JSON body (or of a multipart field holding JSON) the API parses; deeper is a 400.
 API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 32)
 
@@ -493,6 +506,18 @@ OPEN311_RATE_PER_KEY = os.getenv("OPEN311_RATE_PER_KEY", "120/m")
 SMS_BACKEND = os.getenv("SMS_BACKEND", "notifications.sms.LogBackend")
 IMPORT_SYNC_MAX_ROWS = envint("IMPORT_SYNC_MAX_ROWS", 500)
 IMPORT_MAX_FILE_BYTES = envint("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
+# An import reads at most this many rows (more is refused at upload), and an XLSX whose parts declare more than
+# XLSX_MAX_UNCOMPRESSED_BYTES in all is refused before it is unzipped (a zip bomb; elevator_portal/tabular.py).
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 50_000)
+XLSX_MAX_UNCOMPRESSED_BYTES = envint("XLSX_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+# The largest file any form or endpoint takes: an upload is stopped while it is read once a file passes this.
+UPLOAD_MAX_FILE_BYTES = max(
+    IMPORT_MAX_FILE_BYTES,
+    ATTACHMENT_MAX_BYTES,
+    INSPECTION_REPORT_MAX_BYTES,
+    EVIDENCE_MAX_BYTES,
+    COMPLAINT_PHOTO_MAX_BYTES,
+)
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")
 
 # History is read in the admin, never used to overwrite a record (changes go through the services).

@@ -2,13 +2,22 @@
 
 openpyxl's read-only and write-only modes keep memory flat for tens of thousands of rows; CSV uses the
 standard library, UTF-8 with BOM so that Excel on Chinese Windows opens it correctly.
+
+An uploaded XLSX is a zip of XML written by anyone (issue 14): before openpyxl reads it, `check_xlsx` refuses a zip
+whose members declare more than XLSX_MAX_UNCOMPRESSED_BYTES in all (a 4 MB zip held 1.2 GB of sheet XML; Python's
+zipfile never inflates a member past its declared size, so the declared sizes bound the work) or too many members,
+and any XML part with a DTD (XLSX parts never carry one; entity expansion, "billion laughs", needs it). Reading
+stops past IMPORT_MAX_ROWS rows, CSV alike.
 """
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,18 +38,77 @@ def sniff_format(name: str, head: bytes) -> str:
     return "csv"
 
 
+XLSX_MAX_MEMBERS = 1000
+# The XML declaration, comments and processing instructions before the root element; a DTD would be among them.
+PROLOG_MAX_BYTES = 64 * 1024
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _prolog(member) -> bytes:
+    """The bytes of an XML part before its root element (UTF-16 parts re-encoded as UTF-8 for the search)."""
+    head = member.read(PROLOG_MAX_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="replace").encode()
+    root = _ROOT_START.search(head)
+    if root is None and len(head) == PROLOG_MAX_BYTES:
+        raise TableError(_("XLSX文件中的XML格式异常，无法读取。"))
+    return head[: root.start()] if root else head
+
+
+def check_xlsx(fileobj) -> None:
+    """Refuse an XLSX whose contents would be too big once inflated or that declares a DTD, before openpyxl reads it
+    (TableError with the reason). Reads the central directory and the start of each XML part only."""
+    limit = settings.XLSX_MAX_UNCOMPRESSED_BYTES
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            members = archive.infolist()
+            if len(members) > XLSX_MAX_MEMBERS:
+                raise TableError(_("XLSX文件包含的部件过多，无法读取。"))
+            if sum(member.file_size for member in members) > limit:
+                raise TableError(_("XLSX文件解压后超过%(mb)dMB，请拆分后分批导入。") % {"mb": limit // 2**20})
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as part:
+                        prolog = _prolog(part)
+                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                        raise TableError(_("XLSX文件包含DTD或实体声明，出于安全原因不予读取。"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
+        raise TableError(_("无法读取XLSX文件：%(e)s") % {"e": exc}) from exc
+    finally:
+        fileobj.seek(0)
+
+
+def _too_many_rows(limit: int) -> TableError:
+    return TableError(_("文件超过%(n)d行，请拆分后分批导入。") % {"n": limit})
+
+
+def _xlsx_rows(fileobj, limit: int) -> list[list[str]]:
+    check_xlsx(fileobj)
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as exc:
+        raise TableError(_("无法读取XLSX文件：%(e)s") % {"e": exc}) from exc
+    try:
+        rows = []
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            if len(rows) > limit:  # the header and `limit` rows of data
+                raise _too_many_rows(limit)
+            rows.append([_cell_text(v) for v in row])
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError, IndexError) as exc:
+        raise TableError(_("无法读取XLSX文件：%(e)s") % {"e": exc}) from exc
+    finally:
+        workbook.close()
+    return rows
+
+
 def read_table(fileobj, name: str) -> list[list[str]]:
-    """All rows of the first sheet (or the CSV) as lists of stripped strings; the first row is the header."""
+    """All rows of the first sheet (or the CSV) as lists of stripped strings; the first row is the header.
+    TableError past IMPORT_MAX_ROWS rows of data, or for an XLSX `check_xlsx` refuses."""
+    limit = settings.IMPORT_MAX_ROWS
     head = fileobj.read(8)
     fileobj.seek(0)
     if sniff_format(name, head) == "xlsx":
-        try:
-            workbook = load_workbook(fileobj, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise TableError(_("无法读取XLSX文件：%(e)s") % {"e": exc}) from exc
-        sheet = workbook.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
+        rows = _xlsx_rows(fileobj, limit)
     else:
         raw = fileobj.read()
         for encoding in ("utf-8-sig", "gb18030"):
@@ -51,7 +119,14 @@ def read_table(fileobj, name: str) -> list[list[str]]:
                 continue
         else:
             raise TableError(_("无法识别CSV文件的编码，请保存为UTF-8。"))
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        rows = []
+        try:
+            for row in csv.reader(io.StringIO(text)):
+                if len(rows) > limit:
+                    raise _too_many_rows(limit)
+                rows.append([c.strip() for c in row])
+        except csv.Error as exc:
+            raise TableError(_("无法读取CSV文件：%(e)s") % {"e": exc}) from exc
     rows = [row for row in rows if any(cell for cell in row)]
     if not rows:
         raise TableError(_("文件是空的。"))

@@ -208,3 +208,94 @@ def test_a_record_time_with_an_impossible_offset_is_a_400_naming_it(client, worl
     client.force_login(world["users"]["maintenance"])
     response = client.post(RECORDS, _record(world, **{field: BAD_OFFSET}), content_type="application/json")
     assert response.status_code == 400 and field in _fields(response)
+
+
+# --- Registry imports: XLSX opened with limits (elevator_portal/tabular.py) --------------------------------------
+
+
+def _xlsx_with_sheet(sheet_xml: bytes, name="elevators.xlsx"):
+    """A workbook written by openpyxl whose first sheet's XML is replaced by `sheet_xml`."""
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    plain = io.BytesIO()
+    workbook = Workbook()
+    workbook.active.append(["注册代码"])
+    workbook.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info.filename, data)
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+SHEET_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+SHEET_OPEN = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+SHEET_CLOSE = b"</sheetData></worksheet>"
+
+
+def _rows_xml(n: int) -> bytes:
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x%d</t></is></c></row>' % (i, i, i) for i in range(1, n + 1)
+    )
+    return SHEET_HEAD + SHEET_OPEN + rows + SHEET_CLOSE
+
+
+def _import(world, uploaded):
+    from django.core.exceptions import ValidationError
+
+    from registry.imports import import_job_start
+
+    with pytest.raises(ValidationError) as refused:
+        import_job_start(user=world["users"]["city"], kind="elevators", uploaded_file=uploaded)
+    return " ".join(refused.value.message_dict["file"])
+
+
+def test_a_billion_laughs_xlsx_is_refused_with_a_message(world):
+    laughs = b'<!DOCTYPE lolz [<!ENTITY lol "lol">' + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
+    )
+    sheet = (
+        SHEET_HEAD
+        + laughs
+        + b"]>"
+        + SHEET_OPEN
+        + b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+        + SHEET_CLOSE
+    )
+    assert "DTD" in _import(world, _xlsx_with_sheet(sheet))
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_inflated(world, settings):
+    settings.XLSX_MAX_UNCOMPRESSED_BYTES = 2**20  # 1 MB here; 200 MB by default (a 4 MB zip held 1.2 GB)
+    uploaded = _xlsx_with_sheet(_rows_xml(30_000))  # ~2 MB of sheet XML in ~100 KB of zip
+    assert "解压后超过1MB" in _import(world, uploaded)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_an_import_over_the_row_limit_is_refused_at_upload(world, settings, kind):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.IMPORT_MAX_ROWS = 100
+    if kind == "xlsx":
+        uploaded = _xlsx_with_sheet(_rows_xml(150))
+    else:
+        uploaded = SimpleUploadedFile("e.csv", "\n".join(f"x{i}" for i in range(150)).encode())
+    assert "超过100行" in _import(world, uploaded)
+
+
+def test_a_csv_with_a_giant_field_is_refused_with_a_message(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    assert "CSV" in _import(world, SimpleUploadedFile("e.csv", b'"' + b"x" * 200_000 + b'"\n'))
+
+
+# maintenance/views.py (not this change's file) still looks `corrects` up as given: a 500 until it checks the number.
+@pytest.mark.xfail(strict=True, reason="maintenance/views.py record_new: get_object_or_404(..., pk='abc')")
+def test_the_record_form_ignores_a_corrects_that_is_not_a_number(client, world):
+    client.force_login(world["users"]["maintenance"])
+    assert client.get(reverse("maintenance:record_new"), {"corrects": "abc"}).status_code in (200, 404)

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -25,6 +27,13 @@ from .serializers import (
 def record_kwargs(data, files=()) -> dict:
     """Turn one validated input item into record_create's keyword arguments."""
     attachments = decode_attachments(data.get("attachments", []))
+    # The size first: a file over the limit (on disk, elevator_portal.uploads) is never read into memory.
+    too_big = [f.name for f in files if f.size > settings.ATTACHMENT_MAX_BYTES]
+    if too_big:
+        mb = settings.ATTACHMENT_MAX_BYTES // 2**20
+        raise ValidationError(
+            {"attachments": [_("附件“%(name)s”过大，最大%(mb)dMB。") % {"name": n, "mb": mb} for n in too_big]}
+        )
     attachments += [services.UploadedFile(name=f.name, data=f.read()) for f in files]
     return {
         "elevator": data["elevator"],
