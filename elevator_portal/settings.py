@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "csp",
     "accounts",
     "workdays",
     "registry",
@@ -69,9 +71,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # TRACE, CONNECT and unknown methods: 405 before any view (elevator_portal/methods.py).
+    "elevator_portal.methods.KnownMethodsMiddleware",
     # 413 for a body over REQUEST_MAX_BODY_BYTES before it is read, or a file over its cap while it is (uploads.py).
     "elevator_portal.uploads.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and request.csp_nonce for templates.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -323,7 +329,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's, with id filters beyond 64 bits refused (elevator_portal/filtering.py).
+    "DEFAULT_FILTER_BACKENDS": ["elevator_portal.filtering.CheckedFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -340,7 +347,16 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # JSON only unless API_BROWSABLE (below) turns DRF's HTML pages on.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+# DRF's browsable HTML API: on in development (DEBUG), off in production unless API_BROWSABLE=true (issue 14: it
+# shows forms for every write and the site's inner structure to anyone who can sign in).
+API_BROWSABLE = envbool("API_BROWSABLE", "true" if DEBUG else "false")
+if API_BROWSABLE:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+# /api/schema/ and /api/docs/ need a signed-in user (session or token) unless API_SCHEMA_PUBLIC=true.
+API_SCHEMA_PUBLIC = envbool("API_SCHEMA_PUBLIC", "false")
 SPECTACULAR_SETTINGS = {
     "TITLE": "攀枝花市电梯安全监管平台 API",
     "DESCRIPTION": "Elevator safety supervision portal of Panzhihua (攀办发〔2019〕92号).",
@@ -534,6 +550,29 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+# Content-Security-Policy (django-csp): everything from the portal's own origin only; no CDN, no inline script or
+# event handler (scripts are static/js files, the few inline blocks carry the per-request nonce, request.csp_nonce).
+# - img-src data: Bootstrap's CSS draws its icons (menu toggler, select arrow, close button) as data: SVG images;
+#   QR codes and charts are same-origin SVG and canvas.
+# - style-src-attr 'unsafe-inline': style="..." attributes only (a progress bar's width, a chart's height, a few
+#   layout tweaks in templates and in Django's admin); they cannot run script or load anything from elsewhere
+#   (img-src/font-src stay 'self'). <style> elements need the nonce, and scripts never get 'unsafe-inline'.
+# tests/test_csp.py checks the header, tests/browser/test_csp_browser.py that the main pages raise no violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 # Preloading commits the bureau's whole domain to HTTPS in every browser for months: the bureau's decision, off by
 # default, so its warning is silenced until it is made.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]

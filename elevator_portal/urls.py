@@ -1,14 +1,43 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import BasePermission
 
 from accounts import views as account_views
 from monitoring import views as monitoring_views
 from registry import views as registry_views
 
 from .health import healthz, livez
+
+
+class SchemaReaders(BasePermission):
+    """The OpenAPI schema is for signed-in users (session or token) unless API_SCHEMA_PUBLIC (issue 14)."""
+
+    def has_permission(self, request, view):
+        return settings.API_SCHEMA_PUBLIC or bool(request.user and request.user.is_authenticated)
+
+
+# Swagger UI with its start-up script served as a file (the split view), so that it runs under the
+# Content-Security-Policy; templates/api_docs.html gives its style block the nonce. GET and HEAD only: DRF's OPTIONS
+# answer cannot be drawn by the HTML renderer.
+_api_docs = SpectacularSwaggerSplitView.as_view(
+    url_name="schema",
+    template_name="api_docs.html",
+    permission_classes=[SchemaReaders],
+    http_method_names=["get", "head"],
+)
+
+
+def api_docs(request, *args, **kwargs):
+    """A browser that is not signed in is sent to the login page rather than shown a bare 403."""
+    if not settings.API_SCHEMA_PUBLIC and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return _api_docs(request, *args, **kwargs)
+
 
 admin.site.site_header = "攀枝花市电梯安全监管平台"
 admin.site.site_title = "电梯安全监管平台"
@@ -47,8 +76,8 @@ urlpatterns = [
     path("api/v1/", include("departments.api.urls")),
     path("api/v1/", include("monitoring.api.urls")),
     path("api/v1/iot/", include("iot.urls")),  # devices' signed events (GB/T 24476-2017), no user session
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[SchemaReaders]), name="schema"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),

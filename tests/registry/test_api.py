@@ -188,7 +188,8 @@ def test_districts_are_public(client, districts):
     assert {d["code"] for d in response["results"]} >= {"510402", "510403", "510411", "510421", "510422"}
 
 
-def test_openapi_schema_and_docs_are_served_locally(client, db):
+def test_openapi_schema_and_docs_are_served_locally(admin_client):
+    client = admin_client  # signed in: the schema is not public (API_SCHEMA_PUBLIC, tests/test_csp.py)
     schema = client.get("/api/schema/")
     assert schema.status_code == 200 and b"/api/v1/elevators/" in schema.content
     docs = client.get("/api/docs/").content.decode()
