@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "elevator_portal.methods.KnownMethodsMiddleware",
     # 413 for a body over REQUEST_MAX_BODY_BYTES before it is read, or a file over its cap while it is (uploads.py).
     "elevator_portal.uploads.RequestSizeMiddleware",
+    # 400 for a query parameter holding NUL (`?q=%00`), which PostgreSQL cannot compare (elevator_portal/filters.py).
+    "elevator_portal.filters.NulParameterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and request.csp_nonce for templates.
     "csp.middleware.CSPMiddleware",
@@ -242,6 +244,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {
     "registry.tasks.import_run_task": {"queue": "slow"},
+    # Every minute and a few rows: it must never wait behind the import it rescues.
+    "registry.tasks.requeue_stale_jobs_task": {"queue": "fast"},
     "monitoring.tasks.risk_scan_task": {"queue": "slow"},
     "inspections.tasks.send_reminders_task": {"queue": "slow"},
     "maintenance.tasks.maintenance_overdue_task": {"queue": "slow"},
@@ -262,11 +266,11 @@ CELERY_TASK_ROUTES = {
 if REDIS_URL:
     # Redis hands an unacknowledged task (acks_late) to another worker after the visibility timeout; it must
     # outlast the longest task (the import, 1 h) or a second worker would start the same task while it still runs.
+    # A task whose whole worker was killed is run again after it (a killed pool process: at once, by
+    # reject_on_worker_lost); an import does not wait for it: the watchdog takes the job back (IMPORT_STALE_SECONDS).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "inspection-reminders": {
-    # Every minute and a few rows: it must never wait behind the import it rescues.
-    "registry.tasks.requeue_stale_jobs_task": {"queue": "fast"},
         "task": "inspections.tasks.send_reminders_task",
         "schedule": crontab(hour=7, minute=0),
     },
@@ -287,8 +291,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.risk_scan_task",
         "schedule": crontab(hour=3, minute=0),
     },
-    # A task whose whole worker was killed is run again after it (a killed pool process: at once, by
-    # reject_on_worker_lost); an import does not wait for it: the watchdog takes the job back (IMPORT_STALE_SECONDS).
     # docs/rules.md "Complaint handling": overdue complaints escalate to the department's supervisor.
     "complaint-escalation": {
         "task": "complaints.tasks.escalate_complaints_task",
@@ -309,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
     "rescue-ladder": {
         "task": "rescue.tasks.rescue_ladder_task",
         "schedule": timedelta(seconds=20),
+    },
+    # docs/architecture.md "Jobs": no import job stays pending or running for ever (registry.imports).
+    "import-watchdog": {
+        "task": "registry.tasks.requeue_stale_jobs_task",
+        "schedule": timedelta(seconds=60),
     },
     # GB/T 24476-2017: a monitoring device gone silent is reported to the firm once per silence (iot/jobs.py).
     "iot-offline": {
@@ -334,11 +341,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # docs/architecture.md "Jobs": no import job stays pending or running for ever (registry.imports).
-    "import-watchdog": {
-        "task": "registry.tasks.requeue_stale_jobs_task",
-        "schedule": timedelta(seconds=60),
-    },
     # Services' ValidationError → 400 with the field messages (elevator_portal/api.py).
     "EXCEPTION_HANDLER": "elevator_portal.api.exception_handler",
     # JSON with a depth limit and no NUL in texts (API_JSON_MAX_DEPTH; issue 14: a 400, never a RecursionError).
@@ -508,11 +510,6 @@ CALENDAR_WARN_FROM = os.getenv("CALENDAR_WARN_FROM", "11-01")
 date.fromisoformat(f"2001-{CALENDAR_WARN_FROM}")  # fails loudly on anything but a valid MM-DD (not 02-29)
 # A new complaint on the same elevator and category within this many days joins the open one.
 COMPLAINT_DUPLICATE_DAYS = envint("COMPLAINT_DUPLICATE_DAYS", 3)
-# Import jobs that always finish (docs/architecture.md "Jobs"): the watchdog sends again a job pending this long and
-# takes back a running job whose heartbeat (beaten every 500 rows checked) stopped this long; a job interrupted this
-# many times fails with a reason. The bulk insert of the largest file beats no heartbeat: keep it under the window.
-IMPORT_STALE_SECONDS = envint("IMPORT_STALE_SECONDS", 300)
-IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
 COMPLAINT_MAX_PHOTOS = 3
 COMPLAINT_PHOTO_MAX_BYTES = envint("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 COMPLAINT_RATE_PER_IP = os.getenv("COMPLAINT_RATE_PER_IP", "10/h")
@@ -534,6 +531,11 @@ UPLOAD_MAX_FILE_BYTES = max(
     EVIDENCE_MAX_BYTES,
     COMPLAINT_PHOTO_MAX_BYTES,
 )
+# Import jobs that always finish (docs/architecture.md "Jobs"): the watchdog sends again a job pending this long and
+# takes back a running job whose heartbeat (beaten every 500 rows checked) stopped this long; a job interrupted this
+# many times fails with a reason. The bulk insert of the largest file beats no heartbeat: keep it under the window.
+IMPORT_STALE_SECONDS = envint("IMPORT_STALE_SECONDS", 300)
+IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "demo-pass-2026")
 
 # History is read in the admin, never used to overwrite a record (changes go through the services).
