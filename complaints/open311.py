@@ -7,8 +7,8 @@ validate, route and limit alike.
 
 Extensions and choices beyond the spec, for partners:
 - `district` (POST): the 6-digit administrative division code (510402 东区, 510403 西区, 510411 仁和区, 510421 米易县,
-  510422 盐边县). Required when the complaint names only an `address_string`; with an `address_id` the district is the
-  elevator's.
+  510422 盐边县). With only an `address_string` it is taken from the district or county the address names (a spec
+  client sends `lat`/`long` and `address_string` only), else required; with an `address_id` it is the elevator's.
 - `address_id` is the elevator's 20-digit registration code (POST also takes the 5–6 digit rescue code on the sign).
 - `lat`/`long` of a POST are checked but not stored; published coordinates are the registered elevator's.
 - `jurisdiction_id` is ignored: the portal serves one jurisdiction, Panzhihua.
@@ -335,6 +335,20 @@ def request_rows(params, *, now: datetime) -> list[dict]:
 # --- Writes ------------------------------------------------------------------------------------------------------
 
 
+def district_named_in(address: str) -> str:
+    """The division code of the one district or county whose name the address contains ("攀枝花市东区炳草岗大街" →
+    510402; "米易" for 米易县 too), or "" when it names none or several: a spec POST with `lat`/`long` and an
+    `address_string` but no `district` (issue 14). Coordinates are not mapped to districts: no boundaries on file."""
+    found = set()
+    for code, name in District.objects.filter(level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY]).values_list(
+        "code", "name"
+    ):
+        short = name[:-1] if name[-1:] in ("县", "区") and len(name) > 2 else name  # 米易县 → 米易, 东区 stays
+        if name in address or short in address:
+            found.add(code)
+    return found.pop() if len(found) == 1 else ""
+
+
 class RequestForm(forms.Form):
     """The fields of POST requests (spec names); what is valid beyond their format is decided by the service."""
 
@@ -362,7 +376,7 @@ class RequestForm(forms.Form):
     def clean_service_code(self):
         code = self.cleaned_data["service_code"]
         if code not in Category.values:
-            raise forms.ValidationError(_("service_code不存在：%(code)s") % {"code": code})
+            raise forms.ValidationError(_("service_code不存在：%(code)s") % {"code": code}, code="unknown")
         return code
 
     def clean_phone(self):
@@ -377,10 +391,15 @@ class RequestForm(forms.Form):
                 raise forms.ValidationError({"address_id": _("未找到该电梯（应为20位注册代码或5～6位救援识别码）。")})
             data["elevator"], data["district"] = elevator, None  # the elevator's district applies
         elif data.get("address_string", "").strip():
-            division = data.get("district", "").strip()
+            division = data.get("district", "").strip() or district_named_in(data["address_string"])
             if not division:
                 raise forms.ValidationError(
-                    {"district": _("只填写address_string时，请用district给出区县行政区划代码。")}
+                    {
+                        "district": _(
+                            "只填写address_string时，请用district给出区县行政区划代码，"
+                            "或在address_string中写明一个区县名称（如东区、米易县）。"
+                        )
+                    }
                 )
             data["district"] = District.objects.filter(
                 code=division, level__in=[DistrictLevel.DISTRICT, DistrictLevel.COUNTY]
@@ -435,7 +454,9 @@ def request_create(*, data, partner: str, tell_resident: bool = True) -> Complai
     """POST requests: translate the spec's fields and file the complaint through `complaint_submit`."""
     form = RequestForm(data)
     if not form.is_valid():
-        raise Open311Error(400, _describe(ValidationError(form.errors.as_data())))
+        # The spec: "404 - service_code or service_request_id not found"; every other problem is a 400.
+        status = 404 if form.has_error("service_code", "unknown") else 400
+        raise Open311Error(status, _describe(ValidationError(form.errors.as_data())))
     cleaned = form.cleaned_data
     try:
         return complaint_submit(
@@ -540,6 +561,23 @@ def open311_view(view):
 @open311_view
 def services(request, fmt):
     return render(service_rows(), fmt, root="services", item="service")
+
+
+@require_GET
+@open311_view
+def service_definition(request, service_code, fmt):
+    """GET service definition (`services/<service_code>.<format>`): no service has extra attributes (metadata is
+    false), so a known code has an empty list of them; an unknown code is the spec's 404 in the spec's format."""
+    if service_code not in Category.values:
+        raise Open311Error(404, _("service_code不存在：%(code)s") % {"code": service_code})
+    if fmt == "xml":
+        top = ET.Element("service_definition")
+        ET.SubElement(top, "service_code").text = service_code
+        ET.SubElement(top, "attributes")
+        body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    else:
+        body = json.dumps({"service_code": service_code, "attributes": []}).encode()
+    return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
 
 
 @csrf_exempt  # partners post with an api_key, not a session
