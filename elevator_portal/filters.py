@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import django_filters
 from django import forms
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
@@ -67,3 +68,26 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 class DivisionCodeFilter(django_filters.ModelMultipleChoiceFilter):
     """Districts by their six-digit administrative division code (e.g. 510402), repeatable: `?district=510402
     &district=510403`. The FilterSet passes the District queryset and `to_field_name="code"`."""
+
+
+class NulParameterMiddleware:
+    """A 400 naming the parameter for a query string holding NUL (`?q=%00`), before any view: PostgreSQL can neither
+    store nor compare it, and a list that searched with it answered 500 (issue 14). Open311 answers it itself, in the
+    spec's error format (complaints.open311)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/open311/"):
+            for name, values in request.GET.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return nul_parameter_response(request, name.replace("\x00", ""))
+        return self.get_response(request)
+
+
+def nul_parameter_response(request, name: str) -> HttpResponse:
+    message = _("查询参数%(name)s不能包含空字符。") % {"name": name}
+    if request.path.startswith("/api/"):
+        return JsonResponse({name: [message]}, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -299,3 +299,15 @@ def test_a_csv_with_a_giant_field_is_refused_with_a_message(world):
 def test_the_record_form_ignores_a_corrects_that_is_not_a_number(client, world):
     client.force_login(world["users"]["maintenance"])
     assert client.get(reverse("maintenance:record_new"), {"corrects": "abc"}).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("url", ["/firms/", "/rescue/outbox/", "/maintenance/records/", "/faults/"])
+def test_a_nul_in_a_page_query_is_a_400_naming_the_parameter(client, world, url):
+    client.force_login(world["users"]["city"])
+    response = client.get(url, {"q": "a\x00"})  # /firms/ and /rescue/outbox/ were a 500 on PostgreSQL
+    assert response.status_code == 400 and "查询参数q不能包含空字符" in response.content.decode()
+
+
+def test_open311_refuses_a_nul_in_a_post_in_the_spec_format(client, db):
+    response = client.post("/open311/v2/requests.json", {"api_key": "k\x00", "service_code": "vandalism"})
+    assert response.status_code == 400 and "api_key" in response.json()[0]["description"]
