@@ -77,8 +77,6 @@ MIDDLEWARE = [
     "elevator_portal.uploads.RequestSizeMiddleware",
     # 400 for a query parameter holding NUL (`?q=%00`), which PostgreSQL cannot compare (elevator_portal/filters.py).
     "elevator_portal.filters.NulParameterMiddleware",
-    # 400 for a query parameter holding NUL (`?q=%00`), which PostgreSQL cannot compare (elevator_portal/filters.py).
-    "elevator_portal.filters.NulParameterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and request.csp_nonce for templates.
     "csp.middleware.CSPMiddleware",
