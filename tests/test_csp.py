@@ -12,15 +12,13 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from accounts.models import ApiToken
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def api_token(user) -> str:
-    """A key for `Authorization: Token <key>`: hashed accounts.ApiToken once it is in (issue 14), else DRF's Token."""
-    try:
-        from accounts.models import ApiToken  # noqa: PLC0415
-    except ImportError:
-        from rest_framework.authtoken.models import Token as ApiToken  # noqa: PLC0415
+    """A key for `Authorization: Token <key>` (accounts.ApiToken stores only its hash)."""
     return ApiToken.objects.create(user=user).key
 
 
