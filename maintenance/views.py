@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +56,9 @@ def record_new(request):
         raise PermissionDenied(_("只有维保单位人员可以上传维保记录。"))
     corrects = None
     if request.GET.get("corrects"):
+        # A record id; anything else names no record (404, never a server error).
+        if not request.GET["corrects"].isdigit():
+            raise Http404
         corrects = get_object_or_404(record_list(user=request.user), pk=request.GET["corrects"])
     tier = request.POST.get("tier") or request.GET.get("tier") or (corrects.tier if corrects else Tier.HALF_MONTHLY)
     if tier not in Tier.values:

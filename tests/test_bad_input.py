@@ -294,11 +294,9 @@ def test_a_csv_with_a_giant_field_is_refused_with_a_message(world):
     assert "CSV" in _import(world, SimpleUploadedFile("e.csv", b'"' + b"x" * 200_000 + b'"\n'))
 
 
-# maintenance/views.py (not this change's file) still looks `corrects` up as given: a 500 until it checks the number.
-@pytest.mark.xfail(strict=True, reason="maintenance/views.py record_new: get_object_or_404(..., pk='abc')")
-def test_the_record_form_ignores_a_corrects_that_is_not_a_number(client, world):
+def test_the_record_form_answers_404_for_a_corrects_that_is_not_a_number(client, world):
     client.force_login(world["users"]["maintenance"])
-    assert client.get(reverse("maintenance:record_new"), {"corrects": "abc"}).status_code in (200, 404)
+    assert client.get(reverse("maintenance:record_new"), {"corrects": "abc"}).status_code == 404
 
 
 @pytest.mark.parametrize("url", ["/firms/", "/rescue/outbox/", "/maintenance/records/", "/faults/"])
