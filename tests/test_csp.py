@@ -128,7 +128,8 @@ def test_an_id_filter_beyond_64_bits_is_a_400_naming_it(client, world, url, name
     client.force_login(world["users"]["city"])
     response = client.get(url)
     assert response.status_code == 400 and name in response.json()
-    assert client.get(url.split("?")[0] + f"?{name}=1").status_code == 200
+    valid = world["a"].district_id if name == "district_id" else 1  # a district filter takes existing ones only
+    assert client.get(url.split("?")[0] + f"?{name}={valid}").status_code == 200
 
 
 def production_settings(code: str, **env: str) -> str:
