@@ -367,6 +367,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The refusals every write may answer (400 with field messages, 403, 404), stated once (elevator_portal/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "elevator_portal.schema.add_error_responses",
+    ],
     # One schema name per choice set: fields of the same name ("kind", "status", "result", "source") hold
     # different choices in different resources.
     "ENUM_NAME_OVERRIDES": {

@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts import access
+from complaints.choices import Status
 from complaints.models import Complaint, ComplaintEvent
 from complaints.privacy import mask_personal_data
 from complaints.selectors import complaint_description_for
@@ -19,9 +20,13 @@ class ComplaintSerializer(serializers.ModelSerializer):
     category_label = serializers.CharField(source="get_category_display", read_only=True)
     district = serializers.CharField(source="district.code", read_only=True)
     district_name = serializers.CharField(source="district.name", read_only=True)
-    registration_code = serializers.CharField(source="elevator.registration_code", read_only=True, default=None)
+    registration_code = serializers.CharField(
+        source="elevator.registration_code", read_only=True, allow_null=True, default=None
+    )
     department_name = serializers.CharField(source="department.name", read_only=True)
-    duplicate_of = serializers.CharField(source="duplicate_of.tracking_no", read_only=True, default=None)
+    duplicate_of = serializers.CharField(
+        source="duplicate_of.tracking_no", read_only=True, allow_null=True, default=None
+    )
     due_at = serializers.DateTimeField(read_only=True, allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     contact_name = serializers.SerializerMethodField()
@@ -94,7 +99,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
-    organization_name = serializers.CharField(source="organization.name", read_only=True, default=None)
+    organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True, default=None)
+    # Empty for an event that changed no status (a note, an answer): the schema says so (a blank enum value).
+    status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ComplaintEvent

@@ -14,8 +14,8 @@ class LeadCategorySerializer(serializers.ModelSerializer):
 class DepartmentSerializer(serializers.ModelSerializer):
     """Public information only: no supervisor (a person) and no internal links."""
 
-    district_code = serializers.CharField(source="district.code", read_only=True, default=None)
-    district_name = serializers.CharField(source="district.name", read_only=True, default=None)
+    district_code = serializers.CharField(source="district.code", read_only=True, allow_null=True, default=None)
+    district_name = serializers.CharField(source="district.name", read_only=True, allow_null=True, default=None)
     lead_categories = LeadCategorySerializer(source="routing_rules", many=True, read_only=True)
     sector_building_kinds = serializers.SlugRelatedField(
         source="sector_rules", slug_field="building_kind", many=True, read_only=True

@@ -16,7 +16,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     rescue_code = serializers.CharField(source="elevator.rescue_code", read_only=True)
     address = serializers.CharField(source="elevator.address", read_only=True)
     district = serializers.CharField(source="elevator.district.code", read_only=True)
-    firm_name = serializers.CharField(source="firm.name", read_only=True, default=None)
+    firm_name = serializers.CharField(source="firm.name", read_only=True, allow_null=True, default=None)
     state = serializers.SerializerMethodField(help_text="reported, acknowledged, dispatched, arrived or released")
     arrival_limit_minutes = serializers.SerializerMethodField()
     is_accident = serializers.SerializerMethodField()
