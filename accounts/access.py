@@ -157,6 +157,35 @@ def can_change_organization(user, organization=None) -> bool:
     return False
 
 
+def users_needing_organization_kind(organization, kind: str, queryset: QuerySet | None = None) -> QuerySet:
+    """The users of `organization` whose role needs it to be of `kind` (accounts.models.ROLE_ORGANIZATION_KIND):
+    while there are any, its kind may not change (issue 14: a firm with a login turned into a use unit)."""
+    from .models import ROLE_ORGANIZATION_KIND  # when called: this module imports no models at load (see _rows)
+
+    roles = [role for role, needed in ROLE_ORGANIZATION_KIND.items() if needed == kind]
+    return _rows("accounts.User", queryset).filter(organization=organization, role__in=roles)
+
+
+def person_organizations_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The organisations a user may register certified people for (the admin's choices and its save): a district
+    regulator those of the district (people_for shows them by their organisation's district), the city all
+    (issue 14: no adding workers to other districts' firms)."""
+    qs = organizations_for(user, queryset)
+    if is_city_wide(user):
+        return qs
+    if _has_role(user, Role.DISTRICT_REGULATOR):
+        return qs.filter(district_id=user.district_id)
+    return qs.none()
+
+
+def can_change_person(user, person=None) -> bool:
+    """Regulators keep the register of certified people, each for the organisations of their scope
+    (person_organizations_for); without a person: whether the user registers people at all."""
+    if not is_regulator(user):
+        return False
+    return person is None or person_organizations_for(user).filter(pk=person.organization_id).exists()
+
+
 def people_for(user, queryset: QuerySet | None = None) -> QuerySet:
     """Certified people carry personal data: regulators in scope, and each organisation its own staff."""
     qs = _rows("registry.Person", queryset)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -23,6 +25,9 @@ from .choices import (
 )
 from .states import inspection_status_for
 from .validators import registration_code_errors, rescue_code_error
+
+# The earliest plausible 投入使用日期 (issue 14: "commissioned 0001-01-01" was accepted).
+EARLIEST_COMMISSION_DATE = datetime.date(1950, 1, 1)
 
 
 class District(models.Model):
@@ -80,6 +85,40 @@ class Organization(models.Model):
     def licence_expired(self) -> bool:
         return self.licence_valid_until is not None and self.licence_valid_until < timezone.localdate()
 
+    def clean(self):
+        super().clean()
+        stored = Organization.objects.filter(pk=self.pk).values_list("kind", flat=True).first() if self.pk else None
+        if stored and self.kind and self.kind != stored and (needing := self.kind_needed_by(stored)):
+            raise ValidationError(
+                {
+                    "kind": _("“%(org)s”的%(what)s需要它是%(kind)s，不能改为%(new)s；请先调整这些记录。")
+                    % {
+                        "org": self.name,
+                        "what": "、".join(needing),
+                        "kind": self.kind_label_for(stored),
+                        "new": self.kind_label_for(self.kind),
+                    }
+                }
+            )
+
+    def kind_needed_by(self, kind: str) -> list[str]:
+        """What holds this organisation to `kind` (issue 14: a firm with a login must not become a use unit): the
+        users whose role needs that kind (accounts.models.ROLE_ORGANIZATION_KIND) and the records that name it in a
+        capacity of that kind (KIND_BOUND_FIELDS: an elevator's use unit or firm, a contract's parties, a firm's
+        records, faults and duty shifts, an inspection's agency). Their names, plural; empty when nothing does."""
+        from accounts import access
+
+        needing = []
+        if access.users_needing_organization_kind(self, kind).exists():
+            needing.append(str(_("用户账号")))
+        for rel in self._meta.related_objects:
+            if rel.many_to_many or KIND_BOUND_FIELDS.get(rel.field.name) != kind:
+                continue
+            name = str(rel.related_model._meta.verbose_name_plural)
+            if name not in needing and rel.related_model._default_manager.filter(**{rel.field.name: self}).exists():
+                needing.append(name)
+        return needing
+
 
 class Person(models.Model):
     """A certified person (safety manager, maintenance worker, inspector) with their certificate."""
@@ -120,6 +159,14 @@ ELEVATOR_ORGANIZATION_KINDS = {
     "maintenance_firm": OrganizationKind.MAINTENANCE,
     "manufacturer": OrganizationKind.MANUFACTURER,
     "installer": OrganizationKind.INSTALLER,
+}
+# The fields by which any record names an organisation in a capacity that needs one kind of organisation (an
+# elevator's, a contract's use unit and firm, a firm's records, faults and duty shifts, an inspection's agency):
+# while such a record exists the organisation keeps its kind (Organization.clean).
+KIND_BOUND_FIELDS = {
+    **ELEVATOR_ORGANIZATION_KINDS,
+    "firm": OrganizationKind.MAINTENANCE,
+    "agency": OrganizationKind.INSPECTION,
 }
 
 
@@ -247,6 +294,16 @@ class Elevator(models.Model):
             errors["commission_date"] = _("投入使用日期不能早于制造日期。")
         if self.commission_date and self.commission_date > timezone.localdate():
             errors["commission_date"] = _("投入使用日期不能晚于今天。")
+        if self.commission_date and self.commission_date < EARLIEST_COMMISSION_DATE:
+            # No elevator in service here predates 1950; an earlier date is a typing or import error (issue 14).
+            errors["commission_date"] = _("投入使用日期不能早于1950年1月1日。")
+        for field, limit in (("latitude", 90), ("longitude", 180)):
+            value = getattr(self, field)
+            if value is not None and not -limit <= value <= limit:
+                errors[field] = _("%(field)s应在-%(limit)d到%(limit)d之间。") % {
+                    "field": self._meta.get_field(field).verbose_name,
+                    "limit": limit,
+                }
         for field, kind in ELEVATOR_ORGANIZATION_KINDS.items():
             org = getattr(self, field)
             if org is not None and org.kind != kind:

@@ -1,0 +1,110 @@
+"""The registry's integrity under a hostile or careless regulator (issue 14): an organisation keeps the kind its
+users, elevators and contracts need; a district regulator registers certified people only for the district's
+organisations; an elevator's maintenance firm follows its active contract only."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from maintenance.services import contract_create
+from registry.models import Organization
+from registry.services import organization_save
+
+from ..factories import ElevatorFactory, OrganizationFactory
+
+
+def _staff(client, user):
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    return client
+
+
+def _kind_error(organization: Organization, kind: str) -> str:
+    organization.kind = kind
+    with pytest.raises(ValidationError) as caught:
+        organization.full_clean()
+    return " ".join(caught.value.message_dict["kind"])
+
+
+# ---------------------------------------------------------------- an organisation keeps the kind it is needed as
+
+
+@pytest.mark.django_db
+def test_a_firm_with_a_login_and_elevators_cannot_become_a_use_unit(world):
+    message = _kind_error(world["firm_a"], "use_unit")
+    assert "“安达维保”的用户账号、电梯需要它是维保单位，不能改为使用单位" in message
+
+
+@pytest.mark.django_db
+def test_a_use_unit_with_a_login_cannot_become_anything_else(world):
+    assert "用户账号" in _kind_error(world["use_b"], "maintenance")
+    assert "用户账号" in _kind_error(world["agency"], "use_unit")
+
+
+@pytest.mark.django_db
+def test_a_firm_with_only_a_contract_keeps_its_kind(world):
+    firm = OrganizationFactory(name="新到维保", kind="maintenance")
+    starts = timezone.localdate() + timedelta(days=30)  # pending: the elevator's firm is not yet set
+    elevator = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=None)
+    contract_create(
+        user=world["users"]["city"],
+        number="HT-INTEGRITY-1",
+        use_unit=world["use_a"],
+        firm=firm,
+        starts_on=starts,
+        ends_on=starts + timedelta(days=365),
+        elevators=[elevator],
+    )
+    elevator.refresh_from_db()
+    assert elevator.maintenance_firm_id is None
+    message = _kind_error(firm, "installer")
+    assert message == "“新到维保”的维保合同需要它是维保单位，不能改为安装单位；请先调整这些记录。"
+
+
+@pytest.mark.django_db
+def test_an_organisation_nothing_needs_may_change_kind(world):
+    spare = OrganizationFactory(name="闲置单位", kind="maintenance")
+    spare.kind = "use_unit"
+    organization_save(organization=spare, changed_by=world["users"]["city"])
+    spare.refresh_from_db()
+    assert spare.kind == "use_unit"
+    # Other changes of a needed organisation still save.
+    firm = world["firm_a"]
+    firm.address = "新地址1号"
+    organization_save(organization=firm, changed_by=world["users"]["city"])
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_the_kind_change_naming_the_field(client, world):
+    client.force_login(world["users"]["city"])
+    response = client.patch(
+        f"/api/v1/organizations/{world['firm_a'].pk}/", {"kind": "use_unit"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "不能改为使用单位" in response.json()["kind"][0]
+    assert Organization.objects.get(pk=world["firm_a"].pk).kind == "maintenance"
+
+
+@pytest.mark.django_db
+def test_the_registry_page_refuses_the_kind_change(client, world):
+    client.force_login(world["users"]["district"])
+    firm = world["firm_a"]
+    data = {"name": firm.name, "kind": "use_unit", "district": firm.district_id, "is_active": "on"}
+    response = client.post(f"/registry/organizations/{firm.pk}/edit/", data)
+    assert response.status_code == 200
+    assert "不能改为使用单位" in str(response.context["form"].errors["kind"])
+    assert Organization.objects.get(pk=firm.pk).kind == "maintenance"
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_the_kind_change(client, world):
+    firm = world["firm_a"]
+    _staff(client, world["users"]["city"])
+    data = {"name": firm.name, "kind": "use_unit", "district": firm.district_id, "is_active": "on"}
+    response = client.post(f"/admin/registry/organization/{firm.pk}/change/", data)
+    assert response.status_code == 200
+    assert "不能改为使用单位" in str(response.context["adminform"].form.errors["kind"])
+    assert Organization.objects.get(pk=firm.pk).kind == "maintenance"
