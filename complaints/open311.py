@@ -349,6 +349,10 @@ def district_named_in(address: str) -> str:
     return found.pop() if len(found) == 1 else ""
 
 
+def _range_messages(message) -> dict:
+    return {"min_value": message, "max_value": message, "invalid": message}
+
+
 class RequestForm(forms.Form):
     """The fields of POST requests (spec names); what is valid beyond their format is decided by the service."""
 
@@ -357,8 +361,19 @@ class RequestForm(forms.Form):
     address_string = forms.CharField(required=False, max_length=255)
     address_id = forms.CharField(required=False, max_length=20)
     district = forms.CharField(required=False, max_length=6)
-    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
-    long = forms.FloatField(required=False, min_value=-180, max_value=180)
+    # Absurd points are refused naming the field (issue 14); a FloatField already refuses nan and inf.
+    lat = forms.FloatField(
+        required=False,
+        min_value=-90,
+        max_value=90,
+        error_messages=_range_messages(gettext_lazy("lat（纬度）应为-90到90之间的数字。")),
+    )
+    long = forms.FloatField(
+        required=False,
+        min_value=-180,
+        max_value=180,
+        error_messages=_range_messages(gettext_lazy("long（经度）应为-180到180之间的数字。")),
+    )
     first_name = forms.CharField(required=False, max_length=50)
     last_name = forms.CharField(required=False, max_length=50)
     phone = forms.CharField(required=False, max_length=20)

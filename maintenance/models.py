@@ -1,9 +1,11 @@
+import datetime
 import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -18,6 +20,9 @@ from .choices import (
     RecordStatus,
     Tier,
 )
+
+# The earliest plausible 报告时间 of a fault (Beijing time; see Fault.clean).
+EARLIEST_FAULT_REPORT = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
 
 class MaintenanceContract(models.Model):
@@ -321,6 +326,14 @@ class Fault(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.elevator.registration_code} {self.reported_at:%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        super().clean()
+        # Issue 14: "a fault reported in 1900" was accepted; the portal's records begin long after 2000, so an
+        # earlier time is a wrong clock or a typing error (later than now is refused by the services, TSG T5002 §5).
+        reported = self.reported_at
+        if reported is not None and timezone.is_aware(reported) and reported < EARLIEST_FAULT_REPORT:
+            raise ValidationError({"reported_at": _("报告时间不能早于2000年1月1日。")})
 
 
 class CreditEvaluation(models.Model):
