@@ -101,6 +101,48 @@ def _xlsx_rows(fileobj, limit: int) -> list[list[str]]:
     return rows
 
 
+# A GB18030 decoding is believed when at most this share of its non-ASCII characters is unusual (issue 14).
+ODD_CHARACTER_SHARE = 0.2
+# Punctuation a Chinese table may well hold outside GB2312: Latin-1 signs, general punctuation (—, …, ‰),
+# CJK symbols and full-width forms.
+_COMMON_PUNCTUATION = ((0x00A0, 0x00FF), (0x2000, 0x206F), (0x3000, 0x303F), (0xFF00, 0xFFEF))
+
+
+def _is_usual(char: str) -> bool:
+    code = ord(char)
+    if code < 0x80 or any(low <= code <= high for low, high in _COMMON_PUNCTUATION):
+        return True
+    try:
+        char.encode("gb2312")  # the 6,763 common hanzi and the usual symbols
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def decode_csv(raw: bytes, name: str) -> str:
+    """The text of a CSV in UTF-8 (with or without BOM) or GB18030, each decoded strictly; anything else is a
+    TableError naming the file (issue 14: Big5 and Latin-1 files were read as GB18030 gibberish and imported).
+
+    Every byte string of a double-byte encoding decodes as *some* GB18030, so a GB18030 decoding is believed only
+    when its non-ASCII characters are mostly common ones (GB2312 hanzi, punctuation): Big5 text decodes to about half
+    rare or private-use characters, Latin-1 letters to odd hanzi, while a real Chinese table has a few rare ones in
+    names at most."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    refused = TableError(_("文件“%(name)s”编码无法识别，请另存为UTF-8或GB18030编码的CSV。") % {"name": name})
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise refused from None
+    wide = [char for char in text if ord(char) >= 0x80]
+    odd = sum(1 for char in wide if not _is_usual(char))
+    if wide and odd > ODD_CHARACTER_SHARE * len(wide):
+        raise refused
+    return text
+
+
 def read_table(fileobj, name: str) -> list[list[str]]:
     """All rows of the first sheet (or the CSV) as lists of stripped strings; the first row is the header.
     TableError past IMPORT_MAX_ROWS rows of data, or for an XLSX `check_xlsx` refuses."""
@@ -110,15 +152,7 @@ def read_table(fileobj, name: str) -> list[list[str]]:
     if sniff_format(name, head) == "xlsx":
         rows = _xlsx_rows(fileobj, limit)
     else:
-        raw = fileobj.read()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise TableError(_("无法识别CSV文件的编码，请保存为UTF-8。"))
+        text = decode_csv(fileobj.read(), name)
         rows = []
         try:
             for row in csv.reader(io.StringIO(text)):

@@ -3,13 +3,16 @@ a latitude of 999, a lift commissioned on 0001-01-01 or a fault reported in 1900
 CSVs were silently decoded as GB18030."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from complaints.models import Complaint
+from elevator_portal.tabular import TableError, read_table
 from maintenance.choices import FaultKind, FaultSource
 from maintenance.faults import services as fault_services
 from maintenance.models import Fault
@@ -95,3 +98,63 @@ def test_open311_refuses_an_absurd_point_naming_the_field(client, plan, partner,
     description = assert_spec_error(post(client, **{field: value}), 400)
     assert field in description and ("纬度" in description or "经度" in description)
     assert not Complaint.objects.exists()
+
+
+# ---------------------------------------------------------------- CSV encodings
+
+TRADITIONAL_TABLE = (
+    "註冊代碼,電梯類型,所在區縣,安裝地址,使用單位\n31105104022012070001,曳引驅動乘客電梯,東區,東區人民街1號,甲物業\n"
+)
+LATIN1_TABLE = "Ménétrier,Désirée Müller,Größe,Straße\nFrançois,Hélène,Renée,Gérard\n"
+
+
+def _refused_name(raw: bytes, name: str) -> str:
+    with pytest.raises(TableError) as caught:
+        read_table(io.BytesIO(raw), name)
+    message = str(caught.value)
+    assert "编码无法识别" in message and "UTF-8或GB18030" in message and name in message
+    return message
+
+
+@pytest.mark.parametrize("encoding", ["big5", "cp950"])
+def test_a_big5_csv_is_refused_naming_the_file(encoding):
+    raw = TRADITIONAL_TABLE.encode(encoding)
+    raw.decode("gb18030")  # the trap: every Big5 byte pair is also some GB18030 character
+    _refused_name(raw, "台灣電梯.csv")
+
+
+def test_a_latin1_csv_is_refused_whether_or_not_it_decodes_as_gb18030():
+    raw = LATIN1_TABLE.encode("latin-1")
+    raw.decode("gb18030")  # decodes, into odd hanzi
+    _refused_name(raw, "ascenseurs.csv")
+    _refused_name("Café Müller,Hôtel\n".encode("latin-1"), "cafe.csv")  # é followed by ASCII: not GB18030 at all
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_utf8_with_or_without_bom_and_real_gb18030_still_pass(encoding):
+    text = (
+        "注册代码,电梯类型,所在区县,安装地址,使用单位,备注\n"
+        "31105104022012070001,曳引驱动乘客电梯,东区,攀枝花市东区炳草岗大街12号,金江物业,负责人：王喆·李堃——“甲”\n"
+        "31105104022012070002,自动扶梯,米易县,米易县攀莲镇《新城》5栋,米易物业,朱镕（15%）\n"
+    )
+    rows = read_table(io.BytesIO(text.encode(encoding)), "电梯.csv")
+    assert rows[0][0] == "注册代码" and rows[1][-1] == "负责人：王喆·李堃——“甲”" and len(rows) == 3
+
+
+@pytest.mark.django_db
+def test_an_import_of_a_big5_file_is_refused_at_upload_and_gb18030_is_imported(world):
+    from registry.imports import import_job_start
+    from registry.models import ImportJob
+
+    from .registry.test_imports import csv_file, good_rows
+
+    upload = SimpleUploadedFile("elevators.csv", TRADITIONAL_TABLE.encode("big5"), content_type="text/csv")
+    with pytest.raises(ValidationError) as caught:
+        import_job_start(user=world["users"]["city"], kind="elevators", uploaded_file=upload)
+    assert "elevators.csv" in caught.value.message_dict["file"][0]
+    assert not ImportJob.objects.exists()
+    rows = [[*row[:5], "金江物业", row[6]] for row in good_rows(2, start=901)]
+    job = import_job_start(
+        user=world["users"]["city"], kind="elevators", uploaded_file=csv_file(rows, encoding="gb18030")
+    )
+    assert job.status == "succeeded", job.errors if hasattr(job, "errors") else job
