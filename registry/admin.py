@@ -86,17 +86,31 @@ class OrganizationAdmin(AccessScopedAdmin):
     list_select_related = ["district"]
     search_fields = ["name", "credit_code", "licence_no"]
 
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete of a person's organisation offers only those the user may register people for.
+        if request.GET.get("model_name") == "person" and request.GET.get("field_name") == "organization":
+            queryset = access.person_organizations_for(request.user, queryset)
+        return super().get_search_results(request, queryset, search_term)
+
 
 @admin.register(Person)
 class PersonAdmin(AccessScopedAdmin):
+    """A district regulator registers certified people only for the district's organisations (issue 14): the
+    choices are limited, and save_model checks the saved organisation again (access.can_change_person)."""
+
     scope = staticmethod(access.people_for)
-    can_change = staticmethod(lambda user, obj=None: access.is_regulator(user))
+    can_change = staticmethod(access.can_change_person)
     list_display = ["name", "kind", "organization", "certificate_no", "certificate_valid_until"]
     list_filter = ["kind"]
     list_select_related = ["organization"]
     search_fields = ["name", "certificate_no", "organization__name"]
     autocomplete_fields = ["organization"]
     raw_id_fields = ["user"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization":
+            kwargs["queryset"] = access.person_organizations_for(request.user, Organization.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Elevator)

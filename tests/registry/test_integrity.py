@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import access
 from maintenance.services import contract_create
-from registry.models import Organization
+from registry.models import Organization, Person
 from registry.services import organization_save
 
 from ..factories import ElevatorFactory, OrganizationFactory
@@ -108,3 +109,47 @@ def test_the_admin_refuses_the_kind_change(client, world):
     assert response.status_code == 200
     assert "不能改为使用单位" in str(response.context["adminform"].form.errors["kind"])
     assert Organization.objects.get(pk=firm.pk).kind == "maintenance"
+
+
+# ---------------------------------------------------------------- certified people only for the district's firms
+
+
+@pytest.mark.django_db
+def test_a_district_regulator_adds_workers_only_to_the_districts_firms(client, world):
+    _staff(client, world["users"]["district"])
+    form = client.get("/admin/registry/person/add/").context["adminform"].form
+    choices = set(form.fields["organization"].queryset)
+    assert world["firm_a"] in choices and world["firm_b"] not in choices  # 蜀通维保 is in 米易县
+    data = {
+        "name": "外区师傅",
+        "kind": "maintenance_worker",
+        "organization": world["firm_b"].pk,
+        "certificate_no": "TS-OTHER-DISTRICT",
+        "certificate_valid_until": "2030-01-01",
+    }
+    response = client.post("/admin/registry/person/add/", data)
+    assert response.status_code == 200 and "organization" in response.context["adminform"].form.errors
+    assert not Person.objects.filter(certificate_no="TS-OTHER-DISTRICT").exists()
+    data.update(organization=world["firm_a"].pk, certificate_no="TS-OWN-DISTRICT")
+    assert client.post("/admin/registry/person/add/", data).status_code == 302
+    assert Person.objects.get(certificate_no="TS-OWN-DISTRICT").organization == world["firm_a"]
+
+
+@pytest.mark.django_db
+def test_the_organisation_autocomplete_of_a_person_is_scoped(client, world):
+    _staff(client, world["users"]["district"])
+    params = {"app_label": "registry", "model_name": "person", "field_name": "organization", "term": "维保"}
+    names = {row["text"] for row in client.get("/admin/autocomplete/", params).json()["results"]}
+    assert "安达维保" in names and "蜀通维保" not in names
+    _staff(client, world["users"]["city"])
+    names = {row["text"] for row in client.get("/admin/autocomplete/", params).json()["results"]}
+    assert {"安达维保", "蜀通维保"} <= names
+
+
+@pytest.mark.django_db
+def test_saving_a_person_to_another_districts_firm_is_refused(world):
+    district, city = world["users"]["district"], world["users"]["city"]
+    moved = Person(organization=world["firm_b"], name="x", kind="maintenance_worker")
+    assert not access.can_change_person(district, moved)
+    assert access.can_change_person(district, world["worker_a"]) and access.can_change_person(city, moved)
+    assert not access.can_change_person(world["users"]["maintenance"], world["worker_a"])
