@@ -416,8 +416,27 @@ def record_create(
     attachments: list[UploadedFile] | None = None,
     note: str = "",
     corrects: MaintenanceRecord | None = None,
+    idempotency_key: str = "",
+    request_hash: str = "",
 ) -> MaintenanceRecord:
-    """A firm uploads one visit: checklist, times, certified workers, photos/PDFs, the worker's sign-off."""
+    """A firm uploads one visit: checklist, times, certified workers, photos/PDFs, the worker's sign-off.
+
+    With an `idempotency_key` (the Idempotency-Key header, issue 14) the key is taken with the record, in one
+    transaction, in the firm's keys that bulk uploads use too: a retry with the same key and `request_hash`
+    (record_request_hash of the body) gets the first record back, another body IdempotencyConflict; a refused
+    upload releases the key."""
+    if idempotency_key:
+        _check_key(idempotency_key)
+        if not access.can_create_maintenance_record(user):
+            raise PermissionDenied(_("只有维保单位可以上传维保记录。"))
+        try:
+            with transaction.atomic():
+                # Taken first, under the unique constraint: a concurrent retry waits here, then replays.
+                upload = BulkUpload.objects.create(
+                    firm_id=user.organization_id, key=idempotency_key, request_hash=request_hash
+                )
+        except IntegrityError:
+            return record_replayed(user=user, key=idempotency_key, request_hash=request_hash)
     record = dict(
         elevator=elevator,
         tier=tier,
@@ -430,7 +449,40 @@ def record_create(
         corrects=corrects,
     )
     _check_record(user=user, **record)
-    return _save_records(user=user, records=[{**record, "note": note}])[0]
+    saved = _save_records(user=user, records=[{**record, "note": note}])[0]
+    if idempotency_key:
+        upload.response = {"id": saved.pk}
+        upload.save(update_fields=["response"])
+    return saved
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key already used for another request (the API answers 409)."""
+
+
+def _check_key(key: str) -> None:
+    if len(key) > 100:
+        raise ValidationError({"Idempotency-Key": _("幂等键应为1至100个字符。")})
+
+
+def record_request_hash(payload) -> str:
+    """The fingerprint of one record upload's body, never equal to a bulk upload's."""
+    return _request_hash({"single_record": payload})
+
+
+def record_replayed(*, user, key: str, request_hash: str) -> MaintenanceRecord | None:
+    """The record an earlier upload with this key made (None for a key not used yet); IdempotencyConflict when the
+    key was used for another body or a bulk upload, or its record has since been withdrawn."""
+    _check_key(key)
+    previous = BulkUpload.objects.filter(firm_id=user.organization_id, key=key).first() if key else None
+    if previous is None:
+        return None
+    if previous.request_hash != request_hash or "id" not in previous.response:
+        raise IdempotencyConflict(_("该幂等键已用于另一份数据，请使用新的幂等键。"))
+    record = MaintenanceRecord.objects.filter(pk=previous.response["id"]).first()
+    if record is None:
+        raise IdempotencyConflict(_("该幂等键对应的维保记录已被撤回，请使用新的幂等键。"))
+    return record
 
 
 @transaction.atomic

@@ -1,7 +1,10 @@
+import hashlib
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -49,6 +52,15 @@ def record_kwargs(data, files=()) -> dict:
     }
 
 
+def _file_fingerprint(upload) -> list:
+    """An uploaded file's name, size and digest, for the idempotency key's request hash (read in chunks)."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return [upload.name, upload.size, digest.hexdigest()]
+
+
 class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     """Paperless maintenance records: a firm sees and writes only its own, for elevators under its contracts."""
 
@@ -67,6 +79,28 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
     def get_serializer_class(self):
         return RecordInputSerializer if self.action == "create" else MaintenanceRecordSerializer
 
+    @extend_schema(
+        request=RecordInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "optional, 1-100 characters: a retry with the same key and body returns the first record "
+                    "(201, same id) and creates nothing; the same key with another body (or a bulk upload's key) "
+                    "is a 409"
+                ),
+            )
+        ],
+        responses={
+            201: MaintenanceRecordSerializer,
+            409: OpenApiResponse(
+                description="the Idempotency-Key was used for another body, or its record was withdrawn"
+            ),
+        },
+    )
     def create(self, request, *args, **kwargs):
         data = request.data
         if hasattr(data, "getlist"):  # multipart: lists are repeated keys, items a JSON string
@@ -74,10 +108,19 @@ class MaintenanceRecordViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin
                 "workers": data.getlist("workers"),
                 "items": json_field(data.get("items"), field="items", default=[]),
             }
-        body = RecordInputSerializer(data=data)
-        body.is_valid(raise_exception=True)
-        kwargs = record_kwargs(body.validated_data, files=request.FILES.getlist("attachments"))
-        record = services.record_create(user=request.user, **kwargs)
+        files = request.FILES.getlist("attachments")
+        key = request.headers.get("Idempotency-Key", "")
+        try:
+            # A retry is answered before its body is checked again (issue 14): the first record, or 409.
+            digest = services.record_request_hash([data, *map(_file_fingerprint, files)]) if key else ""
+            record = services.record_replayed(user=request.user, key=key, request_hash=digest)
+            if record is None:
+                body = RecordInputSerializer(data=data)
+                body.is_valid(raise_exception=True)
+                kwargs = record_kwargs(body.validated_data, files=files)
+                record = services.record_create(user=request.user, **kwargs, idempotency_key=key, request_hash=digest)
+        except services.IdempotencyConflict as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(MaintenanceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
