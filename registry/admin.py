@@ -130,8 +130,9 @@ class ElevatorAdmin(AccessScopedAdmin):
     list_filter = ["district", "elevator_type", "status", "building_kind"]
     list_select_related = ["district", "use_unit"]
     search_fields = ["registration_code", "rescue_code", "address", "building_name"]
-    autocomplete_fields = ["use_unit", "maintenance_firm", "manufacturer", "installer"]
-    readonly_fields = ["inspection_valid_until", "last_maintenance_on"]
+    autocomplete_fields = ["use_unit", "manufacturer", "installer"]
+    # The maintenance firm follows the active contract (maintenance.services; docs/rules.md "Maintenance").
+    readonly_fields = ["maintenance_firm", "inspection_valid_until", "last_maintenance_on"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ELEVATOR_ORGANIZATION_KINDS:

@@ -31,7 +31,6 @@ class ElevatorForm(BootstrapFormMixin, forms.ModelForm):
             "building_name",
             "building_kind",
             "use_unit",
-            "maintenance_firm",
             "manufacturer",
             "installer",
             "manufacture_date",
@@ -55,7 +54,8 @@ class ElevatorForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["district"].queryset = district_choices
         self.fields["district"].queryset = self.fields["district"].queryset.filter(level__in=["district", "county"])
         for field, kind in ELEVATOR_ORGANIZATION_KINDS.items():
-            self.fields[field].queryset = Organization.objects.filter(kind=kind)
+            if field in self.fields:  # not maintenance_firm: it follows the active contract (docs/rules.md)
+                self.fields[field].queryset = Organization.objects.filter(kind=kind)
 
 
 class OrganizationForm(BootstrapFormMixin, forms.ModelForm):

@@ -169,13 +169,23 @@ class Lookups:
         return org
 
 
+def _refuse_maintenance_firm(text: str):
+    """An elevator's maintenance firm follows its active contract (docs/rules.md "Maintenance"; issue 14): an
+    imported elevator is new, so it has none yet, and a firm named in the file is refused rather than ignored."""
+    raise CellError(_("维保单位随生效的维保合同确定，导入时请留空；电梯登记后再登记维保合同。"))
+
+
+# Recognised in a file (so that a filled cell is refused, not silently dropped) but left out of the template.
+NOT_IN_TEMPLATE = {"maintenance_firm"}
+
+
 def _elevator_parsers(lookups: Lookups) -> dict[str, Callable[[str], object]]:
     return {
         "elevator_type": choice_parser(ElevatorType),
         "district": lookups.district,
         "building_kind": choice_parser(BuildingKind),
         "use_unit": lambda t: lookups.organization(OrganizationKind.USE_UNIT, t),
-        "maintenance_firm": lambda t: lookups.organization(OrganizationKind.MAINTENANCE, t),
+        "maintenance_firm": _refuse_maintenance_firm,
         "manufacturer": lambda t: lookups.organization(OrganizationKind.MANUFACTURER, t),
         "installer": lambda t: lookups.organization(OrganizationKind.INSTALLER, t),
         "manufacture_date": parse_date,
@@ -472,4 +482,4 @@ def import_jobs_requeue(*, now: dt.datetime | None = None) -> Requeued:
 
 
 def template_header(kind: str) -> list[str]:
-    return [c.label for c in COLUMNS[kind]]
+    return [c.label for c in COLUMNS[kind] if c.key not in NOT_IN_TEMPLATE]

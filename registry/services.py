@@ -1,6 +1,6 @@
 """Writes to the registry: every create and change goes through here so validation and the audit trail hold."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,19 @@ def _validated_save(instance: models.Model, *, changed_by=None, reason: str = ""
 
 
 def elevator_save(*, elevator: Elevator, changed_by=None, reason: str = "") -> Elevator:
-    """Validate and save an elevator with its audit record."""
+    """Validate and save an elevator with its audit record.
+
+    A user's write keeps the maintenance firm the elevator had: the firm follows the active contract, which
+    maintenance.services sets when a contract starts or ends (docs/rules.md "Maintenance"), so no registry write
+    hands a firm an elevator (issue 14)."""
+    if changed_by is not None:
+        stored = None
+        if elevator.pk:
+            stored = Elevator.objects.filter(pk=elevator.pk).values_list("maintenance_firm_id", flat=True).first()
+        if elevator.maintenance_firm_id != stored:
+            raise ValidationError(
+                {"maintenance_firm": _("维保单位随生效的维保合同确定，请登记或终止维保合同，不能直接修改。")}
+            )
     return _validated_save(elevator, changed_by=changed_by, reason=reason, may_change=access.can_change_elevator)
 
 

@@ -73,7 +73,9 @@ class ElevatorSerializer(serializers.ModelSerializer):
             "last_maintenance_on",
             "updated_at",
         ]
-        read_only_fields = ["inspection_valid_until", "last_maintenance_on", "updated_at"]
+        # The maintenance firm follows the active contract (maintenance.services sets it; docs/rules.md
+        # "Maintenance"): no registry write hands a firm an elevator (issue 14).
+        read_only_fields = ["maintenance_firm", "inspection_valid_until", "last_maintenance_on", "updated_at"]
 
     def get_inspection_status(self, obj) -> str:
         return obj.inspection_status(today=self.context.get("today"))

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
 from maintenance.services import contract_create
-from registry.models import Organization, Person
-from registry.services import organization_save
+from registry.models import Elevator, ImportJob, Organization, Person
+from registry.services import elevator_save, organization_save
 
 from ..factories import ElevatorFactory, OrganizationFactory
 
@@ -153,3 +155,102 @@ def test_saving_a_person_to_another_districts_firm_is_refused(world):
     assert not access.can_change_person(district, moved)
     assert access.can_change_person(district, world["worker_a"]) and access.can_change_person(city, moved)
     assert not access.can_change_person(world["users"]["maintenance"], world["worker_a"])
+
+
+# ---------------------------------------------------------------- the maintenance firm follows the active contract
+
+
+@pytest.mark.django_db
+def test_the_registry_form_has_no_maintenance_firm(client, world):
+    client.force_login(world["users"]["district"])
+    elevator = world["a"]
+    url = reverse("registry:elevator_edit", args=[elevator.pk])
+    form = client.get(url).context["form"]
+    assert "maintenance_firm" not in form.fields
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(address="新地址7号", maintenance_firm=world["firm_b"].pk)
+    assert client.post(url, data).status_code == 302
+    elevator.refresh_from_db()
+    assert elevator.address == "新地址7号" and elevator.maintenance_firm == world["firm_a"]
+
+
+@pytest.mark.django_db
+def test_the_api_maintenance_firm_is_read_only(client, world):
+    client.force_login(world["users"]["district"])
+    url = f"/api/v1/elevators/{world['a'].pk}/"
+    response = client.patch(url, {"maintenance_firm": world["firm_b"].pk}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["maintenance_firm"] == world["firm_a"].pk
+    created = client.post(
+        "/api/v1/elevators/",
+        {
+            "registration_code": "31105104022012070071",
+            "elevator_type": "3110",
+            "district": world["a"].district_id,
+            "address": "新楼1号",
+            "maintenance_firm": world["firm_a"].pk,
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["maintenance_firm"] is None
+    assert Elevator.objects.get(registration_code="31105104022012070071").maintenance_firm is None
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_maintenance_firm_read_only(client, world):
+    _staff(client, world["users"]["district"])
+    url = f"/admin/registry/elevator/{world['a'].pk}/change/"
+    response = client.get(url)
+    form = response.context["adminform"].form
+    assert "maintenance_firm" not in form.fields and "安达维保" in response.content.decode()
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(address="新地址8号", maintenance_firm=world["firm_b"].pk)
+    assert client.post(url, data).status_code == 302
+    elevator = Elevator.objects.get(pk=world["a"].pk)
+    assert elevator.address == "新地址8号" and elevator.maintenance_firm == world["firm_a"]
+
+
+@pytest.mark.django_db
+def test_a_users_write_through_the_service_keeps_the_firm(world):
+    elevator = world["b"]
+    elevator.maintenance_firm = world["firm_a"]
+    with pytest.raises(ValidationError) as caught:
+        elevator_save(elevator=elevator, changed_by=world["users"]["city"])
+    assert "维保单位随生效的维保合同确定" in caught.value.message_dict["maintenance_firm"][0]
+    assert Elevator.objects.get(pk=elevator.pk).maintenance_firm == world["firm_b"]
+
+
+@pytest.mark.django_db
+def test_the_import_refuses_a_maintenance_firm(client, world):
+    client.force_login(world["users"]["city"])
+    template = client.get(reverse("registry:import_template", args=["elevators"])).content.decode("utf-8-sig")
+    assert "维保单位" not in template
+    csv = "注册代码,电梯类型,所在区县,安装地址,维保单位\n31105104022012070072,3110,东区,新楼2号,安达维保\n"
+    upload = SimpleUploadedFile("lifts.csv", csv.encode())
+    client.post(reverse("registry:import_upload"), {"kind": "elevators", "file": upload})
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    assert job.errors == [
+        {
+            "row": 2,
+            "field": "维保单位",
+            "message": "维保单位随生效的维保合同确定，导入时请留空；电梯登记后再登记维保合同。",
+        }
+    ]
+    assert not Elevator.objects.filter(registration_code="31105104022012070072").exists()
+
+
+@pytest.mark.django_db
+def test_a_contract_that_starts_hands_the_firm_the_elevator(world):
+    elevator = ElevatorFactory(use_unit=world["use_a"], maintenance_firm=None)
+    today = timezone.localdate()
+    contract_create(
+        user=world["users"]["district"],
+        number="HT-INTEGRITY-2",
+        use_unit=world["use_a"],
+        firm=world["firm_a"],
+        starts_on=today,
+        ends_on=today + timedelta(days=365),
+        elevators=[elevator],
+    )
+    elevator.refresh_from_db()
+    assert elevator.maintenance_firm == world["firm_a"]
