@@ -191,12 +191,13 @@ def complaint_submit(
         category=category, district=district, building_kind=elevator.building_kind if elevator else None
     )
     deadlines = complaint_deadlines(filed_at=now)
-    if trapped_now:
-        # The elevator's row lock first, as incident_report takes it: two trapped reports of one lift at the same
-        # moment are filed one after the other, so the second is merged and joins the first's incident.
-        Elevator.objects.select_for_update().filter(pk=elevator.pk).values_list("pk", flat=True).first()
     duplicate_of = None  # (pk, tracking number) of the open complaint this one joins
     if elevator is not None:
+        # The elevator's row lock first, as incident_report takes it: reports of one lift at the same moment are
+        # filed one after the other, so each later one is merged into the first (the first complaint of a lift has
+        # no open complaint to lock: issue 14 found 8 simultaneous first reports left 3-4 open), and a second
+        # trapped report joins the first's incident.
+        Elevator.objects.select_for_update().filter(pk=elevator.pk).values_list("pk", flat=True).first()
         # Locked, so that it cannot be answered or closed while this duplicate joins it.
         duplicate_of = (
             Complaint.objects.select_for_update()

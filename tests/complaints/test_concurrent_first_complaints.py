@@ -1,7 +1,7 @@
 """Eight residents report the same problem of one elevator at the same moment (issue 14: 3-4 stayed open instead of
 one, the rest merged). The first complaint of an elevator finds no open complaint to lock, so complaint_submit must
 take the elevator's row lock first: the reports are then filed one after the other, and every later one joins the
-first. Expected to fail until it does (see the xfail marker)."""
+first."""
 
 import threading
 
@@ -18,11 +18,6 @@ from ..factories import ElevatorFactory
 RESIDENTS = 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: complaint_submit locks the elevator only for trapped reports; the fix (lock it for every report "
-    "of an elevator) adds one query and awaits the lead's update of tests/complaints/test_public.py's count (9 → 10)",
-)
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent writers need PostgreSQL")
