@@ -104,6 +104,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 # API tokens and Open311 partner keys are stored hashed and expire after this many days (issue 14).
 API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 365)
+# Wrong or expired API tokens from one address per hour before its token requests are refused (429).
+API_TOKEN_FAILURES_PER_HOUR = envint("API_TOKEN_FAILURES_PER_HOUR", 20)
 OPEN311_KEY_DAYS = envint("OPEN311_KEY_DAYS", 365)
 # Wrong Open311 api_keys from one address before that address is refused for the hour (complaints.ratelimits).
 OPEN311_BAD_KEYS_PER_HOUR = envint("OPEN311_BAD_KEYS_PER_HOUR", 10)
@@ -140,6 +142,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
         conn_max_age=envint("CONN_MAX_AGE", 60),
+        # A kept connection is checked before each request reuses it: after a database restart the first request
+        # reconnects instead of failing (issue 14).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

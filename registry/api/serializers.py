@@ -35,8 +35,10 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class ElevatorSerializer(serializers.ModelSerializer):
     district_code = serializers.CharField(source="district.code", read_only=True)
     district_name = serializers.CharField(source="district.name", read_only=True)
-    use_unit_name = serializers.CharField(source="use_unit.name", read_only=True, default=None)
-    maintenance_firm_name = serializers.CharField(source="maintenance_firm.name", read_only=True, default=None)
+    use_unit_name = serializers.CharField(source="use_unit.name", read_only=True, allow_null=True, default=None)
+    maintenance_firm_name = serializers.CharField(
+        source="maintenance_firm.name", read_only=True, allow_null=True, default=None
+    )
     inspection_status = serializers.SerializerMethodField()
 
     class Meta:

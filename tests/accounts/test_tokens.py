@@ -170,3 +170,23 @@ def test_the_admin_shows_a_new_partner_key_once(client, db):
     assert hashlib.sha256(key.encode()).hexdigest() == partner.key_hash
     page = client.get(reverse("admin:complaints_partnerkey_change", args=[partner.pk])).content.decode()
     assert key not in page and partner.prefix in page
+
+
+def test_wrong_tokens_from_one_address_are_throttled(client, world, settings):
+    """Issue 14: failed token attempts are limited per address (API_TOKEN_FAILURES_PER_HOUR), a valid token included
+    once the limit is reached; another address is not affected."""
+    from django.core.cache import cache
+
+    from accounts.models import ApiToken
+
+    cache.clear()
+    settings.API_TOKEN_FAILURES_PER_HOUR = 3
+    good = ApiToken.objects.create(user=world["users"]["city"]).key
+    for _ in range(3):
+        wrong = client.get("/api/v1/districts/", HTTP_AUTHORIZATION="Token wrong-key-000", REMOTE_ADDR="10.1.1.1")
+        assert wrong.status_code == 401
+    refused = client.get("/api/v1/districts/", HTTP_AUTHORIZATION=f"Token {good}", REMOTE_ADDR="10.1.1.1")
+    assert refused.status_code == 429 and "令牌错误次数过多" in refused.json()["detail"]
+    other = client.get("/api/v1/districts/", HTTP_AUTHORIZATION=f"Token {good}", REMOTE_ADDR="10.2.2.2")
+    assert other.status_code == 200
+    cache.clear()
