@@ -149,6 +149,13 @@ class Person(models.Model):
     def __str__(self):
         return f"{self.name}（{self.certificate_no}）"
 
+    def clean(self):
+        super().clean()
+        # A certified person signs in with a login of their own organisation (the safety manager who confirms records,
+        # the worker on a record): a login of another organisation would lend that organisation's rights (issue 14).
+        if self.user_id and self.organization_id and self.user.organization_id != self.organization_id:
+            raise ValidationError({"user": _("登录账号必须属于本人所在单位。")})
+
     def certificate_valid_on(self, day) -> bool:
         return self.certificate_valid_until >= day
 

@@ -254,3 +254,14 @@ def test_a_contract_that_starts_hands_the_firm_the_elevator(world):
     )
     elevator.refresh_from_db()
     assert elevator.maintenance_firm == world["firm_a"]
+
+
+def test_a_person_signs_in_only_with_a_login_of_their_own_organisation(client, world):
+    """Issue 14: a district regulator could link a certified person to any login through the admin."""
+    person = world["worker_b"]  # 蜀通维保 (米易县)
+    person.user = world["users"]["maintenance"]  # a login of 安达维保
+    with pytest.raises(ValidationError) as error:
+        person.full_clean()
+    assert "user" in error.value.message_dict
+    person.user = world["users"]["maintenance_b"]
+    person.full_clean()
