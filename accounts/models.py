@@ -80,40 +80,26 @@ def new_key() -> str:
     return secrets.token_hex(20)
 
 
-class ApiToken(models.Model):
-    """An API token (`Authorization: Token <key>`, accounts.authentication): only its SHA-256 is stored, with its
-    first 8 characters to find it and to tell tokens apart; it expires (API_TOKEN_DAYS). The key itself exists only
-    on the instance that issued it (`.key`), to be shown once (`manage.py issue_api_token`)."""
+class HashedKeyMixin:
+    """What a model that stores a key only as its SHA-256 does (ApiToken, complaints.PartnerKey; issue 14): the clear
+    key lives only on the instance that issued it (`.key`, shown once); saving a new row issues one; the expiry is
+    `key_days()` days after issue unless set. The model has the fields `prefix`, `key_hash`, `created_at` and
+    `expires_at`."""
 
     PREFIX_LENGTH = 8
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(_("用途"), max_length=100, blank=True)
-    prefix = models.CharField(_("前缀"), max_length=PREFIX_LENGTH, db_index=True, editable=False)
-    key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("签发时间"), default=timezone.now, editable=False)
-    expires_at = models.DateTimeField(_("到期时间"))
-    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("API令牌")
-        verbose_name_plural = _("API令牌")
-        ordering = ["-created_at", "-id"]
 
     def __init__(self, *args, **kwargs):
         self._key = None
         super().__init__(*args, **kwargs)
 
-    def __str__(self):
-        return f"{self.prefix}… {self.name or self.user}"
+    def key_days(self) -> int:
+        raise NotImplementedError
 
     def save(self, *args, **kwargs):
         if not self.key_hash:
             self.key = new_key()
         if self.expires_at is None:
-            self.expires_at = self.created_at + timedelta(days=settings.API_TOKEN_DAYS)
+            self.expires_at = self.created_at + timedelta(days=self.key_days())
         super().save(*args, **kwargs)
 
     @property
@@ -133,3 +119,30 @@ class ApiToken(models.Model):
     @property
     def expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class ApiToken(HashedKeyMixin, models.Model):
+    """An API token (`Authorization: Token <key>`, accounts.authentication): only its SHA-256 is stored, with its
+    first 8 characters to find it and to tell tokens apart; it expires (API_TOKEN_DAYS). The key itself exists only
+    on the instance that issued it (`.key`), to be shown once (`manage.py issue_api_token`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("用途"), max_length=100, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=HashedKeyMixin.PREFIX_LENGTH, db_index=True, editable=False)
+    key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.prefix}… {self.name or self.user}"
+
+    def key_days(self) -> int:
+        return settings.API_TOKEN_DAYS

@@ -1,12 +1,10 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import hash_key, new_key
+from accounts.models import HashedKeyMixin, hash_key
 from departments.choices import Category
 
 from .choices import EventKind, Source, Status
@@ -152,7 +150,7 @@ class ComplaintEvent(models.Model):
         return f"{self.complaint_id} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class PartnerKey(models.Model):
+class PartnerKey(HashedKeyMixin, models.Model):
     """An API key of a partner system posting complaints through Open311 (GeoReport v2 `api_key`).
 
     Only its SHA-256 is stored, with its first 8 characters to tell keys apart, and it expires (OPEN311_KEY_DAYS;
@@ -170,30 +168,11 @@ class PartnerKey(models.Model):
         verbose_name = _("Open311合作密钥")
         verbose_name_plural = _("Open311合作密钥")
 
-    def __init__(self, *args, **kwargs):
-        self._key = None
-        super().__init__(*args, **kwargs)
-
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.key_hash:
-            self.key = new_key()
-        if self.expires_at is None:
-            self.expires_at = self.created_at + timedelta(days=settings.OPEN311_KEY_DAYS)
-        super().save(*args, **kwargs)
-
-    @property
-    def key(self) -> str | None:
-        """The clear key: set only on the instance that made it (or was given it), never read back."""
-        return self._key
-
-    @key.setter
-    def key(self, value: str) -> None:
-        self._key = value
-        self.prefix = value[:8]
-        self.key_hash = hash_key(value)
+    def key_days(self) -> int:
+        return settings.OPEN311_KEY_DAYS
 
     @classmethod
     def find(cls, api_key: str) -> "PartnerKey | None":
@@ -201,7 +180,3 @@ class PartnerKey(models.Model):
         if not api_key:
             return None
         return cls.objects.filter(key_hash=hash_key(api_key), is_active=True).first()
-
-    @property
-    def expired(self) -> bool:
-        return self.expires_at <= timezone.now()
