@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import access
 from elevator_portal.forms import add_service_errors
 from elevator_portal.pages import paginate
-from maintenance.faults.rules import fault_limit_minutes
+from maintenance.faults.rules import arrival_minutes, arrived_within_limit, fault_limit_minutes
 from maintenance.faults.services import stampable_steps
 from maintenance.models import Fault
 from notifications.choices import DeliveryState
@@ -112,8 +112,6 @@ def _open_row(fault: Fault, *, now: datetime, can_act: bool) -> dict:
 
 
 def _recent_row(fault: Fault) -> dict:
-    limit = fault_limit_minutes(fault)
-    arrival = (fault.arrived_at - fault.reported_at).total_seconds() / 60 if fault.arrived_at else None
     return {
         "id": fault.pk,
         "url": reverse("rescue:incident", args=[fault.pk]),
@@ -124,8 +122,8 @@ def _recent_row(fault: Fault) -> dict:
         "reported_at": fault.reported_at,
         "released_at": fault.released_at,
         "duration": _elapsed_text((fault.released_at - fault.reported_at).total_seconds()),
-        "arrival_minutes": arrival,
-        "within_limit": arrival is not None and arrival <= limit,
+        "arrival_minutes": arrival_minutes(fault),
+        "within_limit": arrived_within_limit(fault) is True,  # TSG T5002 §5, the one rule (maintenance.faults.rules)
     }
 
 
