@@ -185,26 +185,11 @@ def db_counts(url: str, tag: str, channel: str) -> tuple[int, int]:
 
 def bench_http(env, url: str, events: list[dict], clients: int) -> dict:
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "elevator_portal.wsgi:application",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
-            "--bind",
-            f"{HOST}:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    # bench/run.py's server helper; imported here, after iot.signing, because run.py puts bench/ (where this script,
+    # also named iot, lives) first on the import path.
+    from run import start_gunicorn
+
+    server = start_gunicorn(env, port, workers=2, threads=2)
     try:
         deadline = time.monotonic() + 30
         while True:
