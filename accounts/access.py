@@ -72,7 +72,9 @@ def districts_for(user, queryset: QuerySet | None = None) -> QuerySet:
     return qs
 
 
-def _scoped(user, qs: QuerySet, *, district: str, use_unit: str, firm: str, agency: str | None = None) -> QuerySet:
+def _scoped(
+    user, qs: QuerySet, *, district: str, use_unit: str, firm: str | None, agency: str | None = None
+) -> QuerySet:
     """The one rule of who sees what, applied to any rows: each argument names the lookup that leads from a row
     to the district, the use unit, the maintenance firm (and the inspection agency) it belongs to."""
     if not user.is_authenticated:
@@ -535,6 +537,94 @@ def faults_user_may_update(user, faults) -> set[int]:
     return {f.pk for f in faults if can_update_fault(user, f)}
 
 
+# ---------------------------------------------------------------- preparedness (plan §2(7), §2(12); TSG T5002-2017)
+# What a use unit keeps ready: safety management, emergency plans and drills, liability insurance, use certificates.
+# The use unit keeps its own; regulators see and correct those of their scope (a district regulator: use units of the
+# district); a maintenance firm sees and records the drills it takes part in and sees who answers for the elevators
+# it maintains. Nobody else sees any of it (the public page shows only "registered" and "insured", no details).
+
+
+def can_view_preparedness(user) -> bool:
+    """Whether the preparedness pages are for this user at all (the menu; others get 403)."""
+    return user.is_authenticated and (is_regulator(user) or user.role in (Role.USE_UNIT, Role.MAINTENANCE))
+
+
+def can_view_preparedness_overview(user) -> bool:
+    """The regulators' overview by district, with the lists of what is missing city- or district-wide."""
+    return is_regulator(user)
+
+
+def can_manage_preparedness(user, use_unit=None) -> bool:
+    """Safety management, certificates, plans, policies and claims are written by the use unit for itself, or by a
+    regulator for a use unit of the scope; without a use unit: whether the user writes any at all."""
+    if is_city_wide(user):
+        return True
+    if _has_role(user, Role.DISTRICT_REGULATOR):
+        return use_unit is None or use_unit.district_id == user.district_id
+    if _has_role(user, Role.USE_UNIT) and user.organization_id:
+        return use_unit is None or use_unit.pk == user.organization_id
+    return False
+
+
+def preparedness_use_units_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The use units a user may write preparedness records for (the rule of can_manage_preparedness)."""
+    return contract_use_units_for(user, queryset)
+
+
+def can_record_drill(user, drill=None) -> bool:
+    """Drills are planned and recorded by the use unit, by regulators in scope, and by the maintenance firm that
+    drills with the use unit (TSG T5002-2017): a firm only the drills it takes part in."""
+    if can_manage_preparedness(user, drill.use_unit if drill is not None else None):
+        return True
+    if _has_role(user, Role.MAINTENANCE) and user.organization_id:
+        return drill is None or drill.firm_id == user.organization_id
+    return False
+
+
+def safety_managements_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    qs = _rows("preparedness.SafetyManagement", queryset)
+    return _scoped(user, qs, district="use_unit__district_id", use_unit="use_unit_id", firm=None)
+
+
+def safety_assignments_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Who answers for which elevator: by the elevators a user may see (a firm knows whom to call)."""
+    qs = _rows("preparedness.SafetyAssignment", queryset)
+    return _scoped(
+        user,
+        qs,
+        district="elevator__district_id",
+        use_unit="elevator__use_unit_id",
+        firm="elevator__maintenance_firm_id",
+    )
+
+
+def emergency_plans_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    qs = _rows("preparedness.EmergencyPlan", queryset)
+    return _scoped(user, qs, district="use_unit__district_id", use_unit="use_unit_id", firm=None)
+
+
+def drills_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    qs = _rows("preparedness.Drill", queryset)
+    return _scoped(user, qs, district="use_unit__district_id", use_unit="use_unit_id", firm="firm_id")
+
+
+def insurance_policies_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    qs = _rows("preparedness.InsurancePolicy", queryset)
+    return _scoped(user, qs, district="insured__district_id", use_unit="insured_id", firm=None)
+
+
+def insurance_claims_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    qs = _rows("preparedness.InsuranceClaim", queryset)
+    return _scoped(user, qs, district="policy__insured__district_id", use_unit="policy__insured_id", firm=None)
+
+
+def compliance_elevators_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The elevators of the compliance page: a use unit its own, regulators their scope; firms have none."""
+    if _has_role(user, Role.MAINTENANCE):
+        return _rows("registry.Elevator", queryset).none()
+    return elevators_for(user, queryset)
+
+
 # ---------------------------------------------------------------- key monitoring (plan §2(4))
 
 
@@ -681,4 +771,6 @@ def menu_for(user) -> dict[str, bool]:
         "plan_tasks": can_view_plan_tasks(user),
         "rescue": can_view_rescue_console(user),
         "duty_roster": can_manage_duty_roster(user) or can_view_outbox(user),
+        "preparedness": can_view_preparedness(user),
+        "compliance": _has_role(user, Role.USE_UNIT) or regulator,
     }

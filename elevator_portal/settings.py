@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "maintenance.faults",
     "maintenance.credit",
     "rescue",
+    "preparedness",
     "iot",
     "departments",
     "complaints",
@@ -457,6 +458,16 @@ RESCUE_INCIDENT_OPEN_HOURS = envint("RESCUE_INCIDENT_OPEN_HOURS", 24)
 # Reports of a trapped passenger have their own per-address limit, far above the complaint limit (shared carrier
 # NAT puts many residents behind one address): RESCUE_REPORTS_PER_HOUR per address.
 RESCUE_REPORTS_PER_HOUR = envint("RESCUE_REPORTS_PER_HOUR", 120)
+# Preparedness (docs/rules.md "Preparedness"; plan §2(7), §2(12)):
+# - TSG T5002-2017: each elevator gets an emergency drill at least every DRILL_INTERVAL_MONTHS calendar months (a
+#   drill on 31 August is next due on the last day of February); the use unit and firm are reminded
+#   DRILL_REMINDER_DAYS before, and alerted once when it is overdue;
+# - the insured use unit is reminded INSURANCE_REMINDER_DAYS before its liability policy ends;
+# - files (plans, rules, policies, certificate scans, drill photos) up to PREPAREDNESS_FILE_MAX_BYTES each.
+DRILL_INTERVAL_MONTHS = envint("DRILL_INTERVAL_MONTHS", 6)
+DRILL_REMINDER_DAYS = envint("DRILL_REMINDER_DAYS", 30)
+INSURANCE_REMINDER_DAYS = envint("INSURANCE_REMINDER_DAYS", 30)
+PREPAREDNESS_FILE_MAX_BYTES = envint("PREPAREDNESS_FILE_MAX_BYTES", 10 * 1024 * 1024)
 # The durable outbox (notifications/outbox.py): retry after BASE seconds, doubling, at most MAX seconds apart, never
 # giving up; the relay (`deliver_outbox --loop`) looks for due messages every OUTBOX_POLL_SECONDS. OUTBOX_KICK asks
 # a Celery worker to deliver right after each write.

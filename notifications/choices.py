@@ -23,6 +23,13 @@ class ReminderKind(models.TextChoices):
     CALENDAR_MISSING = "calendar_missing", _("下一年节假日安排缺失")
     # 特种设备安全监察条例 §31: maintenance at least every 15 days.
     MAINTENANCE_OVERDUE = "maintenance_overdue", _("维保超期提醒")
+    # TSG T5002-2017, plan §2(7): an emergency drill per elevator at least every DRILL_INTERVAL_MONTHS.
+    DRILL_DUE = "drill_due", _("应急演练到期前提醒")
+    DRILL_OVERDUE = "drill_overdue", _("应急演练超期告警")
+    # Plan §2(12): elevator safety liability insurance renewed before the policy ends.
+    INSURANCE_EXPIRING = "insurance_expiring", _("电梯责任保险到期前提醒")
+    # Plan §2(7), 特种设备安全法 §33: a use unit with elevators in use names a certified safety manager.
+    SAFETY_MANAGER_MISSING = "safety_manager_missing", _("使用单位无有效安全管理员告警")
 
 
 class Channel(models.TextChoices):

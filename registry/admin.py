@@ -132,7 +132,7 @@ class ElevatorAdmin(AccessScopedAdmin):
     search_fields = ["registration_code", "rescue_code", "address", "building_name"]
     autocomplete_fields = ["use_unit", "manufacturer", "installer"]
     # The maintenance firm follows the active contract (maintenance.services; docs/rules.md "Maintenance").
-    readonly_fields = ["maintenance_firm", "inspection_valid_until", "last_maintenance_on"]
+    readonly_fields = ["maintenance_firm", "inspection_valid_until", "last_maintenance_on", "use_certificate_scan"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ELEVATOR_ORGANIZATION_KINDS:

@@ -24,7 +24,12 @@ from .choices import (
     RiskReason,
 )
 from .states import inspection_status_for
-from .validators import registration_code_errors, rescue_code_error
+from .validators import (
+    normalize_use_certificate_no,
+    registration_code_errors,
+    rescue_code_error,
+    use_certificate_error,
+)
 
 # The earliest plausible 投入使用日期 (issue 14: "commissioned 0001-01-01" was accepted).
 EARLIEST_COMMISSION_DATE = datetime.date(1950, 1, 1)
@@ -182,7 +187,14 @@ class Elevator(models.Model):
 
     registration_code = models.CharField(_("注册代码"), max_length=20, unique=True)
     rescue_code = models.CharField(_("应急救援识别码"), max_length=6, null=True, blank=True, unique=True)
+    # 使用登记证 (特种设备安全法 §33; TSG 08-2017): an elevator in use without one is used unlawfully. The number's
+    # layout is checked (validators.use_certificate_error); the scan is served only through a permission check.
     use_certificate_no = models.CharField(_("使用登记证编号"), max_length=64, blank=True)
+    use_certificate_authority = models.CharField(_("登记机关"), max_length=100, blank=True)
+    use_certificate_issued_on = models.DateField(_("登记日期"), null=True, blank=True)
+    use_certificate_scan = models.FileField(
+        _("使用登记证扫描件"), upload_to="certificates/%Y/", blank=True, max_length=200
+    )
     elevator_type = models.CharField(_("电梯类型"), max_length=4, choices=ElevatorType.choices)
     district = models.ForeignKey(
         District, verbose_name=_("所在区县"), on_delete=models.PROTECT, related_name="elevators"
@@ -243,6 +255,9 @@ class Elevator(models.Model):
     contract_starts_on = models.DateField(_("当前维保合同起始日期"), null=True, blank=True, editable=False)
     # True after a 不合格/复检不合格 result until a later inspection passes (特种设备安全法 §40: must not be used).
     inspection_failed = models.BooleanField(_("检验不合格"), default=False)
+    # The day of the last emergency drill held on this elevator, kept by the preparedness services: the next one
+    # is due DRILL_INTERVAL_MONTHS later (TSG T5002-2017; preparedness.rules).
+    last_drill_on = models.DateField(_("最近应急演练日期"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -297,6 +312,12 @@ class Elevator(models.Model):
             self.rescue_code = None
         if self.rescue_code is not None and (msg := rescue_code_error(self.rescue_code)):
             errors["rescue_code"] = msg
+        if self.use_certificate_no:
+            self.use_certificate_no = normalize_use_certificate_no(self.use_certificate_no)
+            if msg := use_certificate_error(self.use_certificate_no, elevator_type=self.elevator_type or None):
+                errors["use_certificate_no"] = msg
+        if self.use_certificate_issued_on and self.use_certificate_issued_on > timezone.localdate():
+            errors["use_certificate_issued_on"] = _("登记日期不能晚于今天。")
         if self.manufacture_date and self.commission_date and self.commission_date < self.manufacture_date:
             errors["commission_date"] = _("投入使用日期不能早于制造日期。")
         if self.commission_date and self.commission_date > timezone.localdate():

@@ -89,3 +89,29 @@ def rescue_code_error(code: str) -> str | None:
     if not RESCUE_CODE_RE.match(code or ""):
         return _("应急救援识别码应为5位或6位数字。")
     return None
+
+
+# 使用登记证编号 (TSG 08-2017 附件B, as the Sichuan registration authorities issue it): 梯, the middle two digits of
+# the category code (3110 → 11), the province and city plate letters of the issuing authority (攀枝花: 川D), a
+# five-digit sequence and the two-digit year of registration in brackets, e.g. 梯11川D00123(19).
+USE_CERTIFICATE_PATTERN = re.compile(r"^梯(?P<category>\d{2})川D(?P<sequence>\d{5})\((?P<year>\d{2})\)$")
+
+
+def normalize_use_certificate_no(number: str) -> str:
+    """Full-width brackets and spaces, as typed on a Chinese keyboard or copied from a scan, to the stored form."""
+    return (number or "").strip().replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "")
+
+
+def use_certificate_error(number: str, *, elevator_type: str | None = None) -> str | None:
+    """Why a 使用登记证编号 is wrong, as one Chinese message; None when it is valid."""
+    match = USE_CERTIFICATE_PATTERN.match(normalize_use_certificate_no(number))
+    if not match:
+        return _("使用登记证编号格式应为“梯”+类别2位+“川D”+5位流水号+“(年份2位)”，例如 梯11川D00123(19)。")
+    category = match["category"]
+    if elevator_type and category != elevator_type[1:3]:
+        return _("使用登记证编号中的类别“%(c)s”与电梯类型%(t)s（应为“%(want)s”）不符。") % {
+            "c": category,
+            "t": elevator_type,
+            "want": elevator_type[1:3],
+        }
+    return None

@@ -24,6 +24,7 @@ LAYERS = [
     "maintenance",
     "maintenance.faults",
     "rescue",  # the entrapment rescue loop: incidents are entrapment faults; complaints report into it
+    "preparedness",  # use units ready before it happens: safety managers, plans, drills, insurance (plan §2(7), §2(12))
     "iot",  # monitoring devices' events (GB/T 24476-2017): entrapments report into the rescue loop
     "complaints",
     "maintenance.credit",

@@ -62,6 +62,8 @@ REGULATOR_MENU = {
     "plan_tasks",
     "rescue",
     "duty_roster",
+    "preparedness",
+    "compliance",
 }
 MENU = {
     "city": REGULATOR_MENU,
@@ -75,6 +77,8 @@ MENU = {
         "faults",
         "complaints",
         "rescue",
+        "preparedness",
+        "compliance",
     },
     "maintenance": {
         "registry",
@@ -85,6 +89,7 @@ MENU = {
         "complaints",
         "rescue",
         "duty_roster",
+        "preparedness",
     },
     "rescue_centre": {"rescue", "duty_roster"},
     "inspection": {"applications", "calendar"},

@@ -1,0 +1,3 @@
+"""Preparedness API: insurance."""
+
+urlpatterns = []

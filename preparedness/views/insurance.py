@@ -1,0 +1,3 @@
+"""Preparedness pages: insurance."""
+
+urlpatterns = []
