@@ -4,15 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_outboxmessage'),
+        ("notifications", "0003_outboxmessage"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='kind',
-            field=models.CharField(choices=[('inspection_deadline_ahead', '检验申请期限前提醒'), ('inspection_deadline', '检验申请期限当日提醒'), ('inspection_30', '检验到期前30天提醒'), ('inspection_15', '检验到期前15天提醒'), ('inspection_expired', '检验超期告警'), ('never_inspected', '在用电梯无检验记录告警'), ('inspection_failed', '检验不合格未复检告警'), ('licence_30', '许可证到期前30天提醒'), ('licence_expired', '许可证过期告警'), ('certificate_30', '证书到期前30天提醒'), ('certificate_expired', '证书过期告警'), ('entrapment_accident', '困人超过2小时事故告警'), ('calendar_missing', '下一年节假日安排缺失'), ('maintenance_overdue', '维保超期提醒'), ('drill_due', '应急演练到期前提醒'), ('drill_overdue', '应急演练超期告警'), ('insurance_expiring', '电梯责任保险到期前提醒'), ('safety_manager_missing', '使用单位无有效安全管理员告警')], max_length=32, verbose_name='提醒类型'),
+            model_name="reminder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("inspection_deadline_ahead", "检验申请期限前提醒"),
+                    ("inspection_deadline", "检验申请期限当日提醒"),
+                    ("inspection_30", "检验到期前30天提醒"),
+                    ("inspection_15", "检验到期前15天提醒"),
+                    ("inspection_expired", "检验超期告警"),
+                    ("never_inspected", "在用电梯无检验记录告警"),
+                    ("inspection_failed", "检验不合格未复检告警"),
+                    ("licence_30", "许可证到期前30天提醒"),
+                    ("licence_expired", "许可证过期告警"),
+                    ("certificate_30", "证书到期前30天提醒"),
+                    ("certificate_expired", "证书过期告警"),
+                    ("entrapment_accident", "困人超过2小时事故告警"),
+                    ("calendar_missing", "下一年节假日安排缺失"),
+                    ("maintenance_overdue", "维保超期提醒"),
+                    ("drill_due", "应急演练到期前提醒"),
+                    ("drill_overdue", "应急演练超期告警"),
+                    ("insurance_expiring", "电梯责任保险到期前提醒"),
+                    ("safety_manager_missing", "使用单位无有效安全管理员告警"),
+                ],
+                max_length=32,
+                verbose_name="提醒类型",
+            ),
         ),
     ]
