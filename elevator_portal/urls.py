@@ -44,7 +44,7 @@ admin.site.site_title = "电梯安全监管平台"
 
 urlpatterns = [
     path("", registry_views.home, name="home"),
-    path("e/<str:code>/", registry_views.public_elevator, name="public_elevator"),
+    path("e/<str:code>/", monitoring_views.public_elevator, name="public_elevator"),
     path("e/<str:code>/qr.svg", registry_views.elevator_qr, name="elevator_qr"),
     path("e/<str:code>/sign/", registry_views.elevator_sign, name="elevator_sign"),
     path("registry/", include("registry.urls")),

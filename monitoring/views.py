@@ -1,9 +1,12 @@
-"""Regulator pages of key monitoring (plan §2(4)) and the 三无 elevators (三(1))."""
+"""Regulator pages of key monitoring (plan §2(4)) and the 三无 elevators (三(1)); and the public elevator page, which
+reads the registry and preparedness (registered, insured) and so lives here, above both (docs/architecture.md)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -11,8 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import access
 from elevator_portal.exports import export_response
 from elevator_portal.pages import paginate
+from preparedness.rules import insured_exists
 from registry.choices import RiskAssessment
-from registry.selectors import elevator_list_queryset
+from registry.models import Elevator
+from registry.selectors import elevator_by_public_code, elevator_list_queryset
 
 from .filtersets import RiskFlagFilterSet
 from .history import EventKind, elevator_history
@@ -47,6 +52,28 @@ SANWU_EXPORT = [
     ("状态", lambda e: e.get_status_display()),
     ("原因", lambda e: "；".join(str(label) for key, label in SANWU_REASONS.items() if getattr(e, key))),
 ]
+
+
+def public_elevator(request, code):
+    """The page behind the QR code in the car (/e/<code>/): status and warnings, never personal data.
+
+    It also says whether the elevator is registered for use (使用登记, 特种设备安全法 §33) and insured
+    (电梯安全责任保险, plan §2(12)), yes or no only: no certificate or policy number, no amount, no insurer. Two
+    queries: the elevator with its district, use unit and firm, then whether a policy in force covers it
+    (preparedness.rules)."""
+    if not code.isdigit() or len(code) not in (5, 6, 20):
+        raise Http404
+    elevator = elevator_by_public_code(code)
+    if elevator is None:
+        raise Http404
+    if code != elevator.registration_code:
+        return redirect(elevator.get_public_url())
+    insured = Elevator.objects.filter(pk=elevator.pk).filter(insured_exists(timezone.localdate())).exists()
+    return render(
+        request,
+        "registry/public_elevator.html",
+        {"elevator": elevator, "registered": bool(elevator.use_certificate_no), "insured": insured},
+    )
 
 
 def _require_regulator(user) -> None:

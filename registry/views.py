@@ -53,12 +53,8 @@ def _public_elevator_or_404(code: str) -> Elevator:
     return elevator
 
 
-def public_elevator(request, code):
-    """The page behind the QR code in the car: status and warnings, never personal data."""
-    elevator = _public_elevator_or_404(code)
-    if code != elevator.registration_code:
-        return redirect(elevator.get_public_url())
-    return render(request, "registry/public_elevator.html", {"elevator": elevator})
+# The public elevator page itself (/e/<code>/) says whether the elevator is registered and insured, which preparedness
+# knows: monitoring.views.public_elevator serves it at this address (docs/architecture.md, the layers).
 
 
 @cache_control(max_age=86400, public=True)
