@@ -16,6 +16,7 @@ from inspections.models import Defect, Inspection, InspectionApplication
 from maintenance.choices import ROUTINE_TIERS
 from maintenance.integrity import overlapping_workers
 from maintenance.models import Fault, MaintenanceContract, MaintenanceRecord, RecordItem
+from preparedness.models import Drill, EmergencyPlan, InsurancePolicy, SafetyAssignment
 from registry.choices import ElevatorStatus, PersonKind
 from registry.models import District, Elevator, Person
 from registry.validators import PANZHIHUA_DISTRICTS
@@ -33,6 +34,10 @@ TABLES = [
     Defect,
     InspectionApplication,
     Complaint,
+    EmergencyPlan,
+    Drill,
+    InsurancePolicy,
+    SafetyAssignment,
 ]
 
 

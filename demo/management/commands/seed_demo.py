@@ -16,6 +16,7 @@ from inspections.demo import seed_inspections
 from iot.demo import seed_iot_demo
 from maintenance.credit.services import credit_evaluate
 from maintenance.demo import seed_maintenance
+from preparedness.demo import seed_preparedness
 from registry.choices import PersonKind
 from registry.demo import build_elevators, chinese_name, ensure_districts, ensure_organizations
 from registry.models import Elevator, Person
@@ -72,6 +73,8 @@ class Command(BaseCommand):
         seed_iot_demo(
             elevators=Elevator.objects.filter(maintenance_firm=orgs["maintenance"][0], status="in_use").order_by("pk")
         )
+        # Plan §2(7), §2(12): safety managers, emergency plans, drills and liability insurance in every state.
+        seed_preparedness(today=today, author=users["wuye"])
         credit_evaluate(today=today)  # this month's grades (idempotent)
         self.stdout.write(
             self.style.SUCCESS(
