@@ -10,7 +10,9 @@ ComplaintFilterSet, the credit ranking), so the number on a card is the number o
      maintenance overdue (the groups are bounded by the choices, not by the rows);
   3. faults grouped by month, with entrapments, arrivals within the district's limit and accidents;
   4. complaints grouped by category and lead department, with open and overdue counts;
-  5. maintenance-firm grades of the latest evaluated month (the credit ranking).
+  5. maintenance-firm grades of the latest evaluated month (the credit ranking);
+  6. elevators in use grouped by district with those insured today (plan §2(12), liability insurance coverage:
+     preparedness.selectors.insurance.coverage_by_district, the figures of the regulators' list it links to).
 """
 
 import hashlib
@@ -37,6 +39,7 @@ from elevator_portal.dates import day_bounds
 from maintenance.choices import FaultKind, Grade
 from maintenance.faults.rules import accident_q, within_limit_q
 from maintenance.models import CreditEvaluation
+from preparedness.selectors.insurance import coverage_by_district
 from registry.choices import ElevatorStatus, ElevatorType, InspectionStatus
 from registry.models import District
 from registry.states import inspection_status_q, maintenance_overdue_q
@@ -151,7 +154,7 @@ def dashboard_numbers(
     districts: list[District] | None = None,
 ) -> dict:
     """The dashboard's figures for `user` (city-wide, or narrowed to `district`), faults from `since` to `until`
-    (local dates, inclusive). Five queries (see the module docstring); four when the caller passes the
+    (local dates, inclusive). Six queries (see the module docstring); five when the caller passes the
     `dashboard_districts` it already loaded."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
@@ -299,9 +302,15 @@ def dashboard_numbers(
         .values_list("grade", "n")
     )
 
+    # -- liability insurance coverage by district (plan §2(12)). Not cached: the data version's triggers (migration
+    # 0001) do not watch the policy tables, and cover begins and ends with the calendar, so it is counted afresh
+    # each time (one grouped query), like the complaint figures; a new policy shows at once.
+    insurance = coverage_by_district(user=user, today=today, district=district, districts=districts)
+
     return {
         "today": today,
         "since": since,
+        "insurance": insurance,
         "until": until,
         "district": district,
         "elevators": {
