@@ -162,7 +162,13 @@ def policy_new(request):
     return render(
         request,
         "preparedness/insurance_policy_form.html",
-        {"form": form, "insured": insured, "policy": None, "file_cap_mb": file_cap_mb()},
+        {
+            "form": form,
+            "insured": insured,
+            "policy": None,
+            "file_cap_mb": file_cap_mb(),
+            "file_again": bool(form.errors and request.FILES.get("document")),
+        },
     )
 
 
@@ -226,7 +232,13 @@ def policy_edit(request, pk: int):
     return render(
         request,
         "preparedness/insurance_policy_form.html",
-        {"form": form, "insured": policy.insured, "policy": policy, "file_cap_mb": file_cap_mb()},
+        {
+            "form": form,
+            "insured": policy.insured,
+            "policy": policy,
+            "file_cap_mb": file_cap_mb(),
+            "file_again": bool(form.errors and request.FILES.get("document")),
+        },
     )
 
 
