@@ -257,6 +257,8 @@ CELERY_TASK_ROUTES = {
     "maintenance.tasks.maintenance_overdue_task": {"queue": "slow"},
     "maintenance.tasks.contracts_roll_task": {"queue": "slow"},
     "maintenance.credit.tasks.credit_evaluate_task": {"queue": "slow"},
+    # Walks every elevator in use (drills) and every use unit: a whole-registry scan.
+    "preparedness.tasks.preparedness_check_task": {"queue": "slow"},
     # Hourly and small (only the complaints past their deadline), and a supervisor is waiting for it.
     "complaints.tasks.escalate_complaints_task": {"queue": "fast"},
     # Every 5 minutes and one query when no entrapment has reached 2 hours; people may still be trapped.
@@ -296,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
     "risk-scan": {
         "task": "monitoring.tasks.risk_scan_task",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # docs/rules.md "Preparedness" (plan §2(7), §2(12); TSG T5002-2017): drills due and overdue, liability policies
+    # ending, use units without a valid safety manager; each reminder once per cycle.
+    "preparedness-check": {
+        "task": "preparedness.tasks.preparedness_check_task",
+        "schedule": crontab(hour=7, minute=30),
     },
     # docs/rules.md "Complaint handling": overdue complaints escalate to the department's supervisor.
     "complaint-escalation": {

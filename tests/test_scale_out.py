@@ -34,6 +34,7 @@ SLOW = {
     "maintenance.tasks.maintenance_overdue_task",
     "maintenance.tasks.contracts_roll_task",
     "maintenance.credit.tasks.credit_evaluate_task",
+    "preparedness.tasks.preparedness_check_task",
 }
 FAST = {
     "complaints.tasks.escalate_complaints_task",
@@ -91,6 +92,7 @@ JOBS = [
     "complaints.tasks.escalate_complaints_task",
     "maintenance.credit.tasks.credit_evaluate_task",
     "maintenance.tasks.contracts_roll_task",
+    "preparedness.tasks.preparedness_check_task",
 ]
 
 
@@ -118,6 +120,9 @@ def registry_with_work_for_every_job(db):
     )
     overdue = elevators(10, last_maintenance_on=today - timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS + 5))
     old = elevators(8, commission_date=date(today.year - 20, 1, 1))
+    # TSG T5002-2017: a drill every DRILL_INTERVAL_MONTHS; these were last drilled 8 months ago. The use unit has no
+    # safety manager at all (plan §2(7)): its district is told.
+    undrilled = elevators(5, last_drill_on=today - timedelta(days=250))
 
     handed_over = ElevatorFactory(district=dongqu, use_unit=use_unit, maintenance_firm=old_firm)
     ending = MaintenanceContract.objects.create(
@@ -166,6 +171,7 @@ def registry_with_work_for_every_job(db):
         "due": due,
         "overdue": overdue,
         "old": old,
+        "undrilled": undrilled,
         "handed_over": handed_over,
         "complaints": complaints,
         "firms": [firm, old_firm],
@@ -291,6 +297,12 @@ def test_two_workers_running_every_scheduled_job_twice_at_once_leave_each_effect
     assert Reminder.objects.filter(kind=ReminderKind.MAINTENANCE_OVERDUE).count() == 10
     use_unit_inbox = list(Notification.objects.filter(recipient=world["use_unit"]).values_list("body", flat=True))
     for elevator in world["due"] + world["overdue"]:
+        assert sum(body.count(elevator.registration_code) for body in use_unit_inbox) == 1, logs
+
+    # Preparedness: one overdue-drill alert per elevator, in one digest line; the unit without a manager told once.
+    assert Reminder.objects.filter(kind=ReminderKind.DRILL_OVERDUE).count() == 5
+    assert Reminder.objects.filter(kind=ReminderKind.SAFETY_MANAGER_MISSING).count() == 1
+    for elevator in world["undrilled"]:
         assert sum(body.count(elevator.registration_code) for body in use_unit_inbox) == 1, logs
 
     # Risk scan: one active age flag per old elevator, each told to the regulator once.

@@ -6,7 +6,6 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import access
 from elevator_portal.exports import export_response
@@ -44,12 +43,12 @@ def _compliance_export_columns(today):
         return get
 
     return [
-        (gettext_lazy("注册代码"), lambda e: e.registration_code),
-        (gettext_lazy("安装地址"), lambda e: e.address),
-        (gettext_lazy("区县"), lambda e: e.district.name),
-        (gettext_lazy("使用单位"), lambda e: e.use_unit.name if e.use_unit else ""),
-        (gettext_lazy("总体"), lambda e: row(e).state_label),
-        *[(label, item_getter(i)) for i, label in enumerate(ITEMS.values())],
+        (_("注册代码"), lambda e: e.registration_code),
+        (_("安装地址"), lambda e: e.address),
+        (_("区县"), lambda e: e.district.name),
+        (_("使用单位"), lambda e: e.use_unit.name if e.use_unit else ""),
+        (_("总体"), lambda e: str(row(e).state_label)),
+        *[(str(label), item_getter(i)) for i, label in enumerate(ITEMS.values())],
     ]
 
 
