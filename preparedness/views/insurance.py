@@ -172,6 +172,10 @@ def policy_new(request):
     )
 
 
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:g}"
+
+
 def _reminder_days() -> int:
     return settings.INSURANCE_REMINDER_DAYS
 
@@ -371,6 +375,8 @@ def policy_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            if upload.size > settings.IMPORT_MAX_FILE_BYTES:
+                raise TableError(_("文件不能超过%(mb)sMB。") % {"mb": _mb(settings.IMPORT_MAX_FILE_BYTES)})
             rows = read_table(upload, upload.name)
             report = services.policies_import(user=user, rows=rows)
         except TableError as exc:
@@ -392,7 +398,13 @@ def policy_import(request):
     return render(
         request,
         "preparedness/insurance_import.html",
-        {"form": form, "errors": errors, "columns": services.POLICY_COLUMNS},
+        {
+            "form": form,
+            "errors": errors,
+            "columns": services.POLICY_COLUMNS,
+            "max_mb": _mb(settings.IMPORT_MAX_FILE_BYTES),
+            "max_rows": settings.IMPORT_MAX_ROWS,
+        },
     )
 
 

@@ -334,6 +334,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_row(client, world, polic
         ["人保财险", "PA-0001", "金江物业", a, "500000", "2000000", "2026-01-01", "2026-12-31"],  # 8 on record
         ["人保财险", "N-8", "金江物业", a, "abc", "100", "2026-13-01", "2025-12-31"],  # 9 amounts and dates
         ["人保财险", "N-9", "金江物业", a, "500000", "100000", "2026-01-01", "2025-12-31"],  # 10 cross rules
+        ["人保财险", "N-10", "金江物业", a, "10000000000", "0.001", "2026-01-01", "2026-12-31"],  # 11 too big/fine
     ]
     client.force_login(world["users"]["district"])
     response = client.post(reverse("preparedness:policy_import"), {"file": csv_file(rows)})
@@ -342,7 +343,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_row(client, world, polic
     by_row = {}
     for e in errors:
         by_row.setdefault(e["row"], []).append((e["column"], e["message"]))
-    assert set(by_row) == {3, 4, 5, 6, 7, 8, 9, 10}
+    assert set(by_row) == {3, 4, 5, 6, 7, 8, 9, 10, 11}
     assert by_row[3] == [("被保险人", "未找到名称或统一社会信用代码为“无此单位”的使用单位。")]
     assert by_row[4][0][0] == "承保电梯注册代码" and "99999999999999999999" in by_row[4][0][1]
     assert by_row[5][0][0] == "承保电梯注册代码" and b in by_row[5][0][1] and a not in by_row[5][0][1]
@@ -354,6 +355,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_row(client, world, polic
         "保险起期",
     }
     assert {c for c, _m in by_row[10]} == {"每次事故赔偿限额", "保险止期"}
+    assert {c for c, _m in by_row[11]} == {"每人赔偿限额", "每次事故赔偿限额"}
     assert InsurancePolicy.objects.count() == 1  # only the fixture's: nothing of the file
     assert "import-errors" in response.content.decode()
     # The good row alone imports, with its two elevators.
@@ -512,3 +514,24 @@ def test_the_board_query_count_includes_one_for_insurance(client, world, django_
     # insurance coverage grouped by district, unread notifications; on PostgreSQL the data version too.
     with django_assert_num_queries(10 if connection.vendor == "postgresql" else 9):
         client.get(reverse("dashboards:board"))
+
+
+def test_import_is_a_fixed_number_of_queries(world):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from preparedness.services.insurance import policies_import
+
+    def run(prefix, n):
+        rows = [HEADER]
+        for i in range(n):
+            code = ElevatorFactory(use_unit=world["use_a"]).registration_code
+            rows.append(["人保财险", f"{prefix}-{i}", "金江物业", code, "1", "2", "2026-01-01", "2026-12-31"])
+        with CaptureQueriesContext(conn) as queries:
+            report = policies_import(user=world["users"]["use_unit"], rows=rows)
+        assert report.created == n and not report.errors
+        return len(queries)
+
+    # use units, the user's writable ones, elevators, numbers on record; then the policies, their history and
+    # their elevators, inside a savepoint: the same for 3 rows as for 30
+    assert run("S", 3) == run("L", 30)
