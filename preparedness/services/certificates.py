@@ -72,7 +72,7 @@ def use_certificate_record(
     if not can_record_certificate(user, elevator):
         raise PermissionDenied(_("您只能登记本单位或本辖区使用单位电梯的使用登记证。"))
     check_upload(scan, field="use_certificate_scan", label=_("使用登记证扫描件"), kinds=("pdf", "jpeg", "png"))
-    locked = Elevator.objects.select_for_update().select_related("district", "use_unit").get(pk=elevator.pk)
+    locked = Elevator.objects.select_for_update(of=("self",)).select_related("district", "use_unit").get(pk=elevator.pk)
     locked.use_certificate_no = normalize_use_certificate_no(number)
     locked.use_certificate_authority = (authority or "").strip()
     locked.use_certificate_issued_on = issued_on

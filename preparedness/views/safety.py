@@ -51,11 +51,13 @@ def _require(allowed: bool) -> None:
 
 
 def _use_unit_or_404(user, pk) -> Organization:
+    _require(access.can_manage_preparedness(user))
     return get_object_or_404(safety_use_units(user=user), pk=pk)
 
 
 def _manager_or_404(user, pk) -> Person:
     """A safety manager of a use unit the user manages."""
+    _require(access.can_manage_preparedness(user))
     person = get_object_or_404(Person.objects.select_related("organization", "user"), pk=pk, kind="safety_manager")
     if not access.can_manage_preparedness(user, person.organization):
         raise Http404
@@ -244,7 +246,7 @@ def safety_manager_assign(request, pk):
     person = _manager_or_404(request.user, pk)
     use_unit = person.organization
     form = SafetyAssignForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         use_unit=use_unit,
         initial={"elevators": [a.elevator_id for a in person.safety_assignments.all()]},
     )
@@ -428,9 +430,10 @@ def certificate_scan(request, pk):
 def certificate_import(request):
     """Bulk import of certificates: all or nothing, every bad row reported."""
     _require_certificates(request.user)
-    form = CertificateImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = CertificateImportForm(request.POST if posted else None, request.FILES if posted else None)
     errors = []
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             result = certificate_services.use_certificates_import(
                 user=request.user, uploaded_file=form.cleaned_data["file"]
