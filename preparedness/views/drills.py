@@ -37,6 +37,9 @@ from ..rules import drill_due_on
 from ..selectors.drills import drill_elevators, drill_list, plan_list, with_drill_due
 from ..services import drills as services
 
+# A firm maintaining more elevators than this picks the use unit first (a list of checkboxes a phone can scroll).
+FIRM_PICKS_UNIT_ABOVE = 100
+
 
 def _require_view(user) -> None:
     if not access.can_view_preparedness(user):
@@ -215,11 +218,21 @@ def drill_new(request):
     if not access.can_record_drill(request.user):
         raise PermissionDenied(_("只有使用单位、维保单位和监管部门可以计划应急演练。"))
     candidates = access.elevators_for(request.user, Elevator.objects.filter(status=ElevatorStatus.IN_USE))
-    use_unit, units = (None, None) if access.works_for_firm(request.user) else _managed_use_unit(request)
+    if access.works_for_firm(request.user):
+        # A firm drills at the use units whose elevators it maintains: one of them at a time when they are many.
+        units = Organization.objects.filter(pk__in=candidates.values("use_unit")).order_by("name")
+        picked = request.GET.get("use_unit", "")
+        use_unit = get_object_or_404(units, pk=picked) if picked.isdigit() else None
+        if use_unit is None and candidates.count() > FIRM_PICKS_UNIT_ABOVE:
+            candidates = candidates.none()
+        else:
+            units = None
+    else:
+        use_unit, units = _managed_use_unit(request)
+        if use_unit is None:
+            candidates = candidates.none()  # a regulator picks the use unit first
     if use_unit is not None:
         candidates = candidates.filter(use_unit=use_unit)
-    elif not access.works_for_firm(request.user):
-        candidates = candidates.none()  # a regulator picks the use unit first
     candidates = candidates.select_related("use_unit").order_by("use_unit__name", "address")
     plans = plan_list(user=request.user).filter(use_unit=use_unit)
     if use_unit is None:
@@ -257,7 +270,7 @@ def drill_new(request):
     return render(
         request,
         "preparedness/drill_form.html",
-        {"form": form, "use_unit": use_unit, "units": units, "pick_unit": units is not None and use_unit is None},
+        {"form": form, "use_unit": use_unit, "units": units, "pick_unit": use_unit is None and units is not None},
     )
 
 

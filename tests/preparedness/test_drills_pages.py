@@ -287,6 +287,19 @@ class TestDrillPages:
         assert world["a"].registration_code in form
         assert client.get(reverse("preparedness:drill_new"), {"use_unit": world["use_b"].pk}).status_code == 404
 
+    def test_a_firm_with_many_elevators_picks_the_use_unit_first(self, client, world, monkeypatch):
+        from preparedness.views import drills as views
+
+        monkeypatch.setattr(views, "FIRM_PICKS_UNIT_ABOVE", 0)
+        other = ElevatorFactory(maintenance_firm=world["firm_a"])
+        client.force_login(world["users"]["maintenance"])
+        first = client.get(reverse("preparedness:drill_new")).content.decode()
+        assert "先选择使用单位" in first and world["use_a"].name in first and other.use_unit.name in first
+        assert world["use_b"].name not in first  # not a use unit it maintains for
+        form = client.get(reverse("preparedness:drill_new"), {"use_unit": world["use_a"].pk}).content.decode()
+        assert world["a"].registration_code in form and other.registration_code not in form
+        assert client.get(reverse("preparedness:drill_new"), {"use_unit": world["use_b"].pk}).status_code == 404
+
     def test_drills_of_two_use_units_at_once_are_refused(self, client, world):
         other = ElevatorFactory(maintenance_firm=world["firm_a"])
         client.force_login(world["users"]["maintenance"])
