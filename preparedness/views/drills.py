@@ -50,15 +50,16 @@ def _uploads(files) -> list[services.Upload]:
     return [services.Upload(name=f.name, data=f.read()) for f in files]
 
 
-def _managed_use_unit(request):
-    """The use unit a page writes for: a use unit's own; for a regulator the one picked (?use_unit=), else None."""
+def _managed_use_unit(request, picked: str | None = None):
+    """The use unit a page writes for: a use unit's own; for a regulator the one picked (?use_unit=, or `picked`),
+    else None."""
     units = access.preparedness_use_units_for(
         request.user, Organization.objects.filter(kind=OrganizationKind.USE_UNIT)
     ).order_by("name")
     if request.user.organization_id and units.filter(pk=request.user.organization_id).exists():
         return units.get(pk=request.user.organization_id), units
-    picked = request.GET.get("use_unit", "")
-    if picked.isdigit():
+    picked = request.GET.get("use_unit", "") or picked or ""
+    if str(picked).isdigit():
         return get_object_or_404(units, pk=picked), units
     return None, units
 
@@ -218,17 +219,20 @@ def drill_new(request):
     if not access.can_record_drill(request.user):
         raise PermissionDenied(_("只有使用单位、维保单位和监管部门可以计划应急演练。"))
     candidates = access.elevators_for(request.user, Elevator.objects.filter(status=ElevatorStatus.IN_USE))
+    # Linked from an elevator (?elevator=, the due list, the compliance page): its use unit is the one picked.
+    preset = request.GET.get("elevator", "")
+    preset = candidates.filter(pk=preset).values_list("use_unit_id", flat=True).first() if preset.isdigit() else None
     if access.works_for_firm(request.user):
         # A firm drills at the use units whose elevators it maintains: one of them at a time when they are many.
         units = Organization.objects.filter(pk__in=candidates.values("use_unit")).order_by("name")
-        picked = request.GET.get("use_unit", "")
+        picked = request.GET.get("use_unit", "") or str(preset or "")
         use_unit = get_object_or_404(units, pk=picked) if picked.isdigit() else None
         if use_unit is None and candidates.count() > FIRM_PICKS_UNIT_ABOVE:
             candidates = candidates.none()
         else:
             units = None
     else:
-        use_unit, units = _managed_use_unit(request)
+        use_unit, units = _managed_use_unit(request, picked=preset)
         if use_unit is None:
             candidates = candidates.none()  # a regulator picks the use unit first
     if use_unit is not None:

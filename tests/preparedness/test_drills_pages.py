@@ -300,6 +300,13 @@ class TestDrillPages:
         assert world["a"].registration_code in form and other.registration_code not in form
         assert client.get(reverse("preparedness:drill_new"), {"use_unit": world["use_b"].pk}).status_code == 404
 
+    @pytest.mark.parametrize("role", ["city", "district", "use_unit", "maintenance"])
+    def test_linked_from_an_elevator_the_form_has_it_ticked(self, client, world, role):
+        client.force_login(world["users"][role])
+        form = client.get(reverse("preparedness:drill_new"), {"elevator": world["a"].pk}).context["form"]
+        assert [e.pk for e in form.initial["elevators"]] == [world["a"].pk]
+        assert "checked" in str(form["elevators"])
+
     def test_drills_of_two_use_units_at_once_are_refused(self, client, world):
         other = ElevatorFactory(maintenance_firm=world["firm_a"])
         client.force_login(world["users"]["maintenance"])
