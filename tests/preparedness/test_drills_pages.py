@@ -15,7 +15,7 @@ from preparedness.rules import drill_counted_from, drill_state
 from preparedness.services.drills import Upload, drill_plan, drill_record, emergency_plan_file
 from registry.models import Elevator
 
-from ..factories import JPEG, PDF, ElevatorFactory
+from ..factories import PDF, ElevatorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -332,78 +332,6 @@ class TestDrillPages:
         assert client.get(url, {"elevator_id": world["b"].pk}).context["page"].paginator.count == 0
         csv = b"".join(client.get(url, {"export": "csv"}).streaming_content).decode("utf-8-sig")
         assert world["a"].registration_code in csv and "陈安全" in csv
-
-
-class TestPlanPages:
-    def test_file_a_plan_and_be_told_to_choose_the_file_again_after_an_error(self, client, world):
-        client.force_login(world["users"]["use_unit"])
-        url = reverse("preparedness:plan_new")
-        form = client.get(url).content.decode()
-        assert "仅限PDF，最大10MB" in form and world["a"].registration_code in form
-        data = {"title": "困人预案", "version": "V1", "adopted_on": str(timezone.localdate() + timedelta(days=1))}
-        bad = client.post(url, data | {"elevators": [world["a"].pk], "document": _file("p.pdf", PDF)})
-        body = bad.content.decode()
-        assert "发布日期不能晚于今天" in body and "请重新选择PDF文件" in body
-        data["adopted_on"] = str(timezone.localdate())
-        good = client.post(url, data | {"elevators": [world["a"].pk], "document": _file("p.pdf", PDF)})
-        assert good.status_code == 302
-        again = client.post(url, data | {"elevators": [world["a"].pk], "document": _file("p.pdf", PDF)})
-        assert "新版本请使用新的版本号" in again.content.decode()
-        assert EmergencyPlan.objects.count() == 1
-
-    def test_another_use_units_elevator_is_not_offered(self, client, world):
-        client.force_login(world["users"]["use_unit"])
-        response = client.post(
-            reverse("preparedness:plan_new"),
-            {
-                "title": "T",
-                "version": "V1",
-                "adopted_on": str(timezone.localdate()),
-                "elevators": [world["b"].pk],
-                "document": _file("p.pdf", PDF),
-            },
-        )
-        assert response.status_code == 200 and not EmergencyPlan.objects.exists()
-
-    def test_api_files_a_plan_with_a_multipart_document(self, client, world):
-        client.force_login(world["users"]["use_unit"])
-        response = client.post(
-            "/api/v1/emergency-plans/",
-            {
-                "title": "困人预案",
-                "version": "V1",
-                "adopted_on": str(timezone.localdate()),
-                "elevators": [world["a"].pk],
-                "document": _file("p.pdf", PDF),
-            },
-        )
-        assert response.status_code == 201, response.content
-        assert response.json()["elevators"] == [world["a"].pk]
-        jpeg = client.post(
-            "/api/v1/emergency-plans/",
-            {
-                "title": "困人预案",
-                "version": "V2",
-                "adopted_on": str(timezone.localdate()),
-                "elevators": [world["a"].pk],
-                "document": _file("p.pdf", JPEG),
-            },
-        )
-        assert jpeg.status_code == 400 and "document" in jpeg.json()
-        client.force_login(world["users"]["maintenance"])
-        refused = client.post(
-            "/api/v1/emergency-plans/",
-            {
-                "use_unit": world["use_a"].pk,
-                "title": "X",
-                "version": "V1",
-                "adopted_on": str(timezone.localdate()),
-                "elevators": [world["a"].pk],
-                "document": _file("p.pdf", PDF),
-            },
-        )
-        assert refused.status_code in (400, 403)
-        assert EmergencyPlan.objects.count() == 1
 
 
 class TestApiDrills:

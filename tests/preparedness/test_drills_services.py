@@ -25,7 +25,6 @@ from preparedness.services.drills import (
     drill_plan,
     drill_record,
     drills_reminders_run,
-    emergency_plan_file,
 )
 from registry.choices import ElevatorStatus
 from registry.models import Elevator
@@ -311,63 +310,3 @@ class TestPlanningRights:
         else:
             with pytest.raises(PermissionDenied):
                 record(world, drill, date(2026, 11, 20), who=who)
-
-
-class TestEmergencyPlans:
-    def file(self, world, who="use_unit", **extra):
-        kwargs = {
-            "title": "电梯困人应急专项预案",
-            "version": "V1",
-            "adopted_on": date(2026, 11, 1),
-            "document": Upload("预案.pdf", PDF),
-            "elevators": [world["a"]],
-            "today": date(2026, 12, 1),
-        } | extra
-        return emergency_plan_file(user=world["users"][who], use_unit=world["use_a"], **kwargs)
-
-    def test_a_new_version_is_filed_and_a_repeated_one_refused(self, world):
-        plan = self.file(world)
-        assert list(plan.elevators.all()) == [world["a"]]
-        assert plan.document.read().startswith(b"%PDF")
-        with pytest.raises(ValidationError) as exc:
-            self.file(world)
-        assert "version" in exc.value.message_dict
-        assert self.file(world, version="V2").version == "V2"
-
-    def test_the_document_is_a_pdf_by_content_and_capped(self, world, settings):
-        with pytest.raises(ValidationError, match="不是PDF"):
-            self.file(world, document=Upload("预案.pdf", JPEG))
-        settings.PREPAREDNESS_FILE_MAX_BYTES = 10
-        with pytest.raises(ValidationError, match="过大"):
-            self.file(world)
-
-    def test_elevators_of_another_use_unit_are_named(self, world):
-        with pytest.raises(ValidationError) as exc:
-            self.file(world, elevators=[world["a"], world["b"]])
-        assert world["b"].registration_code in exc.value.message_dict["elevators"][0]
-
-    def test_adopted_on_not_in_the_future(self, world):
-        self.file(world, adopted_on=date(2026, 12, 1))
-        with pytest.raises(ValidationError) as exc:
-            self.file(world, version="V2", adopted_on=date(2026, 12, 2))
-        assert "adopted_on" in exc.value.message_dict
-
-    @pytest.mark.parametrize(
-        ("who", "allowed"),
-        [
-            ("city", True),
-            ("district", True),
-            ("use_unit", True),
-            ("use_unit_b", False),
-            ("maintenance", False),
-            ("inspection", False),
-            ("department", False),
-            ("rescue_centre", False),
-        ],
-    )
-    def test_who_files_a_plan(self, world, who, allowed):
-        if allowed:
-            assert self.file(world, who=who).pk
-        else:
-            with pytest.raises(PermissionDenied):
-                self.file(world, who=who)
