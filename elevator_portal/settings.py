@@ -559,6 +559,7 @@ UPLOAD_MAX_FILE_BYTES = max(
     INSPECTION_REPORT_MAX_BYTES,
     EVIDENCE_MAX_BYTES,
     COMPLAINT_PHOTO_MAX_BYTES,
+    PREPAREDNESS_FILE_MAX_BYTES,
 )
 # Import jobs that always finish (docs/architecture.md "Jobs"): the watchdog sends again a job pending this long and
 # takes back a running job whose heartbeat (beaten every 500 rows checked) stopped this long; a job interrupted this

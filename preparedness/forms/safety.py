@@ -13,6 +13,7 @@ from accounts.models import User
 from elevator_portal.filters import CheckedDateField
 from elevator_portal.forms import BootstrapFormMixin
 from registry.models import District, Elevator, Organization
+from registry.validators import normalize_use_certificate_no, use_certificate_error
 
 from ..selectors.safety import CERTIFICATE_STATES, use_unit_elevators
 
@@ -109,14 +110,22 @@ class CertificateForm(BootstrapFormMixin, forms.Form):
     issued_on = CheckedDateField(label=_("登记日期"), widget=DATE)
     scan = forms.FileField(label=_("使用登记证扫描件"), required=False)
 
-    def __init__(self, *args, has_scan: bool = False, **kwargs):
+    def __init__(self, *args, has_scan: bool = False, elevator_type: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.elevator_type = elevator_type
         field = self.fields["scan"]
         field.help_text = _("PDF、JPEG或PNG，不超过%(mb)sMB。") % {"mb": file_cap_mb()}
         if has_scan:
             field.help_text += " " + str(_("不选择文件则保留已上传的扫描件。"))
         if self.is_bound and self.files:
             field.help_text += " " + str(_("提交未成功时，请重新选择文件。"))
+
+    def clean_number(self):
+        """The layout at once, with the other fields' errors (the service checks it again, with the rest)."""
+        number = normalize_use_certificate_no(self.cleaned_data["number"])
+        if message := use_certificate_error(number, elevator_type=self.elevator_type):
+            raise forms.ValidationError(message)
+        return number
 
 
 class CertificateImportForm(BootstrapFormMixin, forms.Form):

@@ -169,7 +169,10 @@ def _maintenance_item(e: Elevator, today: date) -> Item:
     due = counted_from + timedelta(days=settings.MAINTENANCE_INTERVAL_DAYS)
     if due < today:
         return Item("maintenance", ComplianceState.OVERDUE, _("已超期，应于%(day)s前维保") % {"day": due})
-    text = _("最近维保%(day)s") % {"day": e.last_maintenance_on} if e.last_maintenance_on else _("尚无维保记录")
+    if e.last_maintenance_on:
+        text = _("最近维保%(day)s，应于%(due)s前再次维保") % {"day": e.last_maintenance_on, "due": due}
+    else:
+        text = _("尚无维保记录，应于%(due)s前维保") % {"due": due}
     return Item("maintenance", ComplianceState.OK, text, due)
 
 

@@ -7,6 +7,7 @@ without cover, with the coverage rate by district, is the regulators' (access.ca
 """
 
 import tempfile
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -109,6 +110,8 @@ def policies(request):
             "querystring": querystring,
             "filter": filterset,
             "today": timezone.localdate(),
+            # Plan §2(12): a policy ending within INSURANCE_REMINDER_DAYS shows as ending soon (as on compliance).
+            "expiring_until": timezone.localdate() + timedelta(days=settings.INSURANCE_REMINDER_DAYS),
             "can_create": access.can_manage_preparedness(user),
             "can_see_uninsured": access.can_view_preparedness_overview(user),
         },

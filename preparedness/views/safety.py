@@ -368,7 +368,7 @@ def certificate_edit(request, pk):
         raise PermissionDenied(_("您只能登记本单位或本辖区使用单位电梯的使用登记证。"))
     has_scan = bool(elevator.use_certificate_scan)
     if request.method == "POST":
-        form = CertificateForm(request.POST, request.FILES, has_scan=has_scan)
+        form = CertificateForm(request.POST, request.FILES, has_scan=has_scan, elevator_type=elevator.elevator_type)
         if form.is_valid():
             data = form.cleaned_data
             try:

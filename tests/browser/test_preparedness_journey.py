@@ -7,8 +7,8 @@ drill planned then recorded, and a policy with its PDF. After each step the item
 at the end the whole card is.
 
 Then the preparedness pages pass axe-core (WCAG 2.1 AA, no "serious" or "critical" violation) at a phone's and an
-office desktop's size, with the vendored script (tests/browser/vendor/axe.min.js; no network). The certificate list's
-known contrast finding has its own strict-xfail test, so the fix of its template shows up as XPASS.
+office desktop's size, with the vendored script (tests/browser/vendor/axe.min.js; no network), the certificate list
+in a test of its own.
 
 A transactional test flushes the tables; the `world` fixture builds the personas again for each test.
 """
@@ -348,22 +348,15 @@ def test_the_preparedness_pages_have_no_serious_accessibility_violations(live_se
             assert width <= PHONE["width"], f"/preparedness/{path} is {width}px wide on a {PHONE['width']}px phone"
 
 
-# Known finding, reported to the lead (templates/preparedness/certificate_list.html is not this file's to change): the
-# "登记" button of a row in use without a certificate is .btn-outline-primary (#0d6efd) on the row's .table-danger
-# background (#f8d7da), a contrast of 3.36:1 where WCAG 1.4.3 asks 4.5:1. Strict: once the template is fixed (e.g.
-# `btn-primary` on those rows) this test passes, pytest reports XPASS(strict) as a failure, and the marker goes.
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="certificate_list.html: the 登记 button (.btn-outline-primary) on a .table-danger row has contrast 3.36:1",
-)
+# The certificate list on its own: its rows in use without a certificate carry the page's one call to action, which
+# must keep its contrast (WCAG 1.4.3) and fit a phone.
 @pytest.mark.parametrize("size", ["phone", "office"])
 def test_the_certificate_list_has_no_serious_accessibility_violations(live_server, page_factory, world, size):
     records(world)
     unit = page_factory(PHONE if size == "phone" else OFFICE)
     login(unit, live_server.url, world["users"]["use_unit"].username)
     unit.goto(f"{live_server.url}/preparedness/certificates/")
-    unit.wait_for_selector("#certificates tr.table-danger")
+    unit.wait_for_selector("#certificates a.btn-primary")
     problems: dict[str, list[str]] = {}
     check_page(unit, f"a11y-preparedness-certificates-{size}", problems)
     assert not problems, "\n".join(f"{name}:\n  " + "\n  ".join(lines) for name, lines in problems.items())

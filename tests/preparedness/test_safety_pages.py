@@ -147,10 +147,13 @@ def test_the_page_shows_lapsed_and_expiring_certificates_and_uncovered_elevators
     PersonFactory(organization=world["use_a"], name="长期有效", certificate_valid_until=TODAY + timedelta(days=31))
     client.force_login(world["users"]["use_unit"])
     body = client.get(reverse("preparedness:safety")).content.decode()
-    rows = {name: body[body.index(name) - 300 : body.index(name)] for name in ("陈安全", "即将到期", "长期有效")}
-    assert "table-danger" in rows["陈安全"]
-    assert "table-warning" in rows["即将到期"]
-    assert "table-danger" not in rows["长期有效"] and "table-warning" not in rows["长期有效"]
+    rows = {
+        name: body[body.index(name) : body.index("</tr>", body.index(name))]
+        for name in ("陈安全", "即将到期", "长期有效")
+    }
+    assert "已过期" in rows["陈安全"]
+    assert "30天内到期" in rows["即将到期"]
+    assert "已过期" not in rows["长期有效"] and "30天内到期" not in rows["长期有效"]
     # Nobody answers for elevator a (no assignment): it is listed as uncovered.
     assert 'id="uncovered"' in body and world["a"].registration_code in body
 
