@@ -31,7 +31,9 @@ from .models import EmergencyPlan, InsurancePolicy, SafetyAssignment
 
 
 def add_months(day: date, months: int) -> date:
-    """`day` moved by whole calendar months, clamped to the last day of a shorter month (31 Aug + 6 → 28/29 Feb)."""
+    """`day` moved by whole calendar months: the same day of the month, or the month's last day when it has no such
+    day (民法典 §202: 按照年、月计算期间的，到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日).
+    31 Aug + 6 → 28/29 Feb; 30 Jun + 6 → 30 Dec."""
     month_index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(month_index, 12)
     month += 1

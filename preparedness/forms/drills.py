@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -12,15 +11,12 @@ from elevator_portal.forms import BootstrapFormMixin
 from registry.models import District, Elevator
 
 from ..choices import ComplianceState, DrillScenario, DrillStatus
+from ..files import file_cap_mb
 from ..models import Drill, EmergencyPlan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The states of the due-drill list (preparedness.rules.drill_state_q knows these three).
 DRILL_STATES = [(s.value, s.label) for s in (ComplianceState.OVERDUE, ComplianceState.DUE_SOON, ComplianceState.OK)]
-
-
-def max_mb() -> int:
-    return settings.PREPAREDNESS_FILE_MAX_BYTES // 2**20
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -62,7 +58,7 @@ class EmergencyPlanForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, use_unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["document"].help_text = _("仅限PDF，最大%(mb)dMB。") % {"mb": max_mb()}
+        self.fields["document"].help_text = _("仅限PDF，最大%(mb)sMB。") % {"mb": file_cap_mb()}
         self.fields["elevators"].queryset = Elevator.objects.filter(use_unit=use_unit).order_by("address")
         self.fields["elevators"].label_from_instance = elevator_label
 
@@ -73,7 +69,9 @@ class DrillPlanForm(BootstrapFormMixin, forms.Form):
     elevators = forms.ModelMultipleChoiceField(
         label=_("演练电梯"), queryset=Elevator.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    plan = forms.ModelChoiceField(label=_("依据预案"), queryset=EmergencyPlan.objects.none(), required=False)
+    plan = forms.ModelChoiceField(
+        label=_("依据预案"), queryset=EmergencyPlan.objects.none(), required=False, empty_label=_("不依据预案")
+    )
 
     def __init__(self, *args, elevators, plans, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,8 +109,8 @@ class DrillRecordForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["photos"].help_text = _("JPEG或PNG，每张最大%(mb)dMB；上传时会去除照片中的位置等信息。") % {
-            "mb": max_mb()
+        self.fields["photos"].help_text = _("JPEG或PNG，每张最大%(mb)sMB；上传时会去除照片中的位置等信息。") % {
+            "mb": file_cap_mb()
         }
 
 

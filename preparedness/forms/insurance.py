@@ -17,15 +17,12 @@ from registry.choices import OrganizationKind
 from registry.models import Elevator, Organization
 
 from ..choices import ClaimStatus
+from ..files import file_cap_mb
 from ..models import InsuranceClaim, InsurancePolicy
 from ..rules import policy_in_force_q
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
-
-
-def file_cap_mb() -> str:
-    return f"{settings.PREPAREDNESS_FILE_MAX_BYTES / 1024 / 1024:g}"
 
 
 class PolicyForm(BootstrapFormMixin, forms.Form):

@@ -15,13 +15,10 @@ from elevator_portal.forms import BootstrapFormMixin
 from registry.models import District, Elevator, Organization
 from registry.validators import normalize_use_certificate_no, use_certificate_error
 
+from ..files import file_cap_mb
 from ..selectors.safety import CERTIFICATE_STATES, use_unit_elevators
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def file_cap_mb() -> str:
-    return f"{settings.PREPAREDNESS_FILE_MAX_BYTES / 1024 / 1024:g}"
 
 
 class SafetyManagementForm(BootstrapFormMixin, forms.Form):

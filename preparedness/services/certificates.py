@@ -26,7 +26,7 @@ from registry.imports import CellError, Column, map_header, parse_date
 from registry.models import Elevator
 from registry.validators import normalize_use_certificate_no, use_certificate_error
 
-from .safety import check_upload
+from ..files import check_upload
 
 CERTIFICATE_FIELDS = ["use_certificate_no", "use_certificate_authority", "use_certificate_issued_on"]
 EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png"}

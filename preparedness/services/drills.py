@@ -34,6 +34,7 @@ from registry.choices import ElevatorStatus, OrganizationKind
 from registry.models import Elevator
 
 from ..choices import ComplianceState, DrillScenario, DrillStatus
+from ..files import file_cap_mb
 from ..models import Drill, DrillPhoto, EmergencyPlan
 from ..rules import drill_counted_from_expression, drill_due_on, drill_state_q
 
@@ -51,13 +52,9 @@ class Upload:
     data: bytes
 
 
-def _mb() -> int:
-    return settings.PREPAREDNESS_FILE_MAX_BYTES // 2**20
-
-
 def _too_big(upload: Upload) -> str | None:
     if len(upload.data) > settings.PREPAREDNESS_FILE_MAX_BYTES:
-        return _("文件“%(name)s”过大，最大%(mb)dMB。") % {"name": upload.name, "mb": _mb()}
+        return _("文件“%(name)s”过大，最大%(mb)sMB。") % {"name": upload.name, "mb": file_cap_mb()}
     return None
 
 

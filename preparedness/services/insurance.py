@@ -34,7 +34,6 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from accounts import access
-from elevator_portal.files import sniff
 from notifications.choices import ReminderKind
 from notifications.models import Reminder
 from notifications.services import DigestLine, digests_for_organizations, notifications_send_digests
@@ -43,23 +42,10 @@ from registry.imports import CellError, Column, map_header, parse_date, parse_de
 from registry.models import Elevator, Organization
 
 from ..choices import ClaimStatus
+from ..files import check_upload
 from ..models import InsuranceClaim, InsurancePolicy
 
 # ---------------------------------------------------------------- policies
-
-
-def _check_document(document) -> None:
-    """A policy's scan is a PDF (typed by its first bytes, elevator_portal.files) of at most
-    PREPAREDNESS_FILE_MAX_BYTES."""
-    if document is None:
-        return
-    limit = settings.PREPAREDNESS_FILE_MAX_BYTES
-    if document.size > limit:
-        raise ValidationError({"document": _("保单文件不能超过%(mb)sMB。") % {"mb": round(limit / 1024 / 1024, 1)}})
-    head = document.read(8)
-    document.seek(0)
-    if sniff(head) != "pdf":
-        raise ValidationError({"document": _("保单文件须为PDF文件。")})
 
 
 def _check_elevators(*, insured: Organization, elevators) -> list[Elevator]:
@@ -125,7 +111,7 @@ def policy_register(
         raise ValidationError({"insured": _("被保险人应为电梯使用单位。")})
     insurer, policy_no = insurer.strip(), policy_no.strip()
     elevators = _check_elevators(insured=insured, elevators=elevators)
-    _check_document(document)
+    check_upload(document, field="document", label=_("保单文件"), kinds=("pdf",))
     _check_unique_number(insurer=insurer, policy_no=policy_no)
     policy = InsurancePolicy(
         insurer=insurer,
@@ -161,7 +147,7 @@ def policy_update(
         raise PermissionDenied(_("保单由被保险的使用单位或其辖区监管部门修改。"))
     insurer, policy_no = insurer.strip(), policy_no.strip()
     elevators = _check_elevators(insured=policy.insured, elevators=elevators)
-    _check_document(document)
+    check_upload(document, field="document", label=_("保单文件"), kinds=("pdf",))
     _check_unique_number(insurer=insurer, policy_no=policy_no, exclude_pk=policy.pk)
     policy.insurer, policy.policy_no = insurer, policy_no
     policy.cover_per_person, policy.cover_per_accident = cover_per_person, cover_per_accident

@@ -13,7 +13,6 @@ import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, ProtectedError, Subquery
@@ -22,35 +21,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
-from elevator_portal.files import sniff
 from notifications.choices import ReminderKind
 from notifications.models import Reminder
 from notifications.services import DigestLine, digests_for_district_regulators, notifications_send_digests
 from registry.choices import OrganizationKind, PersonKind
 from registry.models import Elevator, Organization, Person
 
+from ..files import check_upload
 from ..models import SafetyAssignment, SafetyManagement
 from ..rules import use_units_without_safety_manager_q
 
 # The cycle of a use unit that never had a safety manager: any fixed day before the portal's records.
 NEVER_HAD_ONE = date(2000, 1, 1)
-
-
-def check_upload(upload, *, field: str, label: str, kinds: tuple[str, ...]) -> None:
-    """An upload of one of `kinds` ("pdf", "jpeg", "png"), typed by its first bytes (elevator_portal.files), of at
-    most PREPAREDNESS_FILE_MAX_BYTES; ValidationError on `field` otherwise."""
-    if upload is None:
-        return
-    limit = settings.PREPAREDNESS_FILE_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            {field: _("%(label)s不能超过%(mb)sMB。") % {"label": label, "mb": round(limit / 1024 / 1024, 1)}}
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    if sniff(head) not in kinds:
-        names = "、".join({"pdf": "PDF", "jpeg": "JPEG", "png": "PNG"}[k] for k in kinds)
-        raise ValidationError({field: _("%(label)s须为%(names)s文件。") % {"label": label, "names": names}})
 
 
 def _require_manage(user, use_unit: Organization) -> None:

@@ -22,6 +22,7 @@ from registry.choices import ElevatorStatus, OrganizationKind
 from registry.models import Elevator, Organization
 
 from ..choices import DrillStatus
+from ..files import file_cap_mb
 from ..forms.drills import (
     DrillCancelForm,
     DrillDueFilterForm,
@@ -30,7 +31,6 @@ from ..forms.drills import (
     DrillRecordForm,
     EmergencyPlanFilterSet,
     EmergencyPlanForm,
-    max_mb,
 )
 from ..models import DrillPhoto
 from ..rules import drill_due_on
@@ -136,7 +136,7 @@ def plan_new(request):
             "form": form,
             "use_unit": use_unit,
             "units": units,
-            "max_mb": max_mb(),
+            "max_mb": file_cap_mb(),
             # A browser never sends a file back: after a failed submit the document must be chosen again.
             "file_lost": request.method == "POST" and bool(request.FILES.get("document")),
         },
@@ -338,7 +338,7 @@ def drill_record(request, pk):
     return render(
         request,
         "preparedness/drill_record.html",
-        {"form": form, "drill": drill, "max_mb": max_mb(), "lost_photos": lost_photos},
+        {"form": form, "drill": drill, "max_mb": file_cap_mb(), "lost_photos": lost_photos},
     )
 
 

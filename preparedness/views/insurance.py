@@ -31,6 +31,7 @@ from registry.choices import OrganizationKind
 from registry.models import Elevator, Organization
 
 from ..choices import ClaimStatus
+from ..files import file_cap_mb
 from ..forms.insurance import (
     ClaimFilterSet,
     ClaimForm,
@@ -39,7 +40,6 @@ from ..forms.insurance import (
     PolicyForm,
     PolicyImportForm,
     UninsuredFilterSet,
-    file_cap_mb,
 )
 from ..selectors import insurance as selectors
 from ..services import insurance as services
