@@ -178,7 +178,9 @@ class DrillFilterSet(django_filters.FilterSet):
 class DrillDueFilterForm(BootstrapFormMixin, forms.Form):
     """The due-drill list's filters: the lead's overview links here with `district` (a District pk) and `state`."""
 
-    district = forms.ModelChoiceField(label=_("区县"), queryset=District.objects.none(), required=False)
+    district = forms.ModelChoiceField(
+        label=_("区县"), queryset=District.objects.none(), required=False, empty_label=_("全部")
+    )
     state = forms.ChoiceField(label=_("演练状态"), choices=[("", _("全部")), *DRILL_STATES], required=False)
 
     def __init__(self, *args, districts, **kwargs):
