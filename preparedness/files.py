@@ -25,5 +25,5 @@ def check_upload(upload, *, field: str, label: str, kinds: tuple[str, ...]) -> N
     head = upload.read(8)
     upload.seek(0)
     if sniff(head) not in kinds:
-        names = "、".join(KIND_NAMES[k] for k in kinds)
+        names = "/".join(KIND_NAMES[k] for k in kinds)
         raise ValidationError({field: _("%(label)s须为%(names)s文件。") % {"label": label, "names": names}})
