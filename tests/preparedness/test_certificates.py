@@ -104,7 +104,7 @@ class TestRecord:
     def test_other_files_and_big_files_are_refused(self, world, settings):
         with pytest.raises(ValidationError) as exc:
             record(world, scan=SimpleUploadedFile("x.pdf", b"GIF89a" + b"\x00" * 20))
-        assert "PDF、JPEG、PNG" in exc.value.message_dict["use_certificate_scan"][0]
+        assert "PDF/JPEG/PNG" in exc.value.message_dict["use_certificate_scan"][0]
         settings.PREPAREDNESS_FILE_MAX_BYTES = len(PDF) - 1
         with pytest.raises(ValidationError) as exc:
             record(world, scan=SimpleUploadedFile("x.pdf", PDF))
