@@ -14,7 +14,7 @@ through these functions; nothing else filters by role.
 from datetime import date
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -540,8 +540,8 @@ def faults_user_may_update(user, faults) -> set[int]:
 # ---------------------------------------------------------------- preparedness (plan §2(7), §2(12); TSG T5002-2017)
 # What a use unit keeps ready: safety management, emergency plans and drills, liability insurance, use certificates.
 # The use unit keeps its own; regulators see and correct those of their scope (a district regulator: use units of the
-# district); a maintenance firm sees and records the drills it takes part in and sees who answers for the elevators
-# it maintains. Nobody else sees any of it (the public page shows only "registered" and "insured", no details).
+# district); a maintenance firm sees and records the drills it takes part in, reads the plans covering elevators it
+# maintains and sees who answers for them. Nobody else sees any of it (the public page shows only "registered" and "insured", no details).
 
 
 def can_view_preparedness(user) -> bool:
@@ -599,7 +599,14 @@ def safety_assignments_for(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def emergency_plans_for(user, queryset: QuerySet | None = None) -> QuerySet:
+    """A use unit's plans; a maintenance firm reads those covering an elevator it maintains, since it drills by them
+    with the use unit (TSG T5002-2017)."""
     qs = _rows("preparedness.EmergencyPlan", queryset)
+    if _has_role(user, Role.MAINTENANCE) and user.organization_id:
+        covered = apps.get_model("preparedness.EmergencyPlan").elevators.through.objects.filter(
+            emergencyplan=OuterRef("pk"), elevator__maintenance_firm_id=user.organization_id
+        )
+        return qs.filter(Exists(covered))
     return _scoped(user, qs, district="use_unit__district_id", use_unit="use_unit_id", firm=None)
 
 

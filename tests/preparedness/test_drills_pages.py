@@ -105,7 +105,7 @@ class TestPermissionMatrix:
         drills = client.get(reverse("preparedness:drills")).context["page"].paginator.count
         plans = client.get(reverse("preparedness:plans")).context["page"].paginator.count
         assert drills == 1
-        assert plans == (0 if role == "maintenance" else 1)  # firms see no plans (access.emergency_plans_for)
+        assert plans == 1  # the firm reads the plans covering elevators it maintains (access.emergency_plans_for)
 
     @pytest.mark.parametrize("role", ["use_unit_b", "maintenance_b"])
     def test_other_use_units_and_firms_see_none(self, client, world, held, emergency_plan, role):
@@ -140,8 +140,8 @@ class TestPermissionMatrix:
     @pytest.mark.parametrize("name", ["preparedness:plan_detail", "preparedness:plan_document"])
     def test_a_plan_and_its_document(self, client, world, emergency_plan, role, name):
         response = as_role(client, world, role).get(reverse(name, args=[emergency_plan.pk]))
-        if role in ("use_unit_b", "maintenance_b", "maintenance"):
-            assert response.status_code == 404  # firms see no plans (access.emergency_plans_for)
+        if role in ("use_unit_b", "maintenance_b"):
+            assert response.status_code == 404  # another use unit's plan, or one covering none of the firm's elevators
         else:
             expect(response, page_status(role, VIEWERS))
         if response.status_code == 200 and name.endswith("document"):
