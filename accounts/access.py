@@ -541,7 +541,8 @@ def faults_user_may_update(user, faults) -> set[int]:
 # What a use unit keeps ready: safety management, emergency plans and drills, liability insurance, use certificates.
 # The use unit keeps its own; regulators see and correct those of their scope (a district regulator: use units of the
 # district); a maintenance firm sees and records the drills it takes part in, reads the plans covering elevators it
-# maintains and sees who answers for them. Nobody else sees any of it (the public page shows only "registered" and "insured", no details).
+# maintains and sees who answers for them. Nobody else sees any of it (the public page shows only "registered" and
+# "insured", no details).
 
 
 def can_view_preparedness(user) -> bool:
