@@ -95,13 +95,24 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
-def reminders_insert_from(kind: str, queryset, *, subject: str, cycle_field: str, run_id: uuid.UUID) -> None:
+def reminders_insert_from(
+    kind: str,
+    queryset,
+    *,
+    subject: str,
+    cycle_field: str,
+    run_id: uuid.UUID,
+    foreign_key: tuple[str, str] | None = None,
+) -> None:
     """Insert a reminder for every row of `queryset` not reminded before in this cycle.
 
     One `INSERT INTO reminder SELECT ... ON CONFLICT DO NOTHING` whatever the number of rows: the unique key
-    (kind, subject, cycle) makes a second send impossible, even from two workers at once. `subject` names the
-    foreign key the reminder gets ("elevator", "organization" or "person").
+    (kind, subject, cycle) makes a second send impossible, even from two workers at once. The subject key is
+    "<subject>:<row id>". `subject` also names the foreign key the reminder gets ("elevator", "organization" or
+    "person"), set to the row's id; for rows of another kind (a policy), `foreign_key` names the reminder's foreign
+    key and the row's field that holds its value, e.g. ("organization", "insured_id").
     """
+    fk_name, fk_field = foreign_key or (subject, "pk")
     # In key order: two runs at once then take the unique-index locks in the same order, so the later one waits
     # for the earlier and skips its rows. In whatever order each plan reads them (PostgreSQL starts a second scan
     # of a big table where the first one is), each could hold a key the other needs next: a deadlock.
@@ -111,7 +122,7 @@ def reminders_insert_from(kind: str, queryset, *, subject: str, cycle_field: str
             r_kind=Value(kind, output_field=CharField()),
             r_subject=Concat(Value(f"{subject}:"), Cast("pk", CharField()), output_field=CharField()),
             r_cycle=F(cycle_field),
-            r_subject_id=F("pk"),
+            r_subject_id=F(fk_field),
             r_run=Value(run_id, output_field=UUIDField()),
             r_created=Value(timezone.now(), output_field=DateTimeField()),
         )
@@ -119,6 +130,6 @@ def reminders_insert_from(kind: str, queryset, *, subject: str, cycle_field: str
     )
     sql, params = select.query.sql_with_params()
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(c) for c in ["kind", "subject_key", "cycle", f"{subject}_id", "run_id", "created_at"])
+    columns = ", ".join(qn(c) for c in ["kind", "subject_key", "cycle", f"{fk_name}_id", "run_id", "created_at"])
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {qn(Reminder._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params)

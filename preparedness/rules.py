@@ -149,6 +149,15 @@ def use_units_without_safety_manager_q(today: date) -> Q:
     )
 
 
+# ---------------------------------------------------------------- whose elevators
+
+
+def elevators_of_other_use_units(elevators, use_unit) -> list:
+    """Of `elevators`, in their order, those not used by `use_unit`: a use unit's managers, plans, drills and
+    policies cover only its own elevators (plan §2(7), §2(12)), so each service refuses these by name."""
+    return [e for e in elevators if e.use_unit_id != use_unit.pk]
+
+
 # ---------------------------------------------------------------- emergency plans and certificates
 
 

@@ -36,7 +36,7 @@ from registry.models import Elevator
 from ..choices import ComplianceState, DrillScenario, DrillStatus
 from ..files import file_cap_mb
 from ..models import Drill, DrillPhoto, EmergencyPlan
-from ..rules import drill_counted_from_expression, drill_due_on, drill_state_q
+from ..rules import drill_counted_from_expression, drill_due_on, drill_state_q, elevators_of_other_use_units
 
 # The one reason text simple_history keeps with a change (its column holds 100 characters).
 CANCEL_REASON_MAX = 100
@@ -62,8 +62,7 @@ def _foreign_elevators(elevators, use_unit) -> list[str]:
     """Messages naming each elevator that is not the use unit's own."""
     return [
         _("电梯%(code)s不属于使用单位“%(unit)s”。") % {"code": e.registration_code, "unit": use_unit.name}
-        for e in elevators
-        if e.use_unit_id != use_unit.pk
+        for e in elevators_of_other_use_units(elevators, use_unit)
     ]
 
 

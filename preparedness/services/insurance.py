@@ -14,20 +14,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
-    CharField,
     DateField,
-    DateTimeField,
     Exists,
     ExpressionWrapper,
-    F,
     OuterRef,
     Q,
-    UUIDField,
-    Value,
 )
-from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +30,12 @@ from simple_history.utils import bulk_create_with_history
 from accounts import access
 from notifications.choices import ReminderKind
 from notifications.models import Reminder
-from notifications.services import DigestLine, digests_for_organizations, notifications_send_digests
+from notifications.services import (
+    DigestLine,
+    digests_for_organizations,
+    notifications_send_digests,
+    reminders_insert_from,
+)
 from registry.choices import OrganizationKind
 from registry.imports import CellError, Column, map_header, parse_date, parse_decimal
 from registry.models import Elevator, Organization
@@ -44,6 +43,7 @@ from registry.models import Elevator, Organization
 from ..choices import ClaimStatus
 from ..files import check_upload
 from ..models import InsuranceClaim, InsurancePolicy
+from ..rules import elevators_of_other_use_units
 
 # ---------------------------------------------------------------- policies
 
@@ -54,7 +54,7 @@ def _check_elevators(*, insured: Organization, elevators) -> list[Elevator]:
     elevators = list({e.pk: e for e in elevators}.values())
     if not elevators:
         raise ValidationError({"elevators": _("承保电梯：至少选择一台电梯。")})
-    others = sorted(e.registration_code for e in elevators if e.use_unit_id != insured.pk)
+    others = sorted(e.registration_code for e in elevators_of_other_use_units(elevators, insured))
     if others:
         raise ValidationError(
             {
@@ -299,29 +299,6 @@ def policies_expiring_queryset(*, today: date):
     ).exclude(renewal_exists())
 
 
-def _reminders_insert(queryset, *, run_id: uuid.UUID) -> None:
-    """One `INSERT ... SELECT ... ON CONFLICT DO NOTHING` (notifications.services.reminders_insert_from's way, with
-    a policy as the subject): the unique (kind, subject, cycle) makes a second reminder impossible, even from two
-    workers at once. The cycle is the policy's last day, so a policy extended later is reminded again."""
-    select = (
-        queryset.order_by("pk")
-        .annotate(
-            r_kind=Value(ReminderKind.INSURANCE_EXPIRING, output_field=CharField()),
-            r_subject=Concat(Value("policy:"), Cast("pk", CharField()), output_field=CharField()),
-            r_cycle=F("ends_on"),
-            r_org=F("insured_id"),
-            r_run=Value(run_id, output_field=UUIDField()),
-            r_created=Value(timezone.now(), output_field=DateTimeField()),
-        )
-        .values("r_kind", "r_subject", "r_cycle", "r_org", "r_run", "r_created")
-    )
-    sql, params = select.query.sql_with_params()
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(c) for c in ["kind", "subject_key", "cycle", "organization_id", "run_id", "created_at"])
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(Reminder._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
-
-
 def insurance_expiry_run(*, today: date) -> int:
     """Remind each insured use unit, once per policy and end day, that a policy ends within
     INSURANCE_REMINDER_DAYS and no renewal is on record (plan §2(12)); one digest per organisation.
@@ -329,7 +306,15 @@ def insurance_expiry_run(*, today: date) -> int:
     A fixed handful of queries whatever the number of policies; safe to run twice or on two workers.
     Returns the number of policies reminded in this run."""
     run_id = uuid.uuid4()
-    _reminders_insert(policies_expiring_queryset(today=today), run_id=run_id)
+    # The cycle is the policy's last day, so a policy extended later is reminded again.
+    reminders_insert_from(
+        ReminderKind.INSURANCE_EXPIRING,
+        policies_expiring_queryset(today=today),
+        subject="policy",
+        cycle_field="ends_on",
+        run_id=run_id,
+        foreign_key=("organization", "insured_id"),
+    )
     new = list(Reminder.objects.filter(run_id=run_id, kind=ReminderKind.INSURANCE_EXPIRING).order_by("cycle", "pk"))
     if not new:
         return 0

@@ -29,7 +29,7 @@ from registry.models import Elevator, Organization, Person
 
 from ..files import check_upload
 from ..models import SafetyAssignment, SafetyManagement
-from ..rules import use_units_without_safety_manager_q
+from ..rules import elevators_of_other_use_units, use_units_without_safety_manager_q
 
 # The cycle of a use unit that never had a safety manager: any fixed day before the portal's records.
 NEVER_HAD_ONE = date(2000, 1, 1)
@@ -83,7 +83,7 @@ def _lock_use_unit(use_unit: Organization) -> None:
 def _check_elevators(use_unit: Organization, elevators) -> list[Elevator]:
     """TSG 08-2017 2.4: a manager answers for elevators of their own use unit; any other is refused by its code."""
     elevators = list({e.pk: e for e in elevators}.values())
-    others = sorted(e.registration_code for e in elevators if e.use_unit_id != use_unit.pk)
+    others = sorted(e.registration_code for e in elevators_of_other_use_units(elevators, use_unit))
     if others:
         raise ValidationError(
             {
