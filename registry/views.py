@@ -5,7 +5,7 @@ import io
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import access
 from elevator_portal.exports import export_response
-from elevator_portal.pages import paginate
+from elevator_portal.pages import paginate, require
 from elevator_portal.tabular import csv_stream
 
 from .choices import ImportKind
@@ -87,14 +87,9 @@ def _filtered_list(request, filterset, *, columns, basename: str, template: str,
     return render(request, template, {"filter": filterset, "page": page, "querystring": querystring, **context})
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("您没有权限访问此页面。"))
-
-
 @login_required
 def elevator_list(request):
-    _require(access.can_view_registry(request.user))
+    require(access.can_view_registry(request.user))
     return _filtered_list(
         request,
         ElevatorFilterSet(request.GET or None, queryset=elevator_list_queryset(user=request.user)),
@@ -108,7 +103,7 @@ def elevator_list(request):
 
 @login_required
 def elevator_detail(request, pk):
-    _require(access.can_view_registry(request.user))
+    require(access.can_view_registry(request.user))
     elevator = get_object_or_404(
         elevator_list_queryset(user=request.user).select_related("manufacturer", "installer"), pk=pk
     )
@@ -134,7 +129,7 @@ def elevator_edit(request, pk=None):
     elevator = None
     if pk is not None:
         elevator = get_object_or_404(elevator_list_queryset(user=request.user), pk=pk)
-    _require(access.can_change_elevator(request.user, elevator))
+    require(access.can_change_elevator(request.user, elevator))
     form = ElevatorForm(request.POST or None, instance=elevator, district_choices=access.districts_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +144,7 @@ def elevator_edit(request, pk=None):
 
 @login_required
 def organization_list(request):
-    _require(access.can_view_registry(request.user))
+    require(access.can_view_registry(request.user))
     filterset = OrganizationFilterSet(
         request.GET or None, queryset=access.organizations_for(request.user).select_related("district")
     )
@@ -169,7 +164,7 @@ def organization_edit(request, pk=None):
     organization = None
     if pk is not None:
         organization = get_object_or_404(access.organizations_for(request.user), pk=pk)
-    _require(access.can_change_organization(request.user, organization))
+    require(access.can_change_organization(request.user, organization))
     form = OrganizationForm(
         request.POST or None, instance=organization, district_choices=access.districts_for(request.user)
     )
@@ -190,7 +185,7 @@ def organization_edit(request, pk=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    _require(access.can_import(request.user))
+    require(access.can_import(request.user))
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -245,7 +240,7 @@ def import_report(request, pk):
 
 @login_required
 def import_template(request, kind):
-    _require(access.can_import(request.user))
+    require(access.can_import(request.user))
     if kind not in ImportKind.values:
         raise Http404
     response = HttpResponse("".join(csv_stream(template_header(kind), [])), content_type="text/csv; charset=utf-8")

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
 from elevator_portal.forms import add_service_errors
-from elevator_portal.pages import paginate
+from elevator_portal.pages import paginate, require
 from maintenance.faults.rules import arrival_minutes, arrived_within_limit, fault_limit_minutes
 from maintenance.faults.services import stampable_steps
 from maintenance.models import Fault
@@ -36,11 +36,6 @@ from .forms import CallForm, DutyShiftForm, PhoneReportForm
 from .models import DutyShift
 
 ACTIONS = ("acknowledge", "dispatched", "arrived", "released")
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("您没有权限访问此页面。"))
 
 
 def _action_labels() -> dict[str, str]:
@@ -158,7 +153,7 @@ def _console_text() -> dict[str, str]:
 @login_required
 def console(request):
     """The rescue console: open incidents, live (static/js/rescue-console.js polls rescue:feed)."""
-    _require(access.can_view_rescue_console(request.user))
+    require(access.can_view_rescue_console(request.user))
     now = timezone.now()
     open_rows, recent_rows = _console_rows(request.user, now)
     return render(
@@ -193,7 +188,7 @@ def _json_row(row: dict, html: str) -> dict:
 def feed(request):
     """The console's JSON feed: the same rows as the page, with the server's time so that elapsed times count
     from the server's clock, not the browser's."""
-    _require(access.can_view_rescue_console(request.user))
+    require(access.can_view_rescue_console(request.user))
     now = timezone.now()
     open_rows, recent_rows = _console_rows(request.user, now)
     console_url = reverse("rescue:console")
@@ -304,7 +299,7 @@ def incident_detail(request, pk: int):
     can_log = access.can_log_rescue_calls(user, fault)
     call_form = CallForm(request.POST or None, prefix="call") if can_log else None
     if request.method == "POST":
-        _require(can_log)
+        require(can_log)
         if call_form.is_valid():
             try:
                 services.incident_log_call(user=user, fault=fault, **call_form.cleaned_data)
@@ -347,7 +342,7 @@ def incident_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
     """A call to 96333: find the elevator by its rescue code, open an incident or join the one open."""
-    _require(access.can_open_incidents_by_phone(request.user))
+    require(access.can_open_incidents_by_phone(request.user))
     form = PhoneReportForm(request.POST or None, user=request.user, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -395,7 +390,7 @@ def incident_new(request):
 def roster(request):
     """The firm's shifts, "on duty now" marked; regulators and the centre read the rosters of their scope."""
     user = request.user
-    _require(access.can_view_duty_roster(user))
+    require(access.can_view_duty_roster(user))
     now = timezone.now()
     shifts = selectors.duty_shifts_for(user)
     firms = Organization.objects.filter(pk__in=shifts.values("firm_id")).order_by("name")
@@ -431,7 +426,7 @@ def roster(request):
 def _shift_form_page(request, shift):
     user = request.user
     firm_id = shift.firm_id if shift.pk else user.organization_id
-    _require(access.can_manage_duty_roster(user, firm_id))
+    require(access.can_manage_duty_roster(user, firm_id))
     initial = {}
     if not shift.pk:
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -464,7 +459,7 @@ def shift_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def shift_delete(request, pk: int):
     shift = get_object_or_404(selectors.duty_shifts_for(request.user), pk=pk)
-    _require(access.can_manage_duty_roster(request.user, shift.firm_id))
+    require(access.can_manage_duty_roster(request.user, shift.firm_id))
     if request.method == "POST":
         services.duty_shift_delete(user=request.user, shift=shift)
         messages.success(request, _("已删除值班安排：%(shift)s。") % {"shift": shift})
@@ -479,7 +474,7 @@ def shift_delete(request, pk: int):
 def outbox(request):
     """The alarm messages and their delivery, for regulators and the centre (docs/rules.md "Entrapment rescue
     loop": a message is retried until its channel takes it)."""
-    _require(access.can_view_outbox(request.user))
+    require(access.can_view_outbox(request.user))
     rows = selectors.outbox_for(request.user).order_by("-created_at", "-pk")
     state = request.GET.get("state", "")
     if state in DeliveryState.values:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import access
 from elevator_portal.exports import export_response
 from elevator_portal.forms import BootstrapFormMixin, add_service_errors
-from elevator_portal.pages import paginate
+from elevator_portal.pages import paginate, require
 from maintenance.choices import FaultCause, FaultKind, FaultSource
 from maintenance.filtersets import FaultFilterSet
 
@@ -28,11 +28,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 # Rescue times to the second, as the one-tap stamps record them, so a time sent back as shown is unchanged.
 SECONDS = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S")
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("您没有权限访问此页面。"))
 
 
 # ---------------------------------------------------------------- forms
@@ -117,7 +112,7 @@ class PeriodForm(BootstrapFormMixin, forms.Form):
 def fault_list(request):
     """Faults in the user's scope, newest first, with late arrivals marked."""
     # Faults hang off elevators, so the pages are for those who see elevators (regulators, use units, firms).
-    _require(access.can_view_registry(request.user))
+    require(access.can_view_registry(request.user))
     filterset = FaultFilterSet(request.GET or None, queryset=selectors.fault_list(user=request.user))
     if request.GET.get("export") in ("csv", "xlsx") and filterset.is_valid():
         return export_response(
@@ -150,7 +145,7 @@ def _initial_source(user) -> str:
 @require_http_methods(["GET", "POST"])
 def fault_new(request):
     # Whether this user may report for the elevator typed in is checked by fault_report (access.can_record_fault).
-    _require(access.can_view_registry(request.user))
+    require(access.can_view_registry(request.user))
     initial = {
         "reported_at": timezone.localtime().replace(second=0, microsecond=0),
         "source": _initial_source(request.user),
@@ -247,7 +242,7 @@ def fault_stamp(request, pk):
 @login_required
 def fault_stats(request):
     """Regulators: entrapment rescue per district over a period, with the limit used and the late arrivals."""
-    _require(access.is_regulator(request.user))
+    require(access.is_regulator(request.user))
     today = timezone.localdate()
     form = PeriodForm(request.GET or None, initial={"since": today - timedelta(days=364), "until": today})
     if form.is_bound and form.is_valid():

@@ -1,7 +1,6 @@
 """The use unit's compliance page and the regulators' preparedness overview (docs/rules.md "Preparedness")."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.timezone import localdate
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts import access
 from elevator_portal.exports import export_response
-from elevator_portal.pages import paginate
+from elevator_portal.pages import paginate, require
 from registry.selectors import elevator_search_q
 
 from ..choices import ComplianceState
@@ -20,11 +19,6 @@ from ..selectors.compliance import (
     compliance_summary,
     preparedness_overview,
 )
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("您没有权限访问此页面。"))
 
 
 def _compliance_export_columns(today):
@@ -90,7 +84,7 @@ def compliance(request):
     """Each elevator in use of the user's scope against the seven items, with what is missing and what is due next;
     a use unit sees its own (plan §2(7)), regulators their scope, filtered by district, use unit and missing item."""
     user = request.user
-    _require(access.can_manage_preparedness(user))
+    require(access.can_manage_preparedness(user))
     today = localdate()
     district, use_unit, missing, q = _filters(request)
     base = compliance_queryset(user=user, today=today, district=district, use_unit=use_unit)
@@ -136,7 +130,7 @@ def compliance(request):
 def overview(request):
     """Regulators: per district, the elevators in use and how many lack each item, with the coverage rate of
     liability insurance (plan §2(12)); every figure opens the list behind it."""
-    _require(access.can_view_preparedness_overview(request.user))
+    require(access.can_view_preparedness_overview(request.user))
     today = localdate()
     lines, total = preparedness_overview(user=request.user, today=today)
     return render(

@@ -17,7 +17,7 @@ from accounts import access
 from elevator_portal.exports import export_response
 from elevator_portal.files import content_type_of
 from elevator_portal.forms import add_service_errors, filter_data
-from elevator_portal.pages import paginate
+from elevator_portal.pages import paginate, require
 from elevator_portal.tabular import csv_stream
 from registry.models import Organization, Person
 
@@ -45,19 +45,14 @@ from ..services import safety as safety_services
 EXPIRING_DAYS = 30  # a manager's certificate shown amber this many days before it lapses
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("您没有权限访问此页面。"))
-
-
 def _use_unit_or_404(user, pk) -> Organization:
-    _require(access.can_manage_preparedness(user))
+    require(access.can_manage_preparedness(user))
     return get_object_or_404(safety_use_units(user=user), pk=pk)
 
 
 def _manager_or_404(user, pk) -> Person:
     """A safety manager of a use unit the user manages."""
-    _require(access.can_manage_preparedness(user))
+    require(access.can_manage_preparedness(user))
     person = get_object_or_404(Person.objects.select_related("organization", "user"), pk=pk, kind="safety_manager")
     if not access.can_manage_preparedness(user, person.organization):
         raise Http404
@@ -77,7 +72,7 @@ def safety(request):
     and elevators; its elevators in use that no valid manager answers for. A regulator picks a use unit of the
     scope (?use_unit=<id>)."""
     user = request.user
-    _require(access.can_manage_preparedness(user))
+    require(access.can_manage_preparedness(user))
     units = safety_use_units(user=user)
     chosen = request.GET.get("use_unit", "")
     if not chosen and not access.is_regulator(user):
@@ -300,7 +295,7 @@ MISSING_EXPORT = [
 @login_required
 def safety_missing(request):
     """Use units of the regulator's scope with an elevator in use and no valid safety manager (plan §2(7))."""
-    _require(access.can_view_preparedness_overview(request.user))
+    require(access.can_view_preparedness_overview(request.user))
     filterset = UseUnitMissingFilterSet(
         filter_data(request.GET),
         queryset=use_units_missing_manager(user=request.user, today=timezone.localdate()),
@@ -334,7 +329,7 @@ CERTIFICATE_EXPORT = [
 
 def _require_certificates(user) -> None:
     # The use unit keeps its own; regulators those of their scope (accounts.access "preparedness").
-    _require(access.can_manage_preparedness(user))
+    require(access.can_manage_preparedness(user))
 
 
 @login_required
